@@ -1,0 +1,60 @@
+/**
+ * The turn: one entry of a task's history, written by the agent that handled a hop.
+ *
+ * Where you are: `schema/` holds the zod contracts, one message per file; nothing here imports other
+ * SDK folders. Change a field only together with the code that reads it (agents, sinks, metrics).
+ */
+import { z } from "zod";
+
+/** A tool call in the OpenAI tools format: `arguments` is the JSON text the model produced. */
+export const ToolCallSchema = z.object({
+  id: z.string(),
+  type: z.literal("function").default("function"),
+  function: z.object({ name: z.string(), arguments: z.string() }),
+});
+export type ToolCall = z.infer<typeof ToolCallSchema>;
+
+export const UsageSchema = z.object({
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+export const SerializedErrorSchema = z.object({
+  name: z.string(),
+  code: z.string().optional(),
+  message: z.string(),
+  retryable: z.boolean().optional(),
+  role: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** A reference to content offloaded to an object store (NATS bus); see bus/nats. */
+export const ContentRefSchema = z.object({ ref: z.string(), bytes: z.number().int().nonnegative() });
+export type ContentRef = z.infer<typeof ContentRefSchema>;
+
+export const TurnSchema = z.object({
+  /** The role that produced the turn (e.g. `teacher`), or `tool` for a tool result. */
+  role: z.string(),
+  /** The agent instance (worker id + slot) that ran the hop. */
+  agent: z.string(),
+  /** The text of the turn; null when it was offloaded (`contentRef`) or the turn has only tool calls. */
+  content: z.string().nullable(),
+  contentRef: ContentRefSchema.optional(),
+  toolCalls: z.array(ToolCallSchema).optional(),
+  /** For a tool result: the id of the call it answers. */
+  toolCallId: z.string().optional(),
+  /** Structured output (validated) or any data a code agent returned. */
+  data: z.unknown().optional(),
+  model: z.string().optional(),
+  finishReason: z.string().optional(),
+  usage: UsageSchema.optional(),
+  timing: z.object({
+    start: z.number(),
+    end: z.number(),
+    /** Time to first token, when streamed. */
+    ttftMs: z.number().optional(),
+  }),
+  error: SerializedErrorSchema.optional(),
+});
+export type Turn = z.infer<typeof TurnSchema>;
