@@ -1,0 +1,571 @@
+/**
+ * The LLM pool: one `LlmClient` over many OpenAI-compatible endpoints. It routes each call by model name to
+ * the healthy endpoint with the fewest outstanding requests (or, with a `stickyKey`, to the key's preferred
+ * replica), respects per-endpoint concurrency and rate limits, retries transient failures with backoff and
+ * jitter (possibly on another endpoint), takes failing endpoints out and probes them back in, checks
+ * structured output (one repair attempt), caches responses on disk, and counts tokens and latencies.
+ *
+ * Where you are: `llm/`, the main export of the folder; agents see it only as `LlmClient`. The pieces live
+ * next door, one per file (limits, circuit breaker, retry policy, wire format, cache, validator); change the
+ * policy there and the orchestration here.
+ *
+ * @example
+ * const pool = createLlmPool({
+ *   endpoints: [{ baseUrl: "http://gpu1:8000/v1" }, { baseUrl: "http://gpu2:8000/v1", maxConcurrent: 64 }],
+ *   defaultModel: "Qwen/Qwen3-8B",
+ * });
+ * const reply = await pool.chat({ messages: [{ role: "user", content: "Hi" }], role: "teacher" });
+ * await pool.close();
+ */
+import { createHash } from "node:crypto";
+import OpenAI from "openai";
+import pino, { type Logger } from "pino";
+import { ConfigError, LlmApiError, MatrixError, NoEndpointError, StructuredOutputError } from "../errors.js";
+import { abortableDelay, abortReason } from "./abortable-delay.js";
+import type { ChatRequest, ChatResult, LlmClient } from "./llm-client.js";
+import { type LlmPoolOptions, llmPoolOptionsFromEnv, parseLlmPoolOptions } from "./llm-pool-options.js";
+import { MalformedReplyError, StreamAssembler, fromWireCompletion, toWireBody, type WireReply } from "./openai-wire.js";
+import { type EndpointStats, PoolEndpoint } from "./pool-endpoint.js";
+import { redactSecrets } from "./redact.js";
+import { ResponseCache, responseCacheKey } from "./response-cache.js";
+import { DEFAULT_RETRY, backoffDelay, isRetryableStatus, parseRetryAfter, type RetryOptions } from "./retry-policy.js";
+import { parseStructuredReply, repairMessages } from "./structured-output.js";
+import { type UsageSnapshot, UsageTracker } from "./usage-tracker.js";
+
+/** Completion tokens assumed for the tokens/min estimate when a request sets no `maxTokens`. */
+const DEFAULT_COMPLETION_ESTIMATE = 256;
+
+export interface LlmPoolStats {
+  endpoints: EndpointStats[];
+  /** Calls made through `chat` (a repair attempt is part of its call). */
+  calls: number;
+  succeeded: number;
+  failed: number;
+  /** HTTP attempts across endpoints, and how many of them were retries. */
+  attempts: number;
+  retries: number;
+  /** Structured-output repairs sent, and how many of them fixed the reply. */
+  repairs: number;
+  repaired: number;
+  cache?: { dir: string; hits: number; misses: number; writes: number };
+}
+
+/** One attempt's outcome, classified for the retry loop. */
+interface AttemptFailure {
+  error: LlmApiError;
+  retryable: boolean;
+}
+
+export class LlmPool implements LlmClient {
+  readonly defaultModel: string | undefined;
+  readonly retry: RetryOptions;
+  readonly sticky: boolean;
+  readonly #endpoints: PoolEndpoint[];
+  readonly #secrets: string[];
+  readonly #logger: Logger;
+  readonly #cache: ResponseCache | undefined;
+  readonly #usage = new UsageTracker();
+  readonly #closeController = new AbortController();
+  readonly #changeWaiters = new Set<() => void>();
+  #roundRobin = 0;
+  #closed = false;
+  #calls = 0;
+  #succeeded = 0;
+  #failed = 0;
+  #attempts = 0;
+  #retries = 0;
+  #repairs = 0;
+  #repaired = 0;
+
+  constructor(options: LlmPoolOptions = {}) {
+    const parsed = parseLlmPoolOptions(options);
+    const fromEnv = parsed.endpoints === undefined ? parseLlmPoolOptions(llmPoolOptionsFromEnv()) : undefined;
+    const endpoints = parsed.endpoints ?? fromEnv?.endpoints ?? [];
+    if (endpoints.length === 0) {
+      throw new ConfigError(
+        "endpoints",
+        "no LLM endpoint: pass endpoints: [{ baseUrl }] or set OPENAI_BASE_URL (or OPENAI_BASE_URLS).",
+      );
+    }
+    this.defaultModel = parsed.defaultModel ?? fromEnv?.defaultModel;
+    this.retry = { ...DEFAULT_RETRY, ...stripUndefined(parsed.retry ?? {}) };
+    this.sticky = parsed.sticky ?? true;
+    this.#secrets = endpoints.flatMap((endpoint) => {
+      const secrets = endpoint.apiKey ? [endpoint.apiKey] : [];
+      try {
+        const url = new URL(endpoint.baseUrl);
+        if (url.password) secrets.push(decodeURIComponent(url.password));
+      } catch {
+        // An invalid URL was already rejected by the schema.
+      }
+      return secrets;
+    });
+    this.#endpoints = endpoints.map(
+      (endpoint, index) => new PoolEndpoint(index, endpoint, stripUndefined(parsed.health ?? {}), this.retry.timeoutMs),
+    );
+    this.#logger = (parsed.logger ?? pino({ enabled: false })).child({ component: "llm-pool" });
+    this.#cache = parsed.cacheDir ? new ResponseCache(parsed.cacheDir) : undefined;
+  }
+
+  /** Endpoint labels (base URLs without credentials), in configuration order. */
+  get endpoints(): string[] {
+    return this.#endpoints.map((endpoint) => endpoint.label);
+  }
+
+  chat(request: ChatRequest): Promise<ChatResult> {
+    return chat(this, request);
+  }
+
+  /** Tokens and calls by role, model and endpoint. */
+  usage(): UsageSnapshot {
+    return this.#usage.snapshot();
+  }
+
+  stats(): LlmPoolStats {
+    const now = Date.now();
+    return {
+      endpoints: this.#endpoints.map((endpoint) => endpoint.stats(now)),
+      calls: this.#calls,
+      succeeded: this.#succeeded,
+      failed: this.#failed,
+      attempts: this.#attempts,
+      retries: this.#retries,
+      repairs: this.#repairs,
+      repaired: this.#repaired,
+      ...(this.#cache
+        ? {
+            cache: {
+              dir: this.#cache.dir,
+              hits: this.#cache.hits,
+              misses: this.#cache.misses,
+              writes: this.#cache.writes,
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** Rejects waiting calls and releases timers. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const error = new NoEndpointError(this.defaultModel ?? "*", "the LLM pool was closed.");
+    this.#closeController.abort(error);
+    for (const endpoint of this.#endpoints) endpoint.close(error);
+    this.#notifyChange();
+  }
+
+  /** @internal The whole call: cache, retried request, structured-output check and repair. */
+  async _chat(request: ChatRequest): Promise<ChatResult> {
+    const model = request.model ?? this.defaultModel;
+    if (!model) {
+      throw new ConfigError("model", "the request names no model and the pool has no defaultModel (OPENAI_MODEL).");
+    }
+    if (this.#closed) throw new NoEndpointError(model, "the LLM pool was closed.");
+    const candidates = this.#endpoints.filter((endpoint) => endpoint.serves(model));
+    if (candidates.length === 0) {
+      throw new NoEndpointError(model, `none of the ${this.#endpoints.length} endpoints serves this model.`);
+    }
+    this.#calls++;
+    const cacheKey = this.#cache ? responseCacheKey(request, model) : undefined;
+    if (this.#cache && cacheKey) {
+      const hit = await this.#cache.get(cacheKey);
+      if (hit) {
+        this.#succeeded++;
+        // attempts 0 says "served from the cache"; no tokens were spent, so usage is not counted again.
+        return { ...hit, attempts: 0, latencyMs: 0 };
+      }
+    }
+    try {
+      const result = await this.#chatWithStructure(request, model, candidates);
+      if (this.#cache && cacheKey) {
+        await this.#cache.set(cacheKey, result).catch((error: unknown) => {
+          this.#logger.warn({ err: { message: String((error as Error)?.message) } }, "response cache write failed");
+        });
+      }
+      this.#succeeded++;
+      return result;
+    } catch (error) {
+      this.#failed++;
+      throw error;
+    }
+  }
+
+  async #chatWithStructure(request: ChatRequest, model: string, candidates: PoolEndpoint[]): Promise<ChatResult> {
+    const first = await this.#callWithRetries(request, model, candidates);
+    if (!request.responseSchema || first.toolCalls) return first;
+    const parsed = parseStructuredReply(first.content, request.responseSchema.schema);
+    if (parsed.success) return { ...first, data: parsed.data };
+
+    this.#repairs++;
+    this.#logger.debug({ endpoint: first.endpoint, issues: parsed.issues }, "structured output invalid, repairing");
+    const repairRequest: ChatRequest = {
+      ...request,
+      messages: repairMessages(request.messages, first.content, parsed.issues),
+    };
+    const second = await this.#callWithRetries(repairRequest, model, candidates);
+    const combined: ChatResult = {
+      ...second,
+      usage: {
+        promptTokens: first.usage.promptTokens + second.usage.promptTokens,
+        completionTokens: first.usage.completionTokens + second.usage.completionTokens,
+      },
+      latencyMs: first.latencyMs + second.latencyMs,
+      attempts: first.attempts + second.attempts,
+    };
+    const reparsed = parseStructuredReply(second.content, request.responseSchema.schema);
+    if (reparsed.success) {
+      this.#repaired++;
+      return { ...combined, data: reparsed.data };
+    }
+    throw new StructuredOutputError(
+      `The reply of model '${model}' does not match schema '${request.responseSchema.name}' ` +
+        `after a repair attempt: ${truncate(reparsed.issues, 500)}`,
+      { issues: reparsed.issues, text: second.content ?? "" },
+    );
+  }
+
+  async #callWithRetries(request: ChatRequest, model: string, candidates: PoolEndpoint[]): Promise<ChatResult> {
+    const signal = request.signal
+      ? AbortSignal.any([request.signal, this.#closeController.signal])
+      : this.#closeController.signal;
+    const body = toWireBody(request, model);
+    const estimate = estimateTokens(request);
+    const started = performance.now();
+    let lastFailure: AttemptFailure | undefined;
+    let avoid: PoolEndpoint | undefined;
+
+    for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
+      if (attempt > 1) await abortableDelay(backoffDelay(attempt - 1, this.retry), signal);
+      const endpoint = await this.#select(candidates, request.stickyKey, avoid, signal);
+      this.#attempts++;
+      endpoint.requests++;
+      if (attempt > 1) {
+        this.#retries++;
+        endpoint.retries++;
+      }
+      const outcome = await this.#attempt(endpoint, body, request, estimate, signal);
+      if ("reply" in outcome) {
+        const { reply } = outcome;
+        const usage = reply.usage ?? approximateUsage(estimate, request, reply);
+        this.#usage.record({ role: request.role, model: reply.model || model, endpoint: endpoint.label }, usage);
+        return {
+          content: reply.content,
+          ...(reply.toolCalls ? { toolCalls: reply.toolCalls } : {}),
+          finishReason: reply.finishReason,
+          usage,
+          model: reply.model || model,
+          endpoint: endpoint.label,
+          latencyMs: Math.round(performance.now() - started),
+          ...(reply.ttftMs !== undefined ? { ttftMs: reply.ttftMs } : {}),
+          attempts: attempt,
+        };
+      }
+      lastFailure = outcome.failure;
+      avoid = endpoint;
+      const willRetry = lastFailure.retryable && attempt < this.retry.maxAttempts;
+      this.#logger.warn(
+        {
+          endpoint: endpoint.label,
+          model,
+          role: request.role,
+          attempt,
+          status: lastFailure.error.status,
+          willRetry,
+          err: { message: lastFailure.error.message },
+        },
+        "llm attempt failed",
+      );
+      if (!lastFailure.retryable) throw lastFailure.error;
+    }
+    const now = Date.now();
+    if (lastFailure && !candidates.some((endpoint) => endpoint.isAvailable(now))) {
+      throw new NoEndpointError(
+        model,
+        `all ${candidates.length} endpoint(s) are out of service after ${this.retry.maxAttempts} attempts; ` +
+          `last error: ${lastFailure.error.message}`,
+        { cause: lastFailure.error, isRetryable: true },
+      );
+    }
+    throw lastFailure!.error;
+  }
+
+  /** Picks an endpoint now, or waits until one is back (end of a pause or cooldown, or a finished probe). */
+  async #select(
+    candidates: PoolEndpoint[],
+    stickyKey: string | undefined,
+    avoid: PoolEndpoint | undefined,
+    signal: AbortSignal,
+  ): Promise<PoolEndpoint> {
+    for (;;) {
+      if (signal.aborted) throw abortReason(signal);
+      const now = Date.now();
+      const available = candidates.filter((endpoint) => endpoint.isAvailable(now));
+      const preferred = available.length > 1 && avoid ? available.filter((endpoint) => endpoint !== avoid) : available;
+      if (preferred.length > 0) {
+        const chosen =
+          this.sticky && stickyKey !== undefined ? rendezvous(preferred, stickyKey) : this.#leastOutstanding(preferred);
+        chosen.outstanding++;
+        // A half-open endpoint admits exactly one probe; claim it now, before any await.
+        if (chosen.circuit.onStart(now)) this.#logger.info({ endpoint: chosen.label }, "probing endpoint");
+        return chosen;
+      }
+      const earliest = Math.min(...candidates.map((endpoint) => endpoint.availableAt(now)));
+      // Wake on the earliest pause/cooldown end, or sooner when any attempt finishes (a probe may close a circuit).
+      await this.#waitForChange(Math.min(Math.max(earliest - now, 5), 1_000), signal);
+    }
+  }
+
+  #leastOutstanding(endpoints: PoolEndpoint[]): PoolEndpoint {
+    // Rotate the start so ties do not always go to the first endpoint.
+    const start = this.#roundRobin++ % endpoints.length;
+    let best = endpoints[start]!;
+    for (let offset = 1; offset < endpoints.length; offset++) {
+      const endpoint = endpoints[(start + offset) % endpoints.length]!;
+      if (endpoint.outstanding < best.outstanding) best = endpoint;
+    }
+    return best;
+  }
+
+  #waitForChange(maxMs: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#changeWaiters.delete(done);
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        done();
+        reject(abortReason(signal));
+      };
+      const timer = setTimeout(done, maxMs);
+      this.#changeWaiters.add(done);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  #notifyChange(): void {
+    for (const waiter of [...this.#changeWaiters]) waiter();
+  }
+
+  /** One HTTP attempt on one endpoint: limits, the request with its timer, classification of the outcome. */
+  async #attempt(
+    endpoint: PoolEndpoint,
+    body: ReturnType<typeof toWireBody>,
+    request: ChatRequest,
+    estimate: number,
+    signal: AbortSignal,
+  ): Promise<{ reply: WireReply } | { failure: AttemptFailure }> {
+    let release: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    let started = 0;
+    try {
+      release = await endpoint.limiter.acquire(signal);
+      await endpoint.requestBucket?.take(1, signal);
+      await endpoint.tokenBucket?.take(estimate, signal);
+      const attemptController = new AbortController();
+      timer = setTimeout(() => {
+        timedOut = true;
+        attemptController.abort();
+      }, this.retry.timeoutMs);
+      const attemptSignal = AbortSignal.any([signal, attemptController.signal]);
+      started = performance.now();
+      const reply = request.stream
+        ? await streamOnce(endpoint.client, body, attemptSignal, started)
+        : await completeOnce(endpoint.client, body, attemptSignal);
+      const latency = performance.now() - started;
+      endpoint.latency.add(latency);
+      if (reply.ttftMs !== undefined) endpoint.ttft.add(reply.ttftMs);
+      endpoint.successes++;
+      if (endpoint.circuit.state !== "closed") this.#logger.info({ endpoint: endpoint.label }, "endpoint back in");
+      endpoint.circuit.onSuccess();
+      if (reply.usage) {
+        endpoint.promptTokens += reply.usage.promptTokens;
+        endpoint.completionTokens += reply.usage.completionTokens;
+        endpoint.tokenBucket?.adjust(reply.usage.promptTokens + reply.usage.completionTokens - estimate);
+      }
+      return { reply };
+    } catch (error) {
+      if (signal.aborted && !timedOut) {
+        endpoint.circuit.onNeutral();
+        throw abortReason(signal);
+      }
+      const failure = this.#classify(endpoint, error, timedOut);
+      return { failure };
+    } finally {
+      if (timer) clearTimeout(timer);
+      release?.();
+      endpoint.outstanding--;
+      this.#notifyChange();
+    }
+  }
+
+  #classify(endpoint: PoolEndpoint, error: unknown, timedOut: boolean): AttemptFailure {
+    const now = Date.now();
+    const redact = (text: string) => redactSecrets(text, this.#secrets);
+    if (timedOut) {
+      endpoint.timeouts++;
+      endpoint.countError("timeout");
+      this.#circuitFailure(endpoint, now);
+      const message = `no complete reply within ${this.retry.timeoutMs} ms`;
+      return { error: new LlmApiError(endpoint.label, message, { isRetryable: true }), retryable: true };
+    }
+    if (error instanceof OpenAI.APIError && typeof error.status === "number") {
+      const status = error.status;
+      const retryable = isRetryableStatus(status);
+      const retryAfterMs = parseRetryAfter(error.headers, now);
+      endpoint.countError(String(status));
+      if (retryAfterMs !== undefined) endpoint.pausedUntil = Math.max(endpoint.pausedUntil, now + retryAfterMs);
+      if (status === 429) {
+        endpoint.rateLimited++;
+        // Cool the endpoint down even without a hint, so the other calls stop piling onto it.
+        if (retryAfterMs === undefined)
+          endpoint.pausedUntil = Math.max(endpoint.pausedUntil, now + this.retry.baseDelayMs);
+        endpoint.circuit.onNeutral();
+      } else if (status >= 500 || status === 408) {
+        this.#circuitFailure(endpoint, now);
+      } else {
+        endpoint.circuit.onNeutral();
+      }
+      const message = redact(error.message || `HTTP ${status}`);
+      return {
+        error: new LlmApiError(endpoint.label, message, {
+          status,
+          ...(retryAfterMs !== undefined ? { retryAfter: retryAfterMs / 1000 } : {}),
+          isRetryable: retryable,
+          cause: sanitizedCause(error, redact),
+        }),
+        retryable,
+      };
+    }
+    const kind =
+      error instanceof OpenAI.APIConnectionError
+        ? "connection"
+        : error instanceof MalformedReplyError || error instanceof SyntaxError || error instanceof OpenAI.OpenAIError
+          ? "malformed"
+          : MatrixError.isInstance(error)
+            ? "other"
+            : "connection";
+    endpoint.countError(kind);
+    this.#circuitFailure(endpoint, now);
+    const message = redact(
+      kind === "malformed"
+        ? `malformed reply: ${(error as Error)?.message ?? String(error)}`
+        : `request failed: ${(error as Error)?.message ?? String(error)}`,
+    );
+    return {
+      error: new LlmApiError(endpoint.label, message, { isRetryable: true, cause: sanitizedCause(error, redact) }),
+      retryable: true,
+    };
+  }
+
+  #circuitFailure(endpoint: PoolEndpoint, now: number): void {
+    const before = endpoint.circuit.state;
+    endpoint.circuit.onFailure(now);
+    if (endpoint.circuit.state === "open" && before !== "open") {
+      this.#logger.warn(
+        { endpoint: endpoint.label, consecutiveFailures: endpoint.circuit.consecutiveFailures },
+        "endpoint taken out",
+      );
+    }
+  }
+}
+
+/** Creates a pool; options are validated here (a bad one throws `ConfigError` naming its path). */
+export function createLlmPool(options: LlmPoolOptions = {}): LlmPool {
+  return new LlmPool(options);
+}
+
+/** `pool.chat` delegates here so the call can be read (and tested) as one function. */
+export function chat(pool: LlmPool, request: ChatRequest): Promise<ChatResult> {
+  return pool._chat(request);
+}
+
+async function completeOnce(
+  client: OpenAI,
+  body: ReturnType<typeof toWireBody>,
+  signal: AbortSignal,
+): Promise<WireReply> {
+  const completion = await client.chat.completions.create(body, { signal });
+  return fromWireCompletion(completion, body.model);
+}
+
+async function streamOnce(
+  client: OpenAI,
+  body: ReturnType<typeof toWireBody>,
+  signal: AbortSignal,
+  started: number,
+): Promise<WireReply> {
+  const stream = await client.chat.completions.create(
+    { ...body, stream: true, stream_options: { include_usage: true } },
+    { signal },
+  );
+  const assembler = new StreamAssembler(body.model);
+  for await (const chunk of stream) assembler.add(chunk);
+  const reply = assembler.finish();
+  return {
+    ...reply,
+    ...(assembler.firstTokenAt !== undefined
+      ? { ttftMs: Math.round((assembler.firstTokenAt - started) * 10) / 10 }
+      : {}),
+  };
+}
+
+/** Highest-random-weight hashing: a key keeps its replica, and only keys of a lost replica move. */
+function rendezvous(endpoints: PoolEndpoint[], key: string): PoolEndpoint {
+  let best = endpoints[0]!;
+  let bestWeight = -1n;
+  for (const endpoint of endpoints) {
+    const digest = createHash("sha256").update(`${key}\u0000${endpoint.label}\u0000${endpoint.index}`).digest();
+    const weight = digest.readBigUInt64BE(0);
+    if (weight > bestWeight) {
+      best = endpoint;
+      bestWeight = weight;
+    }
+  }
+  return best;
+}
+
+/** A rough pre-call estimate (4 characters a token) for the tokens/min bucket; corrected from `usage`. */
+export function estimateTokens(request: ChatRequest): number {
+  let characters = 0;
+  for (const message of request.messages) {
+    characters += (message.content ?? "").length + 8;
+    if (message.role === "assistant" && message.toolCalls) {
+      for (const call of message.toolCalls) characters += call.function.name.length + call.function.arguments.length;
+    }
+  }
+  if (request.tools) characters += JSON.stringify(request.tools).length;
+  if (request.responseSchema) characters += JSON.stringify(request.responseSchema.schema).length;
+  return Math.ceil(characters / 4) + (request.maxTokens ?? DEFAULT_COMPLETION_ESTIMATE);
+}
+
+/** When a server sends no `usage`, count something rather than nothing (the tokens/min bucket keeps the estimate). */
+function approximateUsage(estimate: number, request: ChatRequest, reply: WireReply) {
+  const completion = Math.ceil(
+    ((reply.content ?? "").length +
+      (reply.toolCalls ?? []).reduce((sum, call) => sum + call.function.arguments.length, 0)) /
+      4,
+  );
+  return {
+    promptTokens: Math.max(0, estimate - (request.maxTokens ?? DEFAULT_COMPLETION_ESTIMATE)),
+    completionTokens: completion,
+  };
+}
+
+/** The original error's name and redacted message only: its other fields may hold request details. */
+function sanitizedCause(error: unknown, redact: (text: string) => string): Error {
+  const cause = new Error(redact((error as Error)?.message ?? String(error)));
+  cause.name = (error as Error)?.name ?? "Error";
+  return cause;
+}
+
+function truncate(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length)}…`;
+}
+
+function stripUndefined<T extends object>(value: T): { [K in keyof T]-?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, child]) => child !== undefined)) as never;
+}
