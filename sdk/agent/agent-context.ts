@@ -1,0 +1,28 @@
+/**
+ * What an agent's handler (and every inline pipeline function) receives besides the task.
+ *
+ * Where you are: `agent/`. Keep this small and serializable-friendly: inline functions read
+ * `ctx.params`, never outer variables.
+ */
+import type { Logger } from "pino";
+import type { LlmClient } from "../llm/llm-client.js";
+import type { Turn } from "../schema/turn.js";
+
+export interface AgentContext {
+  /** The pipeline's declared params. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** The role being handled. */
+  readonly role: string;
+  /** This agent instance, e.g. `worker-1/teacher`. */
+  readonly agent: string;
+  /** Aborted when the run is cancelled or the worker drains. */
+  readonly signal: AbortSignal;
+  /** The LLM client of this worker (a pool over OpenAI-compatible endpoints). */
+  readonly llm?: LlmClient;
+  readonly logger?: Logger;
+  /** A turn's text, fetching it from the object store when it was offloaded. */
+  content(turn: Turn): Promise<string | null>;
+}
+
+/** For buses that never offload: the text is always inline. */
+export const inlineContent = (turn: Turn): Promise<string | null> => Promise.resolve(turn.content);

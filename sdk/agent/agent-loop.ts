@@ -1,0 +1,86 @@
+/**
+ * The agent loop: take a task from a role's queue, run the hop, publish the successor, then ack.
+ *
+ * Where you are: `agent/`. The ack comes only after the successor is durably published, so a worker
+ * killed at any moment loses nothing (the bus redelivers; the sink's id check keeps output exactly
+ * once). The per-role concurrency limit is the consumer's; the signal stops it.
+ */
+import type { Logger } from "pino";
+import type { Bus, BusConsumer, Delivery } from "../bus/bus.js";
+import type { Flow } from "../flow/flow.js";
+import type { LlmClient } from "../llm/llm-client.js";
+import type { HopEndEvent } from "../schema/event.js";
+import type { Turn } from "../schema/turn.js";
+import { inlineContent, type AgentContext } from "./agent-context.js";
+import { runHop, type HopOptions } from "./hop.js";
+import type { Handler } from "./task-update.js";
+
+export interface AgentOptions extends HopOptions {
+  bus: Bus;
+  role: string;
+  handler: Handler;
+  flow: Flow;
+  /** Tasks of this role handled at once by this instance. */
+  concurrency: number;
+  /** This instance's name, e.g. `local/teacher` or `worker-3/teacher`. */
+  agent: string;
+  params: Readonly<Record<string, unknown>>;
+  signal: AbortSignal;
+  llm?: LlmClient;
+  logger?: Logger;
+  /** How offloaded turn content is read (NATS object store); inline by default. */
+  content?: (turn: Turn) => Promise<string | null>;
+  /** Called after every hop; keep it cheap. */
+  onHop?: (event: HopEndEvent) => void;
+  /** First retry delay for a handler that threw; doubles each attempt. @default 200 */
+  retryDelayMs?: number;
+}
+
+/** Starts consuming `role`. Stop it with the returned consumer (drains in-flight hops). */
+export function startAgent(options: AgentOptions): BusConsumer {
+  const { bus, role, handler, flow, signal, onHop, retryDelayMs = 200 } = options;
+  const ctx: AgentContext = {
+    params: options.params,
+    role,
+    agent: options.agent,
+    signal,
+    llm: options.llm,
+    logger: options.logger,
+    content: options.content ?? inlineContent,
+  };
+  const handle = async (delivery: Delivery): Promise<void> => {
+    const task = delivery.task;
+    task.attempt = delivery.deliveryCount;
+    const started = Date.now();
+    const outcome = await runHop(task, role, handler, flow, ctx, options);
+    if (outcome.kind === "retry") {
+      options.logger?.warn({ taskId: task.id, role, attempt: task.attempt, err: outcome.error }, "hop failed; retrying");
+      await delivery.nak(retryDelayMs * 2 ** (delivery.deliveryCount - 1));
+      return;
+    }
+    try {
+      await bus.publish(task.cursor, task);
+    } catch (error) {
+      // Not published, so not acked: the task comes back on redelivery (or stays for resume).
+      options.logger?.error({ taskId: task.id, role, err: error }, "publishing the next hop failed");
+      await delivery.nak(retryDelayMs);
+      return;
+    }
+    await delivery.ack();
+    if (onHop) {
+      const now = Date.now();
+      onHop({
+        type: "hop-end",
+        taskId: task.id,
+        role,
+        queueMs: started - delivery.publishedAt,
+        handleMs: now - started,
+        promptTokens: outcome.promptTokens,
+        completionTokens: outcome.completionTokens,
+        next: task.cursor,
+        time: now,
+      });
+    }
+  };
+  return bus.consume(role, handle, { concurrency: options.concurrency });
+}

@@ -1,0 +1,104 @@
+/**
+ * The `chat` agent: builds messages from the task, makes one LLM call, returns the reply as a turn.
+ *
+ * Where you are: `agent/`. Messages: the system prompt, the prompt (the task, as the opening user
+ * message), then the history as this role sees it (its own turns as `assistant`, everyone else's as
+ * `user`). A prompt function may instead return the whole message list.
+ */
+import { AgentError } from "../errors.js";
+import { compileFunction } from "../flow/function-source.js";
+import type { ChatMessage } from "../llm/llm-client.js";
+import type { ChatRoleDefinition } from "../schema/pipeline-definition.js";
+import type { Task } from "../schema/task.js";
+import type { AgentContext } from "./agent-context.js";
+import type { Handler } from "./task-update.js";
+import { fillTemplate } from "./template.js";
+
+type PromptFunction = (task: Task, ctx: AgentContext) => string | ChatMessage[] | Promise<string | ChatMessage[]>;
+
+/** The history as `role` sees it: its own turns are the assistant's, the others' are the user's. */
+export async function conversationView(task: Task, role: string, ctx: AgentContext): Promise<ChatMessage[]> {
+  const messages: ChatMessage[] = [];
+  for (const turn of task.history) {
+    if (turn.error) continue;
+    const content = await ctx.content(turn);
+    if (turn.toolCallId !== undefined) {
+      messages.push({ role: "tool", content: content ?? "", toolCallId: turn.toolCallId });
+    } else if (turn.role === role) {
+      messages.push({ role: "assistant", content, ...(turn.toolCalls ? { toolCalls: turn.toolCalls } : {}) });
+    } else if (content !== null && content !== "") {
+      messages.push({ role: "user", content });
+    }
+  }
+  return messages;
+}
+
+/** Chat servers expect user/assistant alternation starting with a user: merge runs, open with a user. */
+export function normaliseAlternation(messages: ChatMessage[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (const message of messages) {
+    const last = out[out.length - 1];
+    if (last && last.role === "user" && message.role === "user") {
+      out[out.length - 1] = { role: "user", content: `${last.content}\n\n${message.content}` };
+    } else {
+      out.push(message);
+    }
+  }
+  const firstNonSystem = out.findIndex((message) => message.role !== "system");
+  if (firstNonSystem >= 0 && out[firstNonSystem]!.role === "assistant") {
+    out.splice(firstNonSystem, 0, { role: "user", content: "Hello." });
+  }
+  return out;
+}
+
+export function chatAgent(role: string, definition: ChatRoleDefinition, defaults: { model?: string }): Handler {
+  const prompt =
+    typeof definition.prompt === "object"
+      ? compileFunction<PromptFunction>(definition.prompt, `roles.${role}.prompt`)
+      : definition.prompt;
+  const view = definition.view ?? "conversation";
+  return async (task, ctx) => {
+    if (!ctx.llm) throw new AgentError(role, task.id, "no LLM client is configured for chat roles");
+    const where = { role, taskId: task.id };
+    const scope = { row: task.row, state: task.state, params: ctx.params, task };
+    const messages: ChatMessage[] = [];
+    if (definition.system) messages.push({ role: "system", content: fillTemplate(definition.system, scope, where) });
+    // The prompt opens the conversation (the task), then the history follows as this role sees it.
+    if (typeof prompt === "function") {
+      const produced = await prompt(task, ctx);
+      if (Array.isArray(produced)) messages.push(...produced);
+      else {
+        messages.push({ role: "user", content: produced });
+        if (view === "conversation") messages.push(...(await conversationView(task, role, ctx)));
+      }
+    } else {
+      if (typeof prompt === "string") messages.push({ role: "user", content: fillTemplate(prompt, scope, where) });
+      if (view === "conversation") messages.push(...(await conversationView(task, role, ctx)));
+    }
+    if (!messages.some((message) => message.role !== "system")) {
+      throw new AgentError(role, task.id, "nothing to send: no prompt and no history for this role");
+    }
+    const result = await ctx.llm.chat({
+      model: definition.model ?? defaults.model,
+      messages: normaliseAlternation(messages),
+      temperature: definition.temperature,
+      maxTokens: definition.maxTokens,
+      seed: task.seed + task.hops,
+      tools: definition.tools,
+      responseSchema: definition.output,
+      stickyKey: definition.sticky === false ? undefined : task.id,
+      role,
+      signal: ctx.signal,
+    });
+    return {
+      content: result.content,
+      toolCalls: result.toolCalls,
+      data: result.data,
+      model: result.model,
+      finishReason: result.finishReason,
+      usage: result.usage,
+      ttftMs: result.ttftMs,
+      ...(definition.saveAs ? { state: { [definition.saveAs]: result.data ?? result.content } } : {}),
+    };
+  };
+}

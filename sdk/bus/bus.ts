@@ -1,0 +1,47 @@
+/**
+ * The bus contract: moves tasks between roles. `local` (in-process) and `nats` (JetStream) implement it
+ * with the same semantics and pass the same behaviour tests (test/bus/bus-contract.ts).
+ *
+ * Where you are: `bus/`. It imports only `schema/` and `errors`. Agents, the driver and the sink use
+ * a Bus; they never know which one.
+ */
+import type { Task } from "../schema/task.js";
+
+/** One task handed to a consumer. Exactly one of `ack`/`nak`/`term` must be called. */
+export interface Delivery {
+  readonly task: Task;
+  /** 1 on first delivery; more after a crash or a nak. */
+  readonly deliveryCount: number;
+  /** When the task was published to this role (ms since epoch). */
+  readonly publishedAt: number;
+  /** Done with it: the successor (if any) is already published. */
+  ack(): Promise<void>;
+  /** Give it back to be delivered again (after `delayMs`). */
+  nak(delayMs?: number): Promise<void>;
+  /** Still working on it (keeps a long LLM call from being redelivered). */
+  working(): void;
+}
+
+export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
+
+export interface ConsumeOptions {
+  /** Deliveries handled at once by this consumer. */
+  concurrency: number;
+}
+
+export interface BusConsumer {
+  /** Stops taking new deliveries and resolves when those in hand are finished. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface Bus {
+  readonly kind: string;
+  /** Queues `task` for `role`. Resolves once the task is durably queued. */
+  publish(role: string, task: Task): Promise<void>;
+  /** Competes with every other consumer of `role` for its tasks. */
+  consume(role: string, handler: DeliveryHandler, options: ConsumeOptions): BusConsumer;
+  /** Tasks waiting in `role`'s queue (best effort). */
+  depth(role: string): number;
+  /** Closes queues and connections. Safe to call twice. */
+  close(): Promise<void>;
+}

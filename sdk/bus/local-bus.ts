@@ -1,0 +1,183 @@
+/**
+ * The in-process bus: one FIFO queue per role, the embedded default.
+ *
+ * Where you are: `bus/`. Row-level scheduling lives here: the moment a hop publishes its task, the
+ * next role's consumer may take it; there is no batch and no barrier. Tasks are passed by reference
+ * (no copy, no validation): a hop on this bus must cost microseconds, not milliseconds.
+ */
+import { BusError } from "../errors.js";
+import type { Task } from "../schema/task.js";
+import type { Bus, BusConsumer, ConsumeOptions, Delivery, DeliveryHandler } from "./bus.js";
+
+interface Entry {
+  task: Task;
+  publishedAt: number;
+  deliveryCount: number;
+}
+
+interface Consumer {
+  handler: DeliveryHandler;
+  concurrency: number;
+  active: number;
+  stopped: boolean;
+  idle: (() => void) | undefined;
+}
+
+/** A FIFO with O(1) shift: a head index, compacted when half the array is spent. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  push(item: T): void {
+    this.items.push(item);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined as T;
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+class RoleQueue {
+  readonly entries = new Fifo<Entry>();
+  readonly consumers: Consumer[] = [];
+  scheduled = false;
+  /** Rotates which consumer is offered the next task, so instances share the work. */
+  next = 0;
+}
+
+export class LocalBus implements Bus {
+  readonly kind = "local";
+  private readonly queues = new Map<string, RoleQueue>();
+  private closed = false;
+
+  private queue(role: string): RoleQueue {
+    let queue = this.queues.get(role);
+    if (queue === undefined) {
+      queue = new RoleQueue();
+      this.queues.set(role, queue);
+    }
+    return queue;
+  }
+
+  publish(role: string, task: Task): Promise<void> {
+    if (this.closed) return Promise.reject(new BusError(`Cannot publish task ${task.id} to '${role}': the bus is closed.`));
+    const queue = this.queue(role);
+    queue.entries.push({ task, publishedAt: Date.now(), deliveryCount: 1 });
+    this.schedule(queue);
+    return Promise.resolve();
+  }
+
+  private schedule(queue: RoleQueue): void {
+    if (queue.scheduled || queue.consumers.length === 0) return;
+    queue.scheduled = true;
+    // A microtask, not a direct call, so a chain of hops never grows the stack.
+    queueMicrotask(() => {
+      queue.scheduled = false;
+      this.pump(queue);
+    });
+  }
+
+  private pump(queue: RoleQueue): void {
+    const consumers = queue.consumers;
+    let idleRounds = 0;
+    while (queue.entries.size > 0 && idleRounds < consumers.length) {
+      const consumer = consumers[queue.next % consumers.length]!;
+      queue.next++;
+      if (consumer.stopped || consumer.active >= consumer.concurrency) {
+        idleRounds++;
+        continue;
+      }
+      idleRounds = 0;
+      this.deliver(queue, consumer, queue.entries.shift()!);
+    }
+  }
+
+  private deliver(queue: RoleQueue, consumer: Consumer, entry: Entry): void {
+    consumer.active++;
+    let settled = false;
+    const settle = (): Promise<void> => {
+      settled = true;
+      return Promise.resolve();
+    };
+    const delivery: Delivery = {
+      task: entry.task,
+      deliveryCount: entry.deliveryCount,
+      publishedAt: entry.publishedAt,
+      ack: settle,
+      nak: (delayMs = 0) => {
+        if (settled) return Promise.resolve();
+        settled = true;
+        const again = () => {
+          queue.entries.push({ ...entry, deliveryCount: entry.deliveryCount + 1 });
+          this.schedule(queue);
+        };
+        if (delayMs > 0) setTimeout(again, delayMs).unref();
+        else again();
+        return Promise.resolve();
+      },
+      working: () => {},
+    };
+    const finish = (): void => {
+      consumer.active--;
+      if (consumer.stopped && consumer.active === 0) consumer.idle?.();
+      this.pump(queue);
+    };
+    consumer.handler(delivery).then(finish, (error: unknown) => {
+      // A handler must settle its delivery itself; one that throws is a bug in the caller. Requeue the
+      // task rather than lose it, and surface the bug asynchronously.
+      if (!settled) void delivery.nak();
+      finish();
+      queueMicrotask(() => {
+        throw error;
+      });
+    });
+  }
+
+  consume(role: string, handler: DeliveryHandler, options: ConsumeOptions): BusConsumer {
+    if (this.closed) throw new BusError(`Cannot consume '${role}': the bus is closed.`);
+    const queue = this.queue(role);
+    const consumer: Consumer = {
+      handler,
+      concurrency: Math.max(1, options.concurrency),
+      active: 0,
+      stopped: false,
+      idle: undefined,
+    };
+    queue.consumers.push(consumer);
+    this.schedule(queue);
+    let stopping: Promise<void> | undefined;
+    return {
+      stop: () => {
+        stopping ??= new Promise<void>((resolve) => {
+          consumer.stopped = true;
+          const index = queue.consumers.indexOf(consumer);
+          if (index >= 0) queue.consumers.splice(index, 1);
+          if (consumer.active === 0) resolve();
+          else consumer.idle = resolve;
+        });
+        return stopping;
+      },
+    };
+  }
+
+  depth(role: string): number {
+    return this.queues.get(role)?.entries.size ?? 0;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+export function createLocalBus(): LocalBus {
+  return new LocalBus();
+}

@@ -1,0 +1,201 @@
+/**
+ * The driver: feeds source rows into the bus with a bound on tasks in flight, skips ids already
+ * finished (resume), and consumes the sink queue, writing each finished task exactly once.
+ *
+ * Where you are: `driver/`. It knows nothing of roles beyond the entry role; agents may run in this
+ * process (local bus) or on other machines (NATS). Cancel stops feeding; tasks in flight are not
+ * written, and a resumed run produces them again.
+ */
+import type { Logger } from "pino";
+import type { Bus } from "../bus/bus.js";
+import { serializeError } from "../errors.js";
+import type { RunSummary } from "../schema/event.js";
+import { SINK, type Task } from "../schema/task.js";
+import type { JsonlSink } from "../sink/jsonl-sink.js";
+import type { RunControl } from "./run.js";
+import { openSource, type RuntimeSource } from "./source.js";
+import { createTask, rowIdOf, taskId } from "./task-factory.js";
+
+export interface DriveOptions {
+  bus: Bus;
+  runId: string;
+  pipeline: string;
+  entry: string;
+  source: RuntimeSource;
+  /** Read at most this many source rows. */
+  limit?: number;
+  trials: number;
+  seed: number;
+  idField: string;
+  maxInFlight: number;
+  /** Where finished tasks go; without one they are only streamed to the run handle. */
+  sink?: JsonlSink;
+  resume: boolean;
+  logger?: Logger;
+  /** Concurrency of the sink consumer. @default 64 */
+  sinkConcurrency?: number;
+}
+
+/** A counting gate: `acquire` waits while `max` slots are taken. */
+class Slots {
+  private waiting: Array<() => void> = [];
+  constructor(
+    private readonly max: number,
+    private readonly progress: { inFlight: number },
+  ) {}
+  acquire(): Promise<void> | undefined {
+    if (this.progress.inFlight < this.max) {
+      this.progress.inFlight++;
+      return undefined;
+    }
+    return new Promise((resolve) => this.waiting.push(() => (this.progress.inFlight++, resolve())));
+  }
+  release(): void {
+    this.progress.inFlight--;
+    this.waiting.shift()?.();
+  }
+  /** Wakes every waiter without a slot (cancel). */
+  drainWaiters(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const wake of waiting) wake();
+  }
+}
+
+export async function drive(options: DriveOptions, control: RunControl): Promise<RunSummary> {
+  const { bus, sink, progress } = { ...options, progress: control.progress };
+  const started = Date.now();
+  const byRole: Record<string, { prompt: number; completion: number }> = {};
+  const skipIds = options.resume && sink ? await sink.finishedIds() : new Set<string>();
+  control.emit({ type: "run-start", runId: options.runId, time: started, resumedIds: skipIds.size });
+
+  const slots = new Slots(options.maxInFlight, progress);
+  let feedingDone = false;
+  let settle!: () => void;
+  const allFinished = new Promise<void>((resolve) => (settle = resolve));
+  const checkFinished = (): void => {
+    if (feedingDone && progress.inFlight === 0) settle();
+  };
+  const seen = new Set<string>();
+
+  const sinkConsumer = bus.consume(
+    SINK,
+    async (delivery) => {
+      const task = delivery.task;
+      // The in-flight count and events follow the first delivery only; a redelivered duplicate is
+      // acked and dropped (the sink also dedupes against earlier runs' files).
+      const first = !seen.has(task.id);
+      seen.add(task.id);
+      if (first) {
+        task.timestamps.finished ??= Date.now();
+        try {
+          if (sink) await sink.write(task);
+        } catch (error) {
+          seen.delete(task.id);
+          options.logger?.error({ taskId: task.id, err: error }, "writing a finished task failed; retrying");
+          await delivery.nak(500);
+          return;
+        }
+      }
+      await delivery.ack();
+      if (!first) return;
+      if (task.status === "done") progress.done++;
+      else if (task.status === "failed") progress.failed++;
+      else progress.filtered++;
+      for (const [role, usage] of Object.entries(task.usage)) {
+        const totals = (byRole[role] ??= { prompt: 0, completion: 0 });
+        totals.prompt += usage.promptTokens;
+        totals.completion += usage.completionTokens;
+        progress.promptTokens += usage.promptTokens;
+        progress.completionTokens += usage.completionTokens;
+      }
+      progress.hops += task.hops;
+      control.emit({ type: "task-end", task, time: Date.now() });
+      slots.release();
+      checkFinished();
+    },
+    { concurrency: options.sinkConcurrency ?? 64 },
+  );
+
+  const aborted = new Promise<void>((resolve) => {
+    if (control.signal.aborted) resolve();
+    control.signal.addEventListener("abort", () => {
+      slots.drainWaiters();
+      resolve();
+    });
+  });
+
+  const feed = async (): Promise<void> => {
+    let rows = 0;
+    for await (const item of openSource(options.source)) {
+      if (control.signal.aborted) break;
+      if (item.kind === "error") {
+        progress.badRows++;
+        options.logger?.warn({ err: item.error }, "unreadable source row dead-lettered");
+        control.emit({
+          type: "source-error",
+          message: item.error.message,
+          file: item.error.file,
+          line: item.error.line,
+          time: Date.now(),
+        });
+        await sink?.writeBadRow({ kind: "bad-row", error: serializeError(item.error), raw: item.raw, time: Date.now() });
+        continue;
+      }
+      if (options.limit !== undefined && rows >= options.limit) break;
+      rows++;
+      const rowId = rowIdOf(item.row, item.index, options.idField);
+      for (let trial = 0; trial < options.trials; trial++) {
+        if (skipIds.has(taskId(rowId, trial, options.trials))) {
+          progress.skipped++;
+          continue;
+        }
+        const wait = slots.acquire();
+        if (wait) await wait;
+        if (control.signal.aborted) return;
+        const task: Task = createTask({
+          runId: options.runId,
+          rowId,
+          row: item.row,
+          trial,
+          trials: options.trials,
+          seed: options.seed,
+          cursor: options.entry,
+        });
+        progress.fed++;
+        await bus.publish(options.entry, task);
+      }
+    }
+  };
+
+  let feedError: unknown;
+  try {
+    await Promise.race([feed(), aborted]);
+  } catch (error) {
+    feedError = error;
+  }
+  feedingDone = true;
+  checkFinished();
+  if (feedError === undefined) await Promise.race([allFinished, aborted]);
+  await sinkConsumer.stop();
+  await sink?.close();
+
+  const durationMs = Date.now() - started;
+  const finished = progress.done + progress.failed + progress.filtered;
+  const summary: RunSummary = {
+    runId: options.runId,
+    pipeline: options.pipeline,
+    counts: { done: progress.done, failed: progress.failed, filtered: progress.filtered },
+    skipped: progress.skipped,
+    badRows: progress.badRows,
+    hops: progress.hops,
+    tokens: { prompt: progress.promptTokens, completion: progress.completionTokens, byRole },
+    durationMs,
+    rowsPerSecond: finished / Math.max(durationMs / 1000, 0.001),
+    tokensPerSecond: (progress.promptTokens + progress.completionTokens) / Math.max(durationMs / 1000, 0.001),
+    cancelled: control.signal.aborted,
+    ...(sink ? { outDir: undefined, files: sink.files } : {}),
+  };
+  if (feedError !== undefined) throw feedError;
+  return summary;
+}

@@ -1,0 +1,210 @@
+/**
+ * The run handle a cell gets back: an async iterable of events, `rows()` of finished tasks, live
+ * `progress()`, `done()` and `cancel()`.
+ *
+ * Where you are: `driver/`. The handle is the only thing a notebook holds; `notebook/` renders it.
+ * Iterators see events from the moment they start; `rows()` replays every finished task first.
+ */
+import { RunCancelledError } from "../errors.js";
+import type { RunEvent, RunSummary } from "../schema/event.js";
+import type { Task } from "../schema/task.js";
+
+export interface RunProgress {
+  runId: string;
+  pipeline: string;
+  done: number;
+  failed: number;
+  filtered: number;
+  skipped: number;
+  badRows: number;
+  /** Tasks fed and not yet finished. */
+  inFlight: number;
+  /** Rows fed so far, and the total when the source size is known. */
+  fed: number;
+  total?: number;
+  hops: number;
+  promptTokens: number;
+  completionTokens: number;
+  elapsedMs: number;
+  rowsPerSecond: number;
+  tokensPerSecond: number;
+  /** Tasks waiting per role (local bus: exact; NATS: last sampled). */
+  queueDepth: Record<string, number>;
+  finished: boolean;
+}
+
+export type RunListener = (event: RunEvent) => void;
+
+export interface RunControl {
+  emit(event: RunEvent): void;
+  /** Counters the driver updates in place. */
+  progress: RunProgress;
+  signal: AbortSignal;
+}
+
+export class Run implements AsyncIterable<RunEvent> {
+  readonly runId: string;
+  readonly pipeline: string;
+  private readonly controller = new AbortController();
+  private readonly listeners = new Set<RunListener>();
+  private readonly finishedTasks: Task[] = [];
+  private readonly waiters = new Set<() => void>();
+  private readonly state: RunProgress;
+  private readonly completion: Promise<RunSummary>;
+  private readonly keepResults: boolean;
+  private result: RunSummary | undefined;
+  private failure: unknown;
+  /** Updated on demand (e.g. queue depth per role); set by whoever started the run. */
+  sampleQueues: () => Record<string, number> = () => ({});
+
+  constructor(
+    fields: { runId: string; pipeline: string; keepResults?: boolean; signal?: AbortSignal },
+    start: (control: RunControl) => Promise<RunSummary>,
+  ) {
+    this.runId = fields.runId;
+    this.pipeline = fields.pipeline;
+    this.keepResults = fields.keepResults ?? true;
+    if (fields.signal) {
+      if (fields.signal.aborted) this.controller.abort();
+      else fields.signal.addEventListener("abort", () => this.controller.abort(), { once: true });
+    }
+    this.state = {
+      runId: fields.runId,
+      pipeline: fields.pipeline,
+      done: 0,
+      failed: 0,
+      filtered: 0,
+      skipped: 0,
+      badRows: 0,
+      inFlight: 0,
+      fed: 0,
+      hops: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+      elapsedMs: 0,
+      rowsPerSecond: 0,
+      tokensPerSecond: 0,
+      queueDepth: {},
+      finished: false,
+    };
+    const startedAt = Date.now();
+    const control: RunControl = {
+      emit: (event) => this.dispatch(event),
+      progress: this.state,
+      signal: this.controller.signal,
+    };
+    this.completion = Promise.resolve()
+      .then(() => start(control))
+      .then(
+        (summary) => {
+          this.result = summary;
+          return summary;
+        },
+        (error: unknown) => {
+          this.failure = error;
+          throw error;
+        },
+      )
+      .finally(() => {
+        this.state.finished = true;
+        this.state.elapsedMs = Date.now() - startedAt;
+        this.wake();
+      });
+    // A run nobody awaits must not crash the process with an unhandled rejection; done() still rejects.
+    this.completion.catch(() => {});
+    this.startedAt = startedAt;
+  }
+
+  private readonly startedAt: number;
+
+  private dispatch(event: RunEvent): void {
+    if (event.type === "task-end" && this.keepResults) this.finishedTasks.push(event.task);
+    for (const listener of this.listeners) listener(event);
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const waiter of this.waiters) waiter();
+    this.waiters.clear();
+  }
+
+  private waitForChange(): Promise<void> {
+    return new Promise((resolve) => this.waiters.add(resolve));
+  }
+
+  /** Calls `listener` for every event from now on. Returns the function that unsubscribes. */
+  subscribe(listener: RunListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Live counters; cheap to call often (a progress display polls it). */
+  progress(): RunProgress {
+    const state = this.state;
+    if (!state.finished) state.elapsedMs = Date.now() - this.startedAt;
+    const seconds = Math.max(state.elapsedMs, 1) / 1000;
+    state.rowsPerSecond = (state.done + state.failed + state.filtered) / seconds;
+    state.tokensPerSecond = (state.promptTokens + state.completionTokens) / seconds;
+    state.queueDepth = this.sampleQueues();
+    return { ...state, queueDepth: { ...state.queueDepth } };
+  }
+
+  /** Finished tasks so far (every status), in finishing order. Empty when `keepResults` is false. */
+  results(): readonly Task[] {
+    return this.finishedTasks;
+  }
+
+  /** Resolves to the summary when the run has finished (or was cancelled). */
+  done(): Promise<RunSummary> {
+    return this.completion;
+  }
+
+  get finished(): boolean {
+    return this.state.finished;
+  }
+
+  get summary(): RunSummary | undefined {
+    return this.result;
+  }
+
+  /** Stops feeding, lets hops in hand finish, closes files. Resolves to the (partial) summary. */
+  cancel(): Promise<RunSummary> {
+    this.controller.abort(new RunCancelledError());
+    return this.completion;
+  }
+
+  /** Finished tasks: those already finished first, then each as it finishes. */
+  async *rows(): AsyncGenerator<Task> {
+    let index = 0;
+    for (;;) {
+      while (index < this.finishedTasks.length) yield this.finishedTasks[index++]!;
+      if (this.state.finished) {
+        if (this.failure !== undefined) throw this.failure;
+        return;
+      }
+      await this.waitForChange();
+    }
+  }
+
+  /** Every event from now until the run ends (the last is `run-end`). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<RunEvent> {
+    const buffer: RunEvent[] = [];
+    const unsubscribe = this.subscribe((event) => buffer.push(event));
+    try {
+      for (;;) {
+        while (buffer.length > 0) {
+          const event = buffer.shift()!;
+          yield event;
+          if (event.type === "run-end") return;
+        }
+        if (this.state.finished) {
+          if (this.failure !== undefined) throw this.failure;
+          return;
+        }
+        await this.waitForChange();
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Sources: where rows come from. JSONL and CSV files (read as streams, with line numbers), arrays,
+ * arquero tables and any (async) iterable.
+ *
+ * Where you are: `driver/`. A row that cannot be parsed is yielded as an error item (file and line),
+ * never thrown: the driver dead-letters it and the run goes on.
+ */
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { SourceRowError } from "../errors.js";
+import type { SourceDefinition } from "../schema/pipeline-definition.js";
+import { parseCsvRecords } from "./csv.js";
+
+export type Row = Record<string, unknown>;
+
+export type SourceItem =
+  | { kind: "row"; row: Row; index: number; file?: string; line?: number }
+  | { kind: "error"; error: SourceRowError; raw?: string };
+
+/** Anything with arquero's `objects()` (a table), without importing arquero here. */
+interface TableLike {
+  numRows(): number;
+  objects(options?: { offset?: number; limit?: number }): Row[];
+}
+
+/** What `run({ source })` accepts besides a serializable source definition. */
+export type RuntimeSource = SourceDefinition | readonly Row[] | Iterable<Row> | AsyncIterable<Row> | TableLike;
+
+function isTable(value: unknown): value is TableLike {
+  return typeof value === "object" && value !== null && typeof (value as TableLike).objects === "function" && typeof (value as TableLike).numRows === "function";
+}
+
+function isDefinition(value: unknown): value is SourceDefinition {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as { kind?: unknown }).kind === "string" && !isTable(value);
+}
+
+async function* jsonlRows(file: string): AsyncGenerator<SourceItem> {
+  const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
+  let line = 0;
+  let index = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      yield { kind: "error", error: new SourceRowError(`not valid JSON (${(error as Error).message})`, { file, line }), raw: text };
+      continue;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      yield { kind: "error", error: new SourceRowError("a row must be a JSON object", { file, line }), raw: text };
+      continue;
+    }
+    yield { kind: "row", row: value as Row, index: index++, file, line };
+  }
+}
+
+async function* csvRows(file: string): AsyncGenerator<SourceItem> {
+  let header: string[] | undefined;
+  let index = 0;
+  for await (const record of parseCsvRecords(createReadStream(file, { encoding: "utf8" }))) {
+    if (record.kind === "error") {
+      yield { kind: "error", error: new SourceRowError(record.message, { file, line: record.line }), raw: record.raw };
+      continue;
+    }
+    if (header === undefined) {
+      header = record.fields;
+      continue;
+    }
+    if (record.fields.length === 1 && record.fields[0] === "") continue;
+    if (record.fields.length !== header.length) {
+      yield {
+        kind: "error",
+        error: new SourceRowError(`expected ${header.length} fields (as in the header), found ${record.fields.length}`, { file, line: record.line }),
+        raw: record.raw,
+      };
+      continue;
+    }
+    const row: Row = {};
+    header.forEach((name, column) => (row[name] = record.fields[column]));
+    yield { kind: "row", row, index: index++, file, line: record.line };
+  }
+}
+
+async function* iterableRows(rows: Iterable<Row> | AsyncIterable<Row>): AsyncGenerator<SourceItem> {
+  let index = 0;
+  for await (const row of rows) {
+    if (typeof row !== "object" || row === null || Array.isArray(row)) {
+      yield { kind: "error", error: new SourceRowError(`row ${index} is not an object`, { rowId: String(index) }) };
+    } else {
+      yield { kind: "row", row, index };
+    }
+    index++;
+  }
+}
+
+function* tableRows(table: TableLike): Generator<Row> {
+  const size = table.numRows();
+  const page = 1024;
+  for (let offset = 0; offset < size; offset += page) {
+    for (const row of table.objects({ offset, limit: page })) yield row;
+  }
+}
+
+export function openSource(source: RuntimeSource): AsyncIterable<SourceItem> {
+  if (isTable(source)) return iterableRows(tableRows(source));
+  if (isDefinition(source)) {
+    switch (source.kind) {
+      case "jsonl":
+        return jsonlRows(source.path);
+      case "csv":
+        return csvRows(source.path);
+      case "rows":
+        return iterableRows(source.rows);
+    }
+  }
+  return iterableRows(source as Iterable<Row> | AsyncIterable<Row>);
+}

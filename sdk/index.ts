@@ -1,0 +1,28 @@
+/**
+ * Matrix for TypeScript: the only public surface. Notebooks and scripts import from here.
+ *
+ * Where you are: the SDK's front door. Exports follow the data flow: schemas and errors, the pipeline
+ * builder, sources, the run handle, buses, the LLM layer, then the leaves (metrics, notebook, CLI).
+ */
+export * from "./errors.js";
+export { TaskSchema, TaskStatus, SINK, type Task, type RoleUsage } from "./schema/task.js";
+export { TurnSchema, ToolCallSchema, type Turn, type ToolCall, type Usage } from "./schema/turn.js";
+export type { RunEvent, RunSummary, HopEndEvent, TaskEndEvent, RunStartEvent, RunEndEvent, SourceErrorEvent } from "./schema/event.js";
+export { PipelineDefinitionSchema, type PipelineDefinition, type FlowDefinition, type RoleDefinition, type SourceDefinition, type PipelineOptions } from "./schema/pipeline-definition.js";
+
+export { pipeline, Pipeline, type ChatRoleOptions, type CodeFn, type PredicateFn, type PromptFn, type StopFn, type RouteFn, type OutputSchema } from "./pipeline/pipeline.js";
+export { parseDefinition } from "./pipeline/definition.js";
+export { runPipeline, type RunOptions } from "./pipeline/run-pipeline.js";
+export type { AgentContext } from "./agent/agent-context.js";
+export type { TaskUpdate } from "./agent/task-update.js";
+
+export { openSource, type RuntimeSource, type Row, type SourceItem } from "./driver/source.js";
+export { Run, type RunProgress } from "./driver/run.js";
+export { JsonlSink, readIds, sinkFiles } from "./sink/jsonl-sink.js";
+
+export type { Bus, Delivery, BusConsumer } from "./bus/bus.js";
+export { LocalBus, createLocalBus } from "./bus/local-bus.js";
+
+export * from "./llm/index.js";
+export { startSimulator } from "./llm/simulator/index.js";
+export { rootLogger } from "./logger.js";

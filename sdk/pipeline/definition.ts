@@ -1,0 +1,82 @@
+/**
+ * Parsing and checking a pipeline definition: the zod shape, then what zod cannot see (flow roles
+ * exist, functions parse and capture nothing).
+ *
+ * Where you are: `pipeline/`. Every way into a runnable pipeline (the builder, `fromJSON`, a file
+ * given to the CLI, a definition read from NATS by a worker) goes through `parseDefinition`.
+ */
+import type { z } from "zod";
+import { PipelineDefinitionError } from "../errors.js";
+import { END } from "../flow/flow.js";
+import { freeVariables } from "../flow/function-source.js";
+import { PipelineDefinitionSchema, type FlowDefinition, type PipelineDefinition } from "../schema/pipeline-definition.js";
+import { SINK } from "../schema/task.js";
+
+/** `roles.teacher.prompt` style path from a zod issue path. */
+export function issuePath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, index) => (typeof part === "number" ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`))
+    .join("");
+}
+
+function zodFailure(error: z.ZodError): PipelineDefinitionError {
+  const issue = error.issues[0]!;
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem(s))` : "";
+  return new PipelineDefinitionError(issuePath(issue.path), `${issue.message}${more}`);
+}
+
+/** Roles the flow routes through (in order of first mention). */
+export function flowRoles(flow: FlowDefinition): string[] {
+  switch (flow.kind) {
+    case "sequence":
+      return [...flow.roles];
+    case "conversation":
+      return [...new Set([...flow.roles, ...(flow.after ?? []), ...(flow.then ?? [])])];
+    case "graph":
+      return [...new Set([flow.entry, ...flow.edges.flatMap((edge) => [edge.from, edge.to])])].filter(
+        (role) => role !== END && role !== SINK,
+      );
+    case "router":
+      return [flow.entry];
+  }
+}
+
+/** The flow to run: the declared one, or every role in the order it was added. */
+export function effectiveFlow(definition: PipelineDefinition): FlowDefinition {
+  return definition.flow ?? { kind: "sequence", roles: Object.keys(definition.roles) };
+}
+
+function* functionSources(definition: PipelineDefinition): Generator<[string, string]> {
+  for (const [name, role] of Object.entries(definition.roles)) {
+    if (role.kind === "code" || role.kind === "filter") yield [`roles.${name}.fn`, role.fn.fn];
+    if (role.kind === "chat" && typeof role.prompt === "object") yield [`roles.${name}.prompt`, role.prompt.fn];
+  }
+  const flow = definition.flow;
+  if (flow?.kind === "conversation" && flow.stop) yield ["flow.stop", flow.stop.fn];
+  if (flow?.kind === "router") yield ["flow.route", flow.route.fn];
+  if (flow?.kind === "graph") {
+    for (const [index, edge] of flow.edges.entries()) if (edge.when) yield [`flow.edges[${index}].when`, edge.when.fn];
+  }
+}
+
+/** Validates `value` as a pipeline definition, or throws PipelineDefinitionError naming the field path. */
+export function parseDefinition(value: unknown): PipelineDefinition {
+  const result = PipelineDefinitionSchema.safeParse(value);
+  if (!result.success) throw zodFailure(result.error);
+  const definition = result.data;
+  const roleNames = Object.keys(definition.roles);
+  if (roleNames.length === 0) throw new PipelineDefinitionError("roles", "a pipeline needs at least one role");
+  const flow = effectiveFlow(definition);
+  for (const role of flowRoles(flow)) {
+    if (!(role in definition.roles)) {
+      throw new PipelineDefinitionError("flow", `the flow uses role '${role}', which is not defined (roles: ${roleNames.join(", ")})`);
+    }
+  }
+  for (const [path, source] of functionSources(definition)) {
+    const [captured] = freeVariables(source, path);
+    if (captured !== undefined) {
+      throw new PipelineDefinitionError(path, `the function uses '${captured}', which is not defined inside it; pass values through params`);
+    }
+  }
+  return definition;
+}

@@ -1,0 +1,208 @@
+/**
+ * The fluent, immutable pipeline builder.
+ *
+ * Where you are: `pipeline/`, which composes everything below it. Every method returns a new
+ * Pipeline through one choke point (`derive`), so re-running a notebook cell never registers a role
+ * twice; the definition underneath is plain JSON (`toJSON`), and `run()` executes it.
+ *
+ * @example
+ * const p = pipeline("qa")
+ *   .chat("teacher", { prompt: "Ask a question about {{row.topic}}." })
+ *   .chat("student", { system: "Answer briefly." })
+ *   .conversation({ roles: ["teacher", "student"], maxTurns: 4 });
+ * const run = p.run({ source: [{ id: "1", topic: "tides" }] });
+ * const summary = await run.done();
+ */
+import { z } from "zod";
+import { PipelineDefinitionError } from "../errors.js";
+import { toFunctionSource } from "../flow/function-source.js";
+import type { ChatRoleDefinition, FlowDefinition, PipelineDefinition, PipelineOptions, RoleDefinition, SourceDefinition } from "../schema/pipeline-definition.js";
+import type { Task } from "../schema/task.js";
+import type { AgentContext } from "../agent/agent-context.js";
+import type { TaskUpdate } from "../agent/task-update.js";
+import type { ChatMessage } from "../llm/llm-client.js";
+import type { Run } from "../driver/run.js";
+import { parseDefinition } from "./definition.js";
+import { runPipeline, type RunOptions } from "./run-pipeline.js";
+
+type Awaitable<T> = T | Promise<T>;
+export type CodeFn = (task: Task, ctx: AgentContext) => Awaitable<TaskUpdate | void>;
+export type PredicateFn = (task: Task, ctx: AgentContext) => Awaitable<boolean | string>;
+export type PromptFn = (task: Task, ctx: AgentContext) => Awaitable<string | ChatMessage[]>;
+export type StopFn = (task: Task, ctx: AgentContext) => Awaitable<boolean | string | null | undefined>;
+export type RouteFn = (task: Task, justRan: string, ctx: AgentContext) => Awaitable<string | null | undefined>;
+
+/** A zod schema or a JSON Schema with a name, for structured replies. */
+export type OutputSchema = z.ZodType | { name: string; schema: Record<string, unknown> };
+
+export interface ChatRoleOptions {
+  system?: string;
+  prompt?: string | PromptFn;
+  model?: string;
+  temperature?: number;
+  maxTokens?: number;
+  /** A zod schema (converted with z.toJSONSchema) the reply must match. */
+  output?: OutputSchema;
+  saveAs?: string;
+  tools?: ChatRoleDefinition["tools"];
+  view?: "conversation" | "none";
+  sticky?: boolean;
+  concurrency?: number;
+  description?: string;
+}
+
+export interface RoleOptions {
+  concurrency?: number;
+  description?: string;
+}
+
+function outputSchema(role: string, output: OutputSchema): { name: string; schema: Record<string, unknown> } {
+  if (output instanceof z.ZodType) {
+    try {
+      const { $schema: _ignored, ...schema } = z.toJSONSchema(output) as Record<string, unknown>;
+      return { name: role, schema };
+    } catch (error) {
+      throw new PipelineDefinitionError(`roles.${role}.output`, `the zod schema has no JSON Schema form: ${(error as Error).message}`);
+    }
+  }
+  return output;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+export class Pipeline {
+  readonly definition: Readonly<PipelineDefinition>;
+
+  private constructor(definition: PipelineDefinition) {
+    this.definition = Object.freeze(definition);
+  }
+
+  /** Creates an empty pipeline. Prefer the `pipeline(name)` function. */
+  static create(name: string): Pipeline {
+    return new Pipeline({ format: "matrix-pipeline/1", name, params: {}, roles: {}, options: {} });
+  }
+
+  /** Loads a definition (e.g. from `toJSON()` or a file), checking it; errors name the field path. */
+  static fromJSON(value: unknown): Pipeline {
+    return new Pipeline(parseDefinition(typeof value === "string" ? JSON.parse(value) : value));
+  }
+
+  /** The one choke point every builder method goes through. */
+  private derive(change: Partial<PipelineDefinition>): Pipeline {
+    return new Pipeline({ ...this.definition, ...change });
+  }
+
+  private withRole(name: string, role: RoleDefinition): Pipeline {
+    return this.derive({ roles: { ...this.definition.roles, [name]: withoutUndefined(role) } });
+  }
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  /** Values inline functions read as `ctx.params` (functions cannot capture variables). Merged. */
+  params(values: Record<string, unknown>): Pipeline {
+    return this.derive({ params: { ...this.definition.params, ...JSON.parse(JSON.stringify(values)) } });
+  }
+
+  /** A JSONL or CSV path (by extension), or rows inline. Runtime sources (tables, iterables) go to `run()`. */
+  source(source: string | SourceDefinition | Record<string, unknown>[]): Pipeline {
+    const definition: SourceDefinition = Array.isArray(source)
+      ? { kind: "rows", rows: source }
+      : typeof source === "string"
+        ? { kind: source.toLowerCase().endsWith(".csv") ? "csv" : "jsonl", path: source }
+        : source;
+    return this.derive({ source: definition });
+  }
+
+  /** A role that runs a pure function of the task. */
+  code(role: string, fn: CodeFn, options: RoleOptions = {}): Pipeline {
+    return this.withRole(role, { kind: "code", fn: toFunctionSource(fn, `roles.${role}.fn`), ...options });
+  }
+
+  /** A role that keeps a task when `predicate` is true, else ends it as filtered (a string is the reason). */
+  filter(role: string, predicate: PredicateFn, options: RoleOptions & { reason?: string } = {}): Pipeline {
+    return this.withRole(role, { kind: "filter", fn: toFunctionSource(predicate, `roles.${role}.fn`), ...options });
+  }
+
+  /** A role that makes one LLM call per hop. */
+  chat(role: string, options: ChatRoleOptions = {}): Pipeline {
+    const { prompt, output, ...rest } = options;
+    return this.withRole(role, {
+      kind: "chat",
+      ...rest,
+      prompt: typeof prompt === "function" ? toFunctionSource(prompt, `roles.${role}.prompt`) : prompt,
+      output: output === undefined ? undefined : outputSchema(role, output),
+    });
+  }
+
+  /** A chat role whose reply must match `schema`; the parsed value is saved as `state[saveAs ?? role]`. */
+  judge(role: string, options: Omit<ChatRoleOptions, "output"> & { schema: OutputSchema }): Pipeline {
+    const { schema, ...rest } = options;
+    return this.chat(role, { temperature: 0, saveAs: role, ...rest, output: schema });
+  }
+
+  /** Runs roles once each, in order. */
+  sequence(...roles: string[]): Pipeline {
+    return this.derive({ flow: { kind: "sequence", roles } });
+  }
+
+  /** Speakers alternate until `stop` holds or `maxTurns` speaker turns. */
+  conversation(options: { roles: string[]; maxTurns: number; stop?: StopFn; after?: string[]; then?: string[] }): Pipeline {
+    const flow: FlowDefinition = withoutUndefined({
+      kind: "conversation" as const,
+      roles: options.roles,
+      maxTurns: options.maxTurns,
+      after: options.after,
+      then: options.then,
+      stop: options.stop ? toFunctionSource(options.stop, "flow.stop") : undefined,
+    });
+    return this.derive({ flow });
+  }
+
+  /** Nodes and conditional edges; `to: "_end"` ends the task. */
+  graph(entry: string, edges: Array<{ from: string; to: string; when?: (task: Task, ctx: AgentContext) => unknown }>): Pipeline {
+    return this.derive({
+      flow: {
+        kind: "graph",
+        entry,
+        edges: edges.map((edge, index) =>
+          withoutUndefined({ from: edge.from, to: edge.to, when: edge.when ? toFunctionSource(edge.when, `flow.edges[${index}].when`) : undefined }),
+        ),
+      },
+    });
+  }
+
+  /** A custom router: `(task, justRan, ctx) => nextRole | null`. */
+  router(entry: string, route: RouteFn): Pipeline {
+    return this.derive({ flow: { kind: "router", entry, route: toFunctionSource(route, "flow.route") } });
+  }
+
+  /** Run options stored with the definition (in-flight bound, trials, seed, ...). Merged. */
+  options(options: PipelineOptions): Pipeline {
+    return this.derive({ options: { ...this.definition.options, ...withoutUndefined(options) } });
+  }
+
+  /** Checks the definition now rather than at `run()`. Returns this pipeline. */
+  validate(): Pipeline {
+    parseDefinition(this.definition);
+    return this;
+  }
+
+  /** The plain JSON definition: print it, save it, send it to workers. */
+  toJSON(): PipelineDefinition {
+    return JSON.parse(JSON.stringify(this.definition)) as PipelineDefinition;
+  }
+
+  /** Starts the pipeline; returns the run handle at once. */
+  run(options: RunOptions = {}): Run {
+    return runPipeline(parseDefinition(this.definition), options);
+  }
+}
+
+/** Starts a new pipeline definition. */
+export function pipeline(name: string): Pipeline {
+  return Pipeline.create(name);
+}

@@ -1,0 +1,144 @@
+/**
+ * `run()`: wires a pipeline definition to a bus, agents, an LLM client, the driver and the sink, and
+ * returns the run handle.
+ *
+ * Where you are: `pipeline/`, the composition layer. On the local bus every role's agent runs in this
+ * process; on NATS the agents run in workers and this process drives and sinks. Resources this
+ * function opened (an in-process simulator, an LLM pool) are closed when the run ends.
+ */
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import type { Logger } from "pino";
+import { startAgent } from "../agent/agent-loop.js";
+import { roleHandler } from "../agent/role-handler.js";
+import type { Bus, BusConsumer } from "../bus/bus.js";
+import { createLocalBus } from "../bus/local-bus.js";
+import { drive } from "../driver/driver.js";
+import { Run } from "../driver/run.js";
+import type { RuntimeSource } from "../driver/source.js";
+import { ConfigError } from "../errors.js";
+import { compileFlow } from "../flow/compile-flow.js";
+import type { LlmClient } from "../llm/llm-client.js";
+import { rootLogger } from "../logger.js";
+import type { PipelineDefinition } from "../schema/pipeline-definition.js";
+import { JsonlSink, sinkFiles } from "../sink/jsonl-sink.js";
+import { effectiveFlow } from "./definition.js";
+import { resolveLlm, type LlmOption } from "./resolve-llm.js";
+
+export interface RunOptions {
+  /** Rows to run: overrides the pipeline's source. Arrays, arquero tables, (async) iterables, files. */
+  source?: RuntimeSource;
+  /** Read at most this many source rows. */
+  rows?: number;
+  /** Directory for output.jsonl, filtered.jsonl, dead-letters.jsonl and summary.json. @default no files */
+  out?: string;
+  /** Skip ids already in the output directory; otherwise its files are started afresh. @default false */
+  resume?: boolean;
+  /** `local` (in-process, the default) or a Bus instance (e.g. from `createNatsBus`). */
+  bus?: "local" | Bus;
+  /** Run the agents in this process (true on the local bus; on NATS, false leaves them to workers). */
+  localAgents?: boolean;
+  /** An LlmClient, a base URL, pool options, or nothing (OPENAI_BASE_URL, else the built-in simulator). */
+  llm?: LlmOption;
+  /** Default model for chat roles. */
+  model?: string;
+  /** Tasks of one role handled at once (per role, unless the role sets its own). */
+  concurrency?: number;
+  maxInFlight?: number;
+  trials?: number;
+  seed?: number;
+  runId?: string;
+  /** Keep finished tasks in memory for `run.results()` and tables. @default true */
+  keepResults?: boolean;
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+export function newRunId(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
+  return `${name.replace(/[^A-Za-z0-9_-]/g, "-")}-${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+export function runPipeline(definition: PipelineDefinition, options: RunOptions = {}): Run {
+  const runId = options.runId ?? newRunId(definition.name);
+  const source = options.source ?? definition.source;
+  if (source === undefined) throw new ConfigError("source", `pipeline '${definition.name}' has no source: call .source(...) or pass run({ source })`);
+  if (options.resume && !options.out) throw new ConfigError("resume", "resume needs an output directory (out) to read finished ids from");
+  const logger = (options.logger ?? rootLogger()).child({ runId });
+  const bus = options.bus === undefined || options.bus === "local" ? createLocalBus() : options.bus;
+  const ownsBus = bus !== options.bus;
+  const localAgents = options.localAgents ?? bus.kind === "local";
+  const flowDefinition = effectiveFlow(definition);
+  const roleNames = Object.keys(definition.roles);
+  const flow = compileFlow(flowDefinition, roleNames);
+  const model = options.model ?? definition.options.model;
+  const needsLlm = localAgents && Object.values(definition.roles).some((role) => role.kind === "chat");
+
+  const run = new Run({ runId, pipeline: definition.name, keepResults: options.keepResults, signal: options.signal }, async (control) => {
+    let llm: { client: LlmClient; close(): Promise<void> } | undefined;
+    const consumers: BusConsumer[] = [];
+    try {
+      if (needsLlm) llm = await resolveLlm(options.llm, { model, logger });
+      if (localAgents) {
+        const roles = new Set(roleNames);
+        const hopListener = (event: Parameters<typeof control.emit>[0]) => control.emit(event);
+        for (const [role, roleDefinition] of Object.entries(definition.roles)) {
+          consumers.push(
+            startAgent({
+              bus,
+              role,
+              handler: roleHandler(role, roleDefinition, { model }),
+              flow,
+              concurrency: roleDefinition.concurrency ?? options.concurrency ?? definition.options.concurrency ?? 64,
+              agent: `local/${role}`,
+              params: definition.params,
+              signal: control.signal,
+              llm: llm?.client,
+              logger: logger.child({ role }),
+              maxHops: definition.options.maxHops ?? 1000,
+              maxAttempts: definition.options.maxAttempts ?? 3,
+              roles,
+              onHop: hopListener,
+            }),
+          );
+        }
+      }
+      if (options.out && !options.resume) {
+        const files = sinkFiles(options.out);
+        for (const file of [files.output, files.filtered, files.deadLetters, files.summary]) rmSync(file, { force: true });
+      }
+      const sink = options.out ? new JsonlSink(options.out) : undefined;
+      const summary = await drive(
+        {
+          bus,
+          runId,
+          pipeline: definition.name,
+          entry: flow.entry,
+          source,
+          limit: options.rows,
+          trials: options.trials ?? definition.options.trials ?? 1,
+          seed: options.seed ?? definition.options.seed ?? 0,
+          idField: definition.options.idField ?? "id",
+          maxInFlight: options.maxInFlight ?? definition.options.maxInFlight ?? 256,
+          sink,
+          resume: options.resume ?? false,
+          logger,
+        },
+        control,
+      );
+      if (options.out) {
+        summary.outDir = options.out;
+        await writeFile(sinkFiles(options.out).summary, `${JSON.stringify(summary, null, 2)}\n`);
+      }
+      control.emit({ type: "run-end", summary, time: Date.now() });
+      return summary;
+    } finally {
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+      if (ownsBus) await bus.close();
+      await llm?.close();
+    }
+  });
+  run.sampleQueues = () => Object.fromEntries(roleNames.map((role) => [role, bus.depth(role)]));
+  return run;
+}

@@ -1,0 +1,74 @@
+/**
+ * Run events: a discriminated union with noun-action names (style-anchors §6.10).
+ *
+ * Where you are: `schema/`. Agents and the sink emit these; the run handle streams them to the
+ * caller and `metrics/` folds them into counters and tables. Keep them small: `hop-end` fires on
+ * every hop.
+ */
+import type { Task } from "./task.js";
+
+export const EventType = {
+  runStart: "run-start",
+  hopEnd: "hop-end",
+  taskEnd: "task-end",
+  sourceError: "source-error",
+  runEnd: "run-end",
+} as const;
+
+export interface RunStartEvent {
+  type: "run-start";
+  runId: string;
+  time: number;
+  resumedIds: number;
+}
+export interface HopEndEvent {
+  type: "hop-end";
+  taskId: string;
+  role: string;
+  /** Time the task waited in the role's queue. */
+  queueMs: number;
+  /** Time the handler ran. */
+  handleMs: number;
+  promptTokens: number;
+  completionTokens: number;
+  next: string;
+  time: number;
+}
+export interface TaskEndEvent {
+  type: "task-end";
+  task: Task;
+  time: number;
+}
+export interface SourceErrorEvent {
+  type: "source-error";
+  message: string;
+  file?: string;
+  line?: number;
+  time: number;
+}
+export interface RunEndEvent {
+  type: "run-end";
+  summary: RunSummary;
+  time: number;
+}
+export type RunEvent = RunStartEvent | HopEndEvent | TaskEndEvent | SourceErrorEvent | RunEndEvent;
+
+/** What `run.done()` resolves to; also written as `summary.json`. */
+export interface RunSummary {
+  runId: string;
+  pipeline: string;
+  outDir?: string;
+  /** Tasks finished in this run, by status. */
+  counts: { done: number; failed: number; filtered: number };
+  /** Ids skipped because an earlier run already finished them (resume). */
+  skipped: number;
+  /** Source rows that could not be read (dead-lettered). */
+  badRows: number;
+  hops: number;
+  tokens: { prompt: number; completion: number; byRole: Record<string, { prompt: number; completion: number }> };
+  durationMs: number;
+  rowsPerSecond: number;
+  tokensPerSecond: number;
+  cancelled: boolean;
+  files?: { output: string; filtered: string; deadLetters: string; summary: string };
+}

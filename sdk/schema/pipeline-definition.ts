@@ -1,0 +1,150 @@
+/**
+ * The pipeline definition: the plain JSON a Pipeline builder produces and `run()` executes.
+ *
+ * Where you are: `schema/`. A definition can be printed, saved, sent over NATS to remote workers and
+ * exported to a script, so everything in it is JSON: inline functions travel as their source text
+ * (`{ fn: "(task, ctx) => ..." }`), the way arquero serializes table expressions.
+ */
+import { z } from "zod";
+
+/** An inline function stored by source text. It may not capture outer variables (see pipeline/function-source). */
+export const FunctionSourceSchema = z.object({ fn: z.string().min(1) });
+export type FunctionSource = z.infer<typeof FunctionSourceSchema>;
+
+const concurrency = z.number().int().positive().max(100_000);
+
+const RoleBase = {
+  /** At most this many tasks of this role are handled at once by one agent instance. @default 64 */
+  concurrency: concurrency.optional(),
+  description: z.string().optional(),
+};
+
+/** A pure function of the task: returns a TaskUpdate (state patch, turn, end). */
+export const CodeRoleSchema = z.object({ kind: z.literal("code"), fn: FunctionSourceSchema, ...RoleBase });
+
+/** An LLM turn: builds messages from a template or a function, calls the model, appends the reply. */
+export const ChatRoleSchema = z.object({
+  kind: z.literal("chat"),
+  /** System prompt; `{{path}}` placeholders are filled from the task (row.*, state.*, params.*). */
+  system: z.string().optional(),
+  /** A user-message template, or a function returning a string or a message array. */
+  prompt: z.union([z.string(), FunctionSourceSchema]).optional(),
+  model: z.string().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  maxTokens: z.number().int().positive().optional(),
+  /** JSON Schema of a structured reply (from a zod schema via z.toJSONSchema). */
+  output: z.object({ name: z.string(), schema: z.record(z.string(), z.unknown()) }).optional(),
+  /** Put the parsed structured reply (or the text) into `task.state[saveAs]`. */
+  saveAs: z.string().optional(),
+  /** Tools offered to the model (OpenAI function format). */
+  tools: z
+    .array(
+      z.object({
+        name: z.string(),
+        description: z.string().optional(),
+        parameters: z.record(z.string(), z.unknown()),
+      }),
+    )
+    .optional(),
+  /** How history is shown to this role: its own turns as assistant, others' as user. @default "conversation" */
+  view: z.enum(["conversation", "none"]).optional(),
+  /** Send a sticky routing key (the task id) so one conversation stays on one replica. @default true */
+  sticky: z.boolean().optional(),
+  ...RoleBase,
+});
+
+/** Keeps the task when `(task, ctx) => true`; otherwise ends it as filtered (a returned string is the reason). */
+export const FilterRoleSchema = z.object({
+  kind: z.literal("filter"),
+  fn: FunctionSourceSchema,
+  /** Reason recorded when the predicate returns false. @default "filtered-by-<role>" */
+  reason: z.string().optional(),
+  ...RoleBase,
+});
+
+export const RoleSchema = z.discriminatedUnion("kind", [CodeRoleSchema, ChatRoleSchema, FilterRoleSchema]);
+export type RoleDefinition = z.infer<typeof RoleSchema>;
+export type ChatRoleDefinition = z.infer<typeof ChatRoleSchema>;
+export type CodeRoleDefinition = z.infer<typeof CodeRoleSchema>;
+export type FilterRoleDefinition = z.infer<typeof FilterRoleSchema>;
+
+const roleName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "a role name starts with a letter and holds letters, digits, _ or -");
+
+export const SequenceFlowSchema = z.object({ kind: z.literal("sequence"), roles: z.array(roleName).min(1) });
+export const ConversationFlowSchema = z.object({
+  kind: z.literal("conversation"),
+  /** Speakers in order; they alternate. */
+  roles: z.array(roleName).min(1),
+  /** Roles run after every speaker turn (e.g. an answer extractor), before the stop check. */
+  after: z.array(roleName).optional(),
+  /** Stop after this many speaker turns. */
+  maxTurns: z.number().int().positive(),
+  /** `(task, ctx) => boolean | string`: true or a reason ends the conversation. */
+  stop: FunctionSourceSchema.optional(),
+  /** Roles run once when the conversation ends (e.g. a judge). */
+  then: z.array(roleName).optional(),
+});
+export const GraphFlowSchema = z.object({
+  kind: z.literal("graph"),
+  entry: roleName,
+  /** Checked in order after `from` finishes; the first edge whose `when` holds (or has none) is taken. */
+  edges: z.array(z.object({ from: roleName, to: z.string().min(1), when: FunctionSourceSchema.optional() })),
+});
+export const RouterFlowSchema = z.object({
+  kind: z.literal("router"),
+  entry: roleName,
+  /** `(task, ctx) => role | null`: null (or "_end") ends the task. */
+  route: FunctionSourceSchema,
+});
+export const FlowSchema = z.discriminatedUnion("kind", [
+  SequenceFlowSchema,
+  ConversationFlowSchema,
+  GraphFlowSchema,
+  RouterFlowSchema,
+]);
+export type FlowDefinition = z.infer<typeof FlowSchema>;
+
+export const SourceSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("jsonl"), path: z.string().min(1) }),
+  z.object({ kind: z.literal("csv"), path: z.string().min(1) }),
+  z.object({ kind: z.literal("rows"), rows: z.array(z.record(z.string(), z.unknown())) }),
+]);
+export type SourceDefinition = z.infer<typeof SourceSchema>;
+
+export const PipelineOptionsSchema = z.object({
+  /** Tasks in flight at once (fed but not finished). @default 256 */
+  maxInFlight: z.number().int().positive().optional(),
+  /** Trials per row; each gets its own id and derived seed. @default 1 */
+  trials: z.number().int().positive().optional(),
+  /** Base seed; trial seeds derive from it and the row id. @default 0 */
+  seed: z.number().int().optional(),
+  /** Row field holding the id; rows without it get their index. @default "id" */
+  idField: z.string().optional(),
+  /** A task that makes more hops than this fails (guards against routing loops). @default 1000 */
+  maxHops: z.number().int().positive().optional(),
+  /** Deliveries of one hop before a handler that keeps throwing fails the task. @default 3 */
+  maxAttempts: z.number().int().positive().optional(),
+  /** Tasks of one role handled at once by one agent instance, unless the role says otherwise. @default 64 */
+  concurrency: z.number().int().positive().optional(),
+  /** Default model for chat roles. */
+  model: z.string().optional(),
+});
+export type PipelineOptions = z.infer<typeof PipelineOptionsSchema>;
+
+const jsonValue: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+);
+
+export const PipelineDefinitionSchema = z.object({
+  format: z.literal("matrix-pipeline/1"),
+  name: z.string().min(1),
+  /** Values that inline functions read as `ctx.params` (they may not capture variables). */
+  params: z.record(z.string(), jsonValue),
+  source: SourceSchema.optional(),
+  roles: z.record(roleName, RoleSchema),
+  flow: FlowSchema.optional(),
+  options: PipelineOptionsSchema,
+});
+export type PipelineDefinition = z.infer<typeof PipelineDefinitionSchema>;

@@ -1,0 +1,109 @@
+/**
+ * The JSONL sink: finished tasks to `output.jsonl`, filtered ones to `filtered.jsonl`, failed ones and
+ * unreadable source rows to `dead-letters.jsonl`. Append-only and exactly one line per task id.
+ *
+ * Where you are: `sink/`. The id set is loaded from existing files on resume, so a task delivered
+ * twice (a redelivery after a crash) is written once. Files are opened lazily.
+ */
+import { createReadStream, createWriteStream, existsSync, mkdirSync, type WriteStream } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { SerializedError } from "../errors.js";
+import type { Task } from "../schema/task.js";
+
+export interface SinkFiles {
+  output: string;
+  filtered: string;
+  deadLetters: string;
+  summary: string;
+}
+
+export function sinkFiles(outDir: string): SinkFiles {
+  return {
+    output: join(outDir, "output.jsonl"),
+    filtered: join(outDir, "filtered.jsonl"),
+    deadLetters: join(outDir, "dead-letters.jsonl"),
+    summary: join(outDir, "summary.json"),
+  };
+}
+
+/** A dead letter for a source row that never became a task. */
+export interface BadRowRecord {
+  kind: "bad-row";
+  error: SerializedError;
+  raw?: string;
+  time: number;
+}
+
+/** Ids already written to a JSONL file (for resume). A torn last line (a crash mid-write) is ignored. */
+export async function readIds(file: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  if (!existsSync(file)) return ids;
+  const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    try {
+      const record = JSON.parse(line) as { id?: unknown };
+      if (typeof record.id === "string") ids.add(record.id);
+    } catch {
+      // A line cut short by a crash: its task was not acked, so it will be produced again.
+    }
+  }
+  return ids;
+}
+
+class AppendFile {
+  private stream: WriteStream | undefined;
+  constructor(private readonly path: string) {}
+  async write(line: string): Promise<void> {
+    this.stream ??= createWriteStream(this.path, { flags: "a", encoding: "utf8" });
+    if (!this.stream.write(line)) await new Promise<void>((resolve) => this.stream!.once("drain", resolve));
+  }
+  async close(): Promise<void> {
+    const stream = this.stream;
+    this.stream = undefined;
+    if (stream) await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+}
+
+export class JsonlSink {
+  readonly files: SinkFiles;
+  private readonly output: AppendFile;
+  private readonly filtered: AppendFile;
+  private readonly deadLetters: AppendFile;
+  private readonly written = new Set<string>();
+
+  constructor(outDir: string) {
+    mkdirSync(outDir, { recursive: true });
+    this.files = sinkFiles(outDir);
+    this.output = new AppendFile(this.files.output);
+    this.filtered = new AppendFile(this.files.filtered);
+    this.deadLetters = new AppendFile(this.files.deadLetters);
+  }
+
+  /** Ids finished by earlier runs: done or filtered. Failed ids are not included, so resume retries them. */
+  async finishedIds(): Promise<Set<string>> {
+    const ids = await readIds(this.files.output);
+    for (const id of await readIds(this.files.filtered)) ids.add(id);
+    for (const id of ids) this.written.add(id);
+    return ids;
+  }
+
+  /** Writes `task` unless its id was already written. Returns false for a duplicate. */
+  async write(task: Task): Promise<boolean> {
+    if (this.written.has(task.id)) return false;
+    this.written.add(task.id);
+    const line = `${JSON.stringify(task)}\n`;
+    const file = task.status === "failed" ? this.deadLetters : task.status === "filtered" ? this.filtered : this.output;
+    await file.write(line);
+    return true;
+  }
+
+  async writeBadRow(record: BadRowRecord): Promise<void> {
+    await this.deadLetters.write(`${JSON.stringify(record)}\n`);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.output.close(), this.filtered.close(), this.deadLetters.close()]);
+  }
+}
