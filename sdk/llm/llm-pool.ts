@@ -18,6 +18,7 @@
  * await pool.close();
  */
 import { createHash } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import OpenAI from "openai";
 import pino, { type Logger } from "pino";
 import { ConfigError, LlmApiError, MatrixError, NoEndpointError, StructuredOutputError } from "../errors.js";
@@ -105,6 +106,8 @@ export class LlmPool implements LlmClient {
     );
     this.#logger = (parsed.logger ?? pino({ enabled: false })).child({ component: "llm-pool" });
     this.#cache = parsed.cacheDir ? new ResponseCache(parsed.cacheDir) : undefined;
+    // Every waiting call listens on the close signal; thousands of them are normal, not a leak.
+    setMaxListeners(0, this.#closeController.signal);
   }
 
   /** Endpoint labels (base URLs without credentials), in configuration order. */
