@@ -24,3 +24,30 @@ export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> 
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * A signal that aborts when any of `signals` does, with a `dispose` that detaches it. Used instead of
+ * `AbortSignal.any` because the pool's close signal lives as long as the pool, and composite signals
+ * hanging off it for every call were retained by some Node 20 releases.
+ */
+export function linkSignals(signals: (AbortSignal | undefined)[]): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const sources = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  const already = sources.find((signal) => signal.aborted);
+  if (already) {
+    controller.abort(already.reason);
+    return { signal: controller.signal, dispose: () => {} };
+  }
+  const listeners = sources.map((source) => {
+    const listener = () => {
+      controller.abort(source.reason);
+      dispose();
+    };
+    source.addEventListener("abort", listener, { once: true });
+    return { source, listener };
+  });
+  const dispose = () => {
+    for (const { source, listener } of listeners) source.removeEventListener("abort", listener);
+  };
+  return { signal: controller.signal, dispose };
+}

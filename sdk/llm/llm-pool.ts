@@ -22,7 +22,7 @@ import { setMaxListeners } from "node:events";
 import OpenAI from "openai";
 import pino, { type Logger } from "pino";
 import { ConfigError, LlmApiError, MatrixError, NoEndpointError, StructuredOutputError } from "../errors.js";
-import { abortableDelay, abortReason } from "./abortable-delay.js";
+import { abortableDelay, abortReason, linkSignals } from "./abortable-delay.js";
 import type { ChatRequest, ChatResult, LlmClient } from "./llm-client.js";
 import { type LlmPoolOptions, llmPoolOptionsFromEnv, parseLlmPoolOptions } from "./llm-pool-options.js";
 import { MalformedReplyError, StreamAssembler, fromWireCompletion, toWireBody, type WireReply } from "./openai-wire.js";
@@ -229,9 +229,20 @@ export class LlmPool implements LlmClient {
   }
 
   async #callWithRetries(request: ChatRequest, model: string, candidates: PoolEndpoint[]): Promise<ChatResult> {
-    const signal = request.signal
-      ? AbortSignal.any([request.signal, this.#closeController.signal])
-      : this.#closeController.signal;
+    const linked = linkSignals([request.signal, this.#closeController.signal]);
+    try {
+      return await this.#retryLoop(request, model, candidates, linked.signal);
+    } finally {
+      linked.dispose();
+    }
+  }
+
+  async #retryLoop(
+    request: ChatRequest,
+    model: string,
+    candidates: PoolEndpoint[],
+    signal: AbortSignal,
+  ): Promise<ChatResult> {
     const body = toWireBody(request, model);
     const estimate = estimateTokens(request);
     const started = performance.now();
@@ -364,6 +375,7 @@ export class LlmPool implements LlmClient {
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     let started = 0;
+    let linked: ReturnType<typeof linkSignals> | undefined;
     try {
       release = await endpoint.limiter.acquire(signal);
       await endpoint.requestBucket?.take(1, signal);
@@ -373,7 +385,8 @@ export class LlmPool implements LlmClient {
         timedOut = true;
         attemptController.abort();
       }, this.retry.timeoutMs);
-      const attemptSignal = AbortSignal.any([signal, attemptController.signal]);
+      linked = linkSignals([signal, attemptController.signal]);
+      const attemptSignal = linked.signal;
       started = performance.now();
       const reply = request.stream
         ? await streamOnce(endpoint.client, body, attemptSignal, started)
@@ -399,6 +412,7 @@ export class LlmPool implements LlmClient {
       return { failure };
     } finally {
       if (timer) clearTimeout(timer);
+      linked?.dispose();
       release?.();
       endpoint.outstanding--;
       this.#notifyChange();
