@@ -1,0 +1,20 @@
+/**
+ * The built-in OpenAI-compatible inference simulator: the public surface of `llm/simulator/`.
+ *
+ * Where you are: the folder's entry point; sdk/index.ts and sdk/cli/ import from here only. The model and
+ * its formulas are described in docs/simulator.md; each concept lives in its own file next to this one.
+ */
+export { startSimulator, type SimulatorHandle, type SimulatorStats, type StartSimulatorOptions } from "./server.js";
+export { runSimulatorCli, parseSimulatorArgs, SIMULATOR_CLI_USAGE, type SimulatorCliIo } from "./cli.js";
+export {
+  capacityTokensPerSecond,
+  predictThroughput,
+  resolveSimulatorConfig,
+  DEFAULT_PROFILE,
+  SIMULATOR_PROFILES,
+  type FaultRates,
+  type SimulatorConfig,
+  type SimulatorOptions,
+} from "./profiles.js";
+export { sampleJsonSchema } from "./json-schema-sample.js";
+export { FAULT_KINDS, type FaultKind } from "./faults.js";
