@@ -331,12 +331,17 @@ export class LlmPool implements LlmClient {
   }
 
   #leastOutstanding(endpoints: PoolEndpoint[]): PoolEndpoint {
+    // When every replica declares its size, compare load relative to it, so a replica with maxConcurrent 64
+    // takes 8x the calls of one with 8; otherwise compare absolute outstanding counts.
+    const sized = endpoints.every((endpoint) => Number.isFinite(endpoint.limiter.limit));
+    const load = (endpoint: PoolEndpoint) =>
+      sized ? endpoint.outstanding / endpoint.limiter.limit : endpoint.outstanding;
     // Rotate the start so ties do not always go to the first endpoint.
     const start = this.#roundRobin++ % endpoints.length;
     let best = endpoints[start]!;
     for (let offset = 1; offset < endpoints.length; offset++) {
       const endpoint = endpoints[(start + offset) % endpoints.length]!;
-      if (endpoint.outstanding < best.outstanding) best = endpoint;
+      if (load(endpoint) < load(best)) best = endpoint;
     }
     return best;
   }

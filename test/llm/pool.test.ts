@@ -44,6 +44,23 @@ describe("routing", () => {
     expect([a, b, c].map((s) => s.requests.length)).toEqual([10, 10, 10]);
   });
 
+  it("weights the balance by maxConcurrent when every endpoint declares it", async () => {
+    const small = await server(() => ({ delayMs: 40 }));
+    const large = await server(() => ({ delayMs: 40 }));
+    const p = pool({
+      endpoints: [
+        { baseUrl: small.baseUrl, maxConcurrent: 1 },
+        { baseUrl: large.baseUrl, maxConcurrent: 3 },
+      ],
+      retry: fastRetry,
+    });
+    await Promise.all(Array.from({ length: 40 }, () => p.chat(ask())));
+    // Picked at once, 40 calls split 10 : 30 by relative load.
+    expect([small.requests.length, large.requests.length]).toEqual([10, 30]);
+    expect(small.maxInFlight).toBe(1);
+    expect(large.maxInFlight).toBe(3);
+  });
+
   it("routes by model name and fails with NoEndpointError for an unserved model", async () => {
     const small = await server(() => ({ content: "small" }));
     const large = await server(() => ({ content: "large" }));
