@@ -21,7 +21,7 @@ import { createHash } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import OpenAI from "openai";
 import pino, { type Logger } from "pino";
-import { ConfigError, LlmApiError, MatrixError, NoEndpointError, StructuredOutputError } from "../errors.js";
+import { ConfigError, LlmApiError, NoEndpointError, StructuredOutputError } from "../errors.js";
 import { abortableDelay, abortReason, linkSignals } from "./abortable-delay.js";
 import type { ChatRequest, ChatResult, LlmClient } from "./llm-client.js";
 import { type LlmPoolOptions, llmPoolOptionsFromEnv, parseLlmPoolOptions } from "./llm-pool-options.js";
@@ -115,10 +115,6 @@ export class LlmPool implements LlmClient {
     return this.#endpoints.map((endpoint) => endpoint.label);
   }
 
-  chat(request: ChatRequest): Promise<ChatResult> {
-    return chat(this, request);
-  }
-
   /** Tokens and calls by role, model and endpoint. */
   usage(): UsageSnapshot {
     return this.#usage.snapshot();
@@ -158,8 +154,8 @@ export class LlmPool implements LlmClient {
     this.#notifyChange();
   }
 
-  /** @internal The whole call: cache, retried request, structured-output check and repair. */
-  async _chat(request: ChatRequest): Promise<ChatResult> {
+  /** One call: cache lookup, the request with retries, structured-output check and repair, cache write. */
+  async chat(request: ChatRequest): Promise<ChatResult> {
     const model = request.model ?? this.defaultModel;
     if (!model) {
       throw new ConfigError("model", "the request names no model and the pool has no defaultModel (OPENAI_MODEL).");
@@ -278,7 +274,8 @@ export class LlmPool implements LlmClient {
       lastFailure = outcome.failure;
       avoid = endpoint;
       const willRetry = lastFailure.retryable && attempt < this.retry.maxAttempts;
-      this.#logger.warn(
+      // A retried failure is routine (429 storms); the one that ends the call is worth a warning.
+      this.#logger[willRetry ? "debug" : "warn"](
         {
           endpoint: endpoint.label,
           model,
@@ -462,14 +459,13 @@ export class LlmPool implements LlmClient {
         retryable,
       };
     }
+    // No HTTP status: the connection failed or the 200 reply was unusable (bad JSON, cut-off stream).
     const kind =
-      error instanceof OpenAI.APIConnectionError
-        ? "connection"
-        : error instanceof MalformedReplyError || error instanceof SyntaxError || error instanceof OpenAI.OpenAIError
-          ? "malformed"
-          : MatrixError.isInstance(error)
-            ? "other"
-            : "connection";
+      error instanceof MalformedReplyError ||
+      error instanceof SyntaxError ||
+      (error instanceof OpenAI.OpenAIError && !(error instanceof OpenAI.APIConnectionError))
+        ? "malformed"
+        : "connection";
     endpoint.countError(kind);
     this.#circuitFailure(endpoint, now);
     const message = redact(
@@ -498,11 +494,6 @@ export class LlmPool implements LlmClient {
 /** Creates a pool; options are validated here (a bad one throws `ConfigError` naming its path). */
 export function createLlmPool(options: LlmPoolOptions = {}): LlmPool {
   return new LlmPool(options);
-}
-
-/** `pool.chat` delegates here so the call can be read (and tested) as one function. */
-export function chat(pool: LlmPool, request: ChatRequest): Promise<ChatResult> {
-  return pool._chat(request);
 }
 
 async function completeOnce(
