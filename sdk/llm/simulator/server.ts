@@ -357,9 +357,8 @@ class ActiveRequest implements SequenceListener {
   private cut(): void {
     this.ended = true;
     this.context.scheduler.cancel(this.sequence);
-    this.response.write('data: {"id":"');
-    this.response.socket?.destroy();
-    this.response.destroy();
+    // Destroy only once what was written is flushed, so the client reads the partial reply first.
+    this.response.write('data: {"id":"', () => this.response.destroy());
   }
 
   private renderNext(upTo: number): string {
