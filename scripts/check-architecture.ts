@@ -62,8 +62,10 @@ for (const file of files(sdk)) {
   const lines = text.split("\n");
   lines.forEach((line, index) => {
     const code = line.replace(/\/\/.*$/, "");
-    if (/\bimport\.meta\b/.test(code)) problems.push(`${where}:${index + 1}: import.meta does not load under tslab (CommonJS)`);
-    if (/^await\s/.test(code)) problems.push(`${where}:${index + 1}: top-level await does not load under tslab (CommonJS)`);
+    if (/\bimport\.meta\b/.test(code))
+      problems.push(`${where}:${index + 1}: import.meta does not load under tslab (CommonJS)`);
+    if (/^await\s/.test(code))
+      problems.push(`${where}:${index + 1}: top-level await does not load under tslab (CommonJS)`);
     if (/\bconsole\.(log|error|warn|info|debug)\(/.test(code) && folder !== "cli") {
       problems.push(`${where}:${index + 1}: console in library code; use the pino logger (sdk/logger.ts)`);
     }
@@ -82,8 +84,13 @@ for (const file of files(sdk)) {
       const to = TIERS[targetFolder];
       if (from === undefined || to === undefined) {
         problems.push(`${where}: folder '${folder || targetFolder}' has no tier in scripts/check-architecture.ts`);
-      } else if (to > from || (to === from && (ISOLATED.has(folder) || from === 0) && folder !== "" && targetFolder !== "")) {
-        problems.push(`${where}: '${folder || "sdk root"}' may not import '${targetFolder}' (${specifier}); see DESIGN §4`);
+      } else if (
+        to > from ||
+        (to === from && (ISOLATED.has(folder) || from === 0) && folder !== "" && targetFolder !== "")
+      ) {
+        problems.push(
+          `${where}: '${folder || "sdk root"}' may not import '${targetFolder}' (${specifier}); see DESIGN §4`,
+        );
       }
     } else {
       for (const [pattern, owners] of OWNED_PACKAGES) {

@@ -7,10 +7,35 @@
 export * from "./errors.js";
 export { TaskSchema, TaskStatus, SINK, type Task, type RoleUsage } from "./schema/task.js";
 export { TurnSchema, ToolCallSchema, type Turn, type ToolCall, type Usage } from "./schema/turn.js";
-export type { RunEvent, RunSummary, HopEndEvent, TaskEndEvent, RunStartEvent, RunEndEvent, SourceErrorEvent } from "./schema/event.js";
-export { PipelineDefinitionSchema, type PipelineDefinition, type FlowDefinition, type RoleDefinition, type SourceDefinition, type PipelineOptions } from "./schema/pipeline-definition.js";
+export type {
+  RunEvent,
+  RunSummary,
+  HopEndEvent,
+  TaskEndEvent,
+  RunStartEvent,
+  RunEndEvent,
+  SourceErrorEvent,
+} from "./schema/event.js";
+export {
+  PipelineDefinitionSchema,
+  type PipelineDefinition,
+  type FlowDefinition,
+  type RoleDefinition,
+  type SourceDefinition,
+  type PipelineOptions,
+} from "./schema/pipeline-definition.js";
 
-export { pipeline, Pipeline, type ChatRoleOptions, type CodeFn, type PredicateFn, type PromptFn, type StopFn, type RouteFn, type OutputSchema } from "./pipeline/pipeline.js";
+export {
+  pipeline,
+  Pipeline,
+  type ChatRoleOptions,
+  type CodeFn,
+  type PredicateFn,
+  type PromptFn,
+  type StopFn,
+  type RouteFn,
+  type OutputSchema,
+} from "./pipeline/pipeline.js";
 export { parseDefinition } from "./pipeline/definition.js";
 export { runPipeline, type RunOptions } from "./pipeline/run-pipeline.js";
 export type { AgentContext } from "./agent/agent-context.js";
@@ -26,3 +51,4 @@ export { LocalBus, createLocalBus } from "./bus/local-bus.js";
 export * from "./llm/index.js";
 export { startSimulator } from "./llm/simulator/index.js";
 export { rootLogger } from "./logger.js";
+export { recipe, recipeNames } from "./recipes/index.js";

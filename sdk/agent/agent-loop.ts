@@ -54,7 +54,10 @@ export function startAgent(options: AgentOptions): BusConsumer {
     const started = Date.now();
     const outcome = await runHop(task, role, handler, flow, ctx, options);
     if (outcome.kind === "retry") {
-      options.logger?.warn({ taskId: task.id, role, attempt: task.attempt, err: outcome.error }, "hop failed; retrying");
+      options.logger?.warn(
+        { taskId: task.id, role, attempt: task.attempt, err: outcome.error },
+        "hop failed; retrying",
+      );
       await delivery.nak(retryDelayMs * 2 ** (delivery.deliveryCount - 1));
       return;
     }

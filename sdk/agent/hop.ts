@@ -21,8 +21,7 @@ export interface HopOptions {
 }
 
 export type HopOutcome =
-  | { kind: "next"; task: Task; promptTokens: number; completionTokens: number }
-  | { kind: "retry"; error: unknown };
+  { kind: "next"; task: Task; promptTokens: number; completionTokens: number } | { kind: "retry"; error: unknown };
 
 function fail(task: Task, role: string, error: unknown): void {
   task.status = "failed";
@@ -88,7 +87,11 @@ export async function runHop(
       task.cursor = step.next;
     }
   } catch (error) {
-    fail(task, role, new AgentError(role, task.id, `the flow failed: ${(error as Error)?.message ?? error}`, { cause: error }));
+    fail(
+      task,
+      role,
+      new AgentError(role, task.id, `the flow failed: ${(error as Error)?.message ?? error}`, { cause: error }),
+    );
   }
   return { kind: "next", task, promptTokens, completionTokens };
 }

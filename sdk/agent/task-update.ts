@@ -32,7 +32,14 @@ export interface TaskUpdate {
 export type Handler = (task: Task, ctx: import("./agent-context.js").AgentContext) => Promise<TaskUpdate | void>;
 
 /** Appends the update's turns, merges state and usage. Returns whether anything was appended. */
-export function applyUpdate(task: Task, update: TaskUpdate, role: string, agent: string, start: number, end: number): void {
+export function applyUpdate(
+  task: Task,
+  update: TaskUpdate,
+  role: string,
+  agent: string,
+  start: number,
+  end: number,
+): void {
   if (update.state) Object.assign(task.state, update.state);
   const timing = { start, end };
   if (update.turns) {

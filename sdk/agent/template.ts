@@ -17,7 +17,11 @@ function lookup(scope: Record<string, unknown>, path: string): unknown {
   return value;
 }
 
-export function fillTemplate(template: string, scope: Record<string, unknown>, where: { role: string; taskId: string }): string {
+export function fillTemplate(
+  template: string,
+  scope: Record<string, unknown>,
+  where: { role: string; taskId: string },
+): string {
   return template.replace(PLACEHOLDER, (_match, path: string) => {
     const value = lookup(scope, path);
     if (value === undefined) {

@@ -5,6 +5,8 @@
  * Where you are: `bus/`. It imports only `schema/` and `errors`. Agents, the driver and the sink use
  * a Bus; they never know which one.
  */
+import type { RunEvent } from "../schema/event.js";
+import type { PipelineDefinition } from "../schema/pipeline-definition.js";
 import type { Task } from "../schema/task.js";
 
 /** One task handed to a consumer. Exactly one of `ack`/`nak`/`term` must be called. */
@@ -42,6 +44,15 @@ export interface Bus {
   consume(role: string, handler: DeliveryHandler, options: ConsumeOptions): BusConsumer;
   /** Tasks waiting in `role`'s queue (best effort). */
   depth(role: string): number;
+  /**
+   * Called by the driver before it feeds a run: a distributed bus publishes the definition so remote
+   * workers start serving the run's roles (NATS: a KV registry). Optional; the local bus needs none.
+   */
+  openRun?(run: { runId: string; definition: PipelineDefinition }): Promise<void>;
+  /** Called when the run ends or is cancelled: withdraw the run, delete its offloaded objects. */
+  closeRun?(runId: string): Promise<void>;
+  /** Events (hop-end) emitted by remote agents of `runId`, delivered to the driver. Returns unsubscribe. */
+  onEvent?(runId: string, listener: (event: RunEvent) => void): () => void;
   /** Closes queues and connections. Safe to call twice. */
   close(): Promise<void>;
 }

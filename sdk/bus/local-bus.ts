@@ -69,7 +69,8 @@ export class LocalBus implements Bus {
   }
 
   publish(role: string, task: Task): Promise<void> {
-    if (this.closed) return Promise.reject(new BusError(`Cannot publish task ${task.id} to '${role}': the bus is closed.`));
+    if (this.closed)
+      return Promise.reject(new BusError(`Cannot publish task ${task.id} to '${role}': the bus is closed.`));
     const queue = this.queue(role);
     queue.entries.push({ task, publishedAt: Date.now(), deliveryCount: 1 });
     this.schedule(queue);

@@ -52,7 +52,7 @@ export async function* parseCsvRecords(chunks: AsyncIterable<string | Buffer>): 
         }
         continue;
       }
-      if (char === "," ) {
+      if (char === ",") {
         fields.push(field);
         field = "";
         afterQuote = false;

@@ -139,7 +139,12 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
           line: item.error.line,
           time: Date.now(),
         });
-        await sink?.writeBadRow({ kind: "bad-row", error: serializeError(item.error), raw: item.raw, time: Date.now() });
+        await sink?.writeBadRow({
+          kind: "bad-row",
+          error: serializeError(item.error),
+          raw: item.raw,
+          time: Date.now(),
+        });
         continue;
       }
       if (options.limit !== undefined && rows >= options.limit) break;

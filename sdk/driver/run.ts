@@ -5,6 +5,7 @@
  * Where you are: `driver/`. The handle is the only thing a notebook holds; `notebook/` renders it.
  * Iterators see events from the moment they start; `rows()` replays every finished task first.
  */
+import { setMaxListeners } from "node:events";
 import { RunCancelledError } from "../errors.js";
 import type { RunEvent, RunSummary } from "../schema/event.js";
 import type { Task } from "../schema/task.js";
@@ -64,6 +65,8 @@ export class Run implements AsyncIterable<RunEvent> {
     this.runId = fields.runId;
     this.pipeline = fields.pipeline;
     this.keepResults = fields.keepResults ?? true;
+    // Every in-flight LLM call listens on the run's signal; hundreds at once is expected, not a leak.
+    setMaxListeners(0, this.controller.signal);
     if (fields.signal) {
       if (fields.signal.aborted) this.controller.abort();
       else fields.signal.addEventListener("abort", () => this.controller.abort(), { once: true });

@@ -20,18 +20,29 @@ export type SourceItem =
 /** Anything with arquero's `objects()` (a table), without importing arquero here. */
 interface TableLike {
   numRows(): number;
-  objects(options?: { offset?: number; limit?: number }): Row[];
+  objects(options?: { offset?: number; limit?: number }): object[];
 }
 
 /** What `run({ source })` accepts besides a serializable source definition. */
 export type RuntimeSource = SourceDefinition | readonly Row[] | Iterable<Row> | AsyncIterable<Row> | TableLike;
 
 function isTable(value: unknown): value is TableLike {
-  return typeof value === "object" && value !== null && typeof (value as TableLike).objects === "function" && typeof (value as TableLike).numRows === "function";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as TableLike).objects === "function" &&
+    typeof (value as TableLike).numRows === "function"
+  );
 }
 
 function isDefinition(value: unknown): value is SourceDefinition {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as { kind?: unknown }).kind === "string" && !isTable(value);
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as { kind?: unknown }).kind === "string" &&
+    !isTable(value)
+  );
 }
 
 async function* jsonlRows(file: string): AsyncGenerator<SourceItem> {
@@ -45,7 +56,11 @@ async function* jsonlRows(file: string): AsyncGenerator<SourceItem> {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      yield { kind: "error", error: new SourceRowError(`not valid JSON (${(error as Error).message})`, { file, line }), raw: text };
+      yield {
+        kind: "error",
+        error: new SourceRowError(`not valid JSON (${(error as Error).message})`, { file, line }),
+        raw: text,
+      };
       continue;
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -72,7 +87,10 @@ async function* csvRows(file: string): AsyncGenerator<SourceItem> {
     if (record.fields.length !== header.length) {
       yield {
         kind: "error",
-        error: new SourceRowError(`expected ${header.length} fields (as in the header), found ${record.fields.length}`, { file, line: record.line }),
+        error: new SourceRowError(
+          `expected ${header.length} fields (as in the header), found ${record.fields.length}`,
+          { file, line: record.line },
+        ),
         raw: record.raw,
       };
       continue;
@@ -99,7 +117,7 @@ function* tableRows(table: TableLike): Generator<Row> {
   const size = table.numRows();
   const page = 1024;
   for (let offset = 0; offset < size; offset += page) {
-    for (const row of table.objects({ offset, limit: page })) yield row;
+    for (const row of table.objects({ offset, limit: page })) yield row as Row;
   }
 }
 

@@ -26,7 +26,15 @@ export function taskId(rowId: string, trial: number, trials: number): string {
   return trials > 1 ? `${rowId}#${trial}` : rowId;
 }
 
-export function createTask(fields: { runId: string; rowId: string; row: Row; trial: number; trials: number; seed: number; cursor: string }): Task {
+export function createTask(fields: {
+  runId: string;
+  rowId: string;
+  row: Row;
+  trial: number;
+  trials: number;
+  seed: number;
+  cursor: string;
+}): Task {
   return {
     id: taskId(fields.rowId, fields.trial, fields.trials),
     runId: fields.runId,

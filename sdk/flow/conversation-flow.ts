@@ -9,7 +9,10 @@ import type { AgentContext } from "../agent/agent-context.js";
 import type { Task } from "../schema/task.js";
 import { END, type Flow, type FlowStep } from "./flow.js";
 
-export type StopCondition = (task: Task, ctx: AgentContext) => boolean | string | null | undefined | Promise<boolean | string | null | undefined>;
+export type StopCondition = (
+  task: Task,
+  ctx: AgentContext,
+) => boolean | string | null | undefined | Promise<boolean | string | null | undefined>;
 
 export interface ConversationFlowOptions {
   roles: readonly string[];

@@ -12,7 +12,9 @@ import type { FunctionSource } from "../schema/pipeline-definition.js";
 
 /** Names a pipeline function may use without declaring them: JS built-ins, not Node's module scope. */
 const ALLOWED_GLOBALS = new Set<string>([
-  ...Object.getOwnPropertyNames(globalThis).filter((name) => !["require", "module", "exports", "process"].includes(name)),
+  ...Object.getOwnPropertyNames(globalThis).filter(
+    (name) => !["require", "module", "exports", "process"].includes(name),
+  ),
   "undefined",
   "NaN",
   "Infinity",
@@ -24,10 +26,22 @@ const ALLOWED_GLOBALS = new Set<string>([
 /** The source text of `fn`, normalised so that it parses as an expression. */
 function expressionSource(fn: Function): string {
   const text = fn.toString();
-  if (/^\s*(async\s+)?(function\b|\(|[A-Za-z_$][\w$]*\s*=>)/.test(text)) return text;
+  if (parsesAsFunction(text)) return text;
   // Method shorthand (`stop(task) { ... }` inside an object literal) prints without `function`.
   const isAsync = /^\s*async\s/.test(text);
   return `${isAsync ? "async " : ""}function ${text.replace(/^\s*async\s+/, "")}`;
+}
+
+function parsesAsFunction(text: string): boolean {
+  try {
+    const program = acorn.parse(`(${text})`, { ecmaVersion: "latest", sourceType: "script" });
+    const statement = program.body[0];
+    if (program.body.length !== 1 || statement?.type !== "ExpressionStatement") return false;
+    const type = (statement as acorn.ExpressionStatement).expression.type;
+    return type === "ArrowFunctionExpression" || type === "FunctionExpression";
+  } catch {
+    return false;
+  }
 }
 
 function parse(source: string, where: string): acorn.Expression {
@@ -125,7 +139,11 @@ export function freeVariables(source: string, where = "function"): string[] {
       if (parent.type === "MethodDefinition" || parent.type === "PropertyDefinition") {
         if ((parent as acorn.MethodDefinition).key === node) return;
       }
-      if (parent.type === "LabeledStatement" || parent.type === "BreakStatement" || parent.type === "ContinueStatement") {
+      if (
+        parent.type === "LabeledStatement" ||
+        parent.type === "BreakStatement" ||
+        parent.type === "ContinueStatement"
+      ) {
         return;
       }
       if (parent.type === "MetaProperty") return;

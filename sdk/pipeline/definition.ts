@@ -9,7 +9,11 @@ import type { z } from "zod";
 import { PipelineDefinitionError } from "../errors.js";
 import { END } from "../flow/flow.js";
 import { freeVariables } from "../flow/function-source.js";
-import { PipelineDefinitionSchema, type FlowDefinition, type PipelineDefinition } from "../schema/pipeline-definition.js";
+import {
+  PipelineDefinitionSchema,
+  type FlowDefinition,
+  type PipelineDefinition,
+} from "../schema/pipeline-definition.js";
 import { SINK } from "../schema/task.js";
 
 /** `roles.teacher.prompt` style path from a zod issue path. */
@@ -69,13 +73,19 @@ export function parseDefinition(value: unknown): PipelineDefinition {
   const flow = effectiveFlow(definition);
   for (const role of flowRoles(flow)) {
     if (!(role in definition.roles)) {
-      throw new PipelineDefinitionError("flow", `the flow uses role '${role}', which is not defined (roles: ${roleNames.join(", ")})`);
+      throw new PipelineDefinitionError(
+        "flow",
+        `the flow uses role '${role}', which is not defined (roles: ${roleNames.join(", ")})`,
+      );
     }
   }
   for (const [path, source] of functionSources(definition)) {
     const [captured] = freeVariables(source, path);
     if (captured !== undefined) {
-      throw new PipelineDefinitionError(path, `the function uses '${captured}', which is not defined inside it; pass values through params`);
+      throw new PipelineDefinitionError(
+        path,
+        `the function uses '${captured}', which is not defined inside it; pass values through params`,
+      );
     }
   }
   return definition;

@@ -16,7 +16,14 @@
 import { z } from "zod";
 import { PipelineDefinitionError } from "../errors.js";
 import { toFunctionSource } from "../flow/function-source.js";
-import type { ChatRoleDefinition, FlowDefinition, PipelineDefinition, PipelineOptions, RoleDefinition, SourceDefinition } from "../schema/pipeline-definition.js";
+import type {
+  ChatRoleDefinition,
+  FlowDefinition,
+  PipelineDefinition,
+  PipelineOptions,
+  RoleDefinition,
+  SourceDefinition,
+} from "../schema/pipeline-definition.js";
 import type { Task } from "../schema/task.js";
 import type { AgentContext } from "../agent/agent-context.js";
 import type { TaskUpdate } from "../agent/task-update.js";
@@ -62,7 +69,10 @@ function outputSchema(role: string, output: OutputSchema): { name: string; schem
       const { $schema: _ignored, ...schema } = z.toJSONSchema(output) as Record<string, unknown>;
       return { name: role, schema };
     } catch (error) {
-      throw new PipelineDefinitionError(`roles.${role}.output`, `the zod schema has no JSON Schema form: ${(error as Error).message}`);
+      throw new PipelineDefinitionError(
+        `roles.${role}.output`,
+        `the zod schema has no JSON Schema form: ${(error as Error).message}`,
+      );
     }
   }
   return output;
@@ -150,7 +160,13 @@ export class Pipeline {
   }
 
   /** Speakers alternate until `stop` holds or `maxTurns` speaker turns. */
-  conversation(options: { roles: string[]; maxTurns: number; stop?: StopFn; after?: string[]; then?: string[] }): Pipeline {
+  conversation(options: {
+    roles: string[];
+    maxTurns: number;
+    stop?: StopFn;
+    after?: string[];
+    then?: string[];
+  }): Pipeline {
     const flow: FlowDefinition = withoutUndefined({
       kind: "conversation" as const,
       roles: options.roles,
@@ -163,13 +179,20 @@ export class Pipeline {
   }
 
   /** Nodes and conditional edges; `to: "_end"` ends the task. */
-  graph(entry: string, edges: Array<{ from: string; to: string; when?: (task: Task, ctx: AgentContext) => unknown }>): Pipeline {
+  graph(
+    entry: string,
+    edges: Array<{ from: string; to: string; when?: (task: Task, ctx: AgentContext) => unknown }>,
+  ): Pipeline {
     return this.derive({
       flow: {
         kind: "graph",
         entry,
         edges: edges.map((edge, index) =>
-          withoutUndefined({ from: edge.from, to: edge.to, when: edge.when ? toFunctionSource(edge.when, `flow.edges[${index}].when`) : undefined }),
+          withoutUndefined({
+            from: edge.from,
+            to: edge.to,
+            when: edge.when ? toFunctionSource(edge.when, `flow.edges[${index}].when`) : undefined,
+          }),
         ),
       },
     });

@@ -18,7 +18,7 @@ function isClient(value: unknown): value is LlmClient {
 
 export async function resolveLlm(
   option: LlmOption,
-  defaults: { model?: string; logger?: Logger },
+  defaults: { model?: string; logger?: Logger; simulator?: Record<string, unknown> },
 ): Promise<{ client: LlmClient; close(): Promise<void>; description: string }> {
   if (isClient(option)) return { client: option, close: async () => {}, description: "custom client" };
   const base = { defaultModel: defaults.model, logger: defaults.logger };
@@ -34,8 +34,12 @@ export async function resolveLlm(
     const pool = createLlmPool(base);
     return { client: pool, close: () => pool.close(), description: "environment" };
   }
-  const simulator = await startSimulator({});
-  const pool = createLlmPool({ ...base, defaultModel: defaults.model ?? simulator.config.model, endpoints: [{ baseUrl: simulator.baseUrl, apiKey: "sim" }] });
+  const simulator = await startSimulator({ ...defaults.simulator });
+  const pool = createLlmPool({
+    ...base,
+    defaultModel: defaults.model ?? simulator.config.modelName,
+    endpoints: [{ baseUrl: simulator.baseUrl, apiKey: "sim" }],
+  });
   return {
     client: pool,
     close: async () => {

@@ -43,6 +43,8 @@ export interface RunOptions {
   llm?: LlmOption;
   /** Default model for chat roles. */
   model?: string;
+  /** Settings of the built-in simulator, when it is started because no LLM was given (profile, speed...). */
+  simulator?: Record<string, unknown>;
   /** Tasks of one role handled at once (per role, unless the role sets its own). */
   concurrency?: number;
   maxInFlight?: number;
@@ -63,10 +65,15 @@ export function newRunId(name: string): string {
 export function runPipeline(definition: PipelineDefinition, options: RunOptions = {}): Run {
   const runId = options.runId ?? newRunId(definition.name);
   const source = options.source ?? definition.source;
-  if (source === undefined) throw new ConfigError("source", `pipeline '${definition.name}' has no source: call .source(...) or pass run({ source })`);
-  if (options.resume && !options.out) throw new ConfigError("resume", "resume needs an output directory (out) to read finished ids from");
+  if (source === undefined)
+    throw new ConfigError(
+      "source",
+      `pipeline '${definition.name}' has no source: call .source(...) or pass run({ source })`,
+    );
+  if (options.resume && !options.out)
+    throw new ConfigError("resume", "resume needs an output directory (out) to read finished ids from");
   const logger = (options.logger ?? rootLogger()).child({ runId });
-  const bus = options.bus === undefined || options.bus === "local" ? createLocalBus() : options.bus;
+  const bus: Bus = options.bus === undefined || options.bus === "local" ? createLocalBus() : options.bus;
   const ownsBus = bus !== options.bus;
   const localAgents = options.localAgents ?? bus.kind === "local";
   const flowDefinition = effectiveFlow(definition);
@@ -75,70 +82,82 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
   const model = options.model ?? definition.options.model;
   const needsLlm = localAgents && Object.values(definition.roles).some((role) => role.kind === "chat");
 
-  const run = new Run({ runId, pipeline: definition.name, keepResults: options.keepResults, signal: options.signal }, async (control) => {
-    let llm: { client: LlmClient; close(): Promise<void> } | undefined;
-    const consumers: BusConsumer[] = [];
-    try {
-      if (needsLlm) llm = await resolveLlm(options.llm, { model, logger });
-      if (localAgents) {
-        const roles = new Set(roleNames);
-        const hopListener = (event: Parameters<typeof control.emit>[0]) => control.emit(event);
-        for (const [role, roleDefinition] of Object.entries(definition.roles)) {
-          consumers.push(
-            startAgent({
-              bus,
-              role,
-              handler: roleHandler(role, roleDefinition, { model }),
-              flow,
-              concurrency: roleDefinition.concurrency ?? options.concurrency ?? definition.options.concurrency ?? 64,
-              agent: `local/${role}`,
-              params: definition.params,
-              signal: control.signal,
-              llm: llm?.client,
-              logger: logger.child({ role }),
-              maxHops: definition.options.maxHops ?? 1000,
-              maxAttempts: definition.options.maxAttempts ?? 3,
-              roles,
-              onHop: hopListener,
-            }),
-          );
+  const run = new Run(
+    { runId, pipeline: definition.name, keepResults: options.keepResults, signal: options.signal },
+    async (control) => {
+      let llm: { client: LlmClient; close(): Promise<void> } | undefined;
+      const consumers: BusConsumer[] = [];
+      let unsubscribeEvents: (() => void) | undefined;
+      try {
+        if (needsLlm) llm = await resolveLlm(options.llm, { model, logger, simulator: options.simulator });
+        if (localAgents) {
+          const roles = new Set(roleNames);
+          const hopListener = (event: Parameters<typeof control.emit>[0]) => control.emit(event);
+          for (const [role, roleDefinition] of Object.entries(definition.roles)) {
+            consumers.push(
+              startAgent({
+                bus,
+                role,
+                handler: roleHandler(role, roleDefinition, { model }),
+                flow,
+                concurrency: roleDefinition.concurrency ?? options.concurrency ?? definition.options.concurrency ?? 64,
+                agent: `local/${role}`,
+                params: definition.params,
+                signal: control.signal,
+                llm: llm?.client,
+                logger: logger.child({ role }),
+                maxHops: definition.options.maxHops ?? 1000,
+                maxAttempts: definition.options.maxAttempts ?? 3,
+                roles,
+                onHop: hopListener,
+              }),
+            );
+          }
         }
+        if (options.out && !options.resume) {
+          const files = sinkFiles(options.out);
+          for (const file of [files.output, files.filtered, files.deadLetters, files.summary])
+            rmSync(file, { force: true });
+        }
+        const sink = options.out ? new JsonlSink(options.out) : undefined;
+        if (bus.openRun) await bus.openRun({ runId, definition });
+        if (bus.onEvent) unsubscribeEvents = bus.onEvent(runId, (event) => control.emit(event));
+        const summary = await drive(
+          {
+            bus,
+            runId,
+            pipeline: definition.name,
+            entry: flow.entry,
+            source,
+            limit: options.rows,
+            trials: options.trials ?? definition.options.trials ?? 1,
+            seed: options.seed ?? definition.options.seed ?? 0,
+            idField: definition.options.idField ?? "id",
+            maxInFlight: options.maxInFlight ?? definition.options.maxInFlight ?? 256,
+            sink,
+            resume: options.resume ?? false,
+            logger,
+          },
+          control,
+        );
+        if (options.out) {
+          summary.outDir = options.out;
+          await writeFile(sinkFiles(options.out).summary, `${JSON.stringify(summary, null, 2)}\n`);
+        }
+        control.emit({ type: "run-end", summary, time: Date.now() });
+        return summary;
+      } finally {
+        await Promise.all(consumers.map((consumer) => consumer.stop()));
+        unsubscribeEvents?.();
+        if (bus.closeRun)
+          await bus
+            .closeRun(runId)
+            .catch((error: unknown) => logger.warn({ err: error }, "closing the run on the bus failed"));
+        if (ownsBus) await bus.close();
+        await llm?.close();
       }
-      if (options.out && !options.resume) {
-        const files = sinkFiles(options.out);
-        for (const file of [files.output, files.filtered, files.deadLetters, files.summary]) rmSync(file, { force: true });
-      }
-      const sink = options.out ? new JsonlSink(options.out) : undefined;
-      const summary = await drive(
-        {
-          bus,
-          runId,
-          pipeline: definition.name,
-          entry: flow.entry,
-          source,
-          limit: options.rows,
-          trials: options.trials ?? definition.options.trials ?? 1,
-          seed: options.seed ?? definition.options.seed ?? 0,
-          idField: definition.options.idField ?? "id",
-          maxInFlight: options.maxInFlight ?? definition.options.maxInFlight ?? 256,
-          sink,
-          resume: options.resume ?? false,
-          logger,
-        },
-        control,
-      );
-      if (options.out) {
-        summary.outDir = options.out;
-        await writeFile(sinkFiles(options.out).summary, `${JSON.stringify(summary, null, 2)}\n`);
-      }
-      control.emit({ type: "run-end", summary, time: Date.now() });
-      return summary;
-    } finally {
-      await Promise.all(consumers.map((consumer) => consumer.stop()));
-      if (ownsBus) await bus.close();
-      await llm?.close();
-    }
-  });
+    },
+  );
   run.sampleQueues = () => Object.fromEntries(roleNames.map((role) => [role, bus.depth(role)]));
   return run;
 }

@@ -8,7 +8,13 @@ import { sequenceFlow } from "../../sdk/flow/sequence-flow.js";
 import { createTask } from "../../sdk/driver/task-factory.js";
 import type { Task } from "../../sdk/schema/task.js";
 
-const ctx = { params: {}, role: "x", agent: "t", signal: new AbortController().signal, content: async () => null } as AgentContext;
+const ctx = {
+  params: {},
+  role: "x",
+  agent: "t",
+  signal: new AbortController().signal,
+  content: async () => null,
+} as AgentContext;
 const newTask = (): Task => createTask({ runId: "r", rowId: "1", row: {}, trial: 0, trials: 1, seed: 0, cursor: "a" });
 
 describe("flows", () => {
@@ -40,7 +46,11 @@ describe("flows", () => {
   });
 
   it("conversation stops when the stop condition holds, with its reason", async () => {
-    const flow = conversationFlow({ roles: ["a", "b"], maxTurns: 10, stop: (task) => ((task.state.turns as number) >= 2 ? "agreed" : false) });
+    const flow = conversationFlow({
+      roles: ["a", "b"],
+      maxTurns: 10,
+      stop: (task) => ((task.state.turns as number) >= 2 ? "agreed" : false),
+    });
     const task = newTask();
     expect(await flow.next(task, "a", ctx)).toEqual({ next: "b" });
     expect(await flow.next(task, "b", ctx)).toEqual({ next: END, reason: "agreed" });

@@ -4,7 +4,10 @@ import { compileFunction, freeVariables, toFunctionSource } from "../../sdk/flow
 
 describe("function source", () => {
   it("stores a self-contained function and compiles it back", () => {
-    const source = toFunctionSource((task: { state: { n: number } }, ctx: { params: { k: number } }) => task.state.n * ctx.params.k, "test");
+    const source = toFunctionSource(
+      (task: { state: { n: number } }, ctx: { params: { k: number } }) => task.state.n * ctx.params.k,
+      "test",
+    );
     const fn = compileFunction<(t: unknown, c: unknown) => number>(source, "test");
     expect(fn({ state: { n: 3 } }, { params: { k: 2 } })).toBe(6);
   });
@@ -17,7 +20,7 @@ describe("function source", () => {
     } catch (e) {
       error = e;
     }
-    expect(CapturedVariableError.prototype.isPrototypeOf(error)).toBe(true);
+    expect(error).toBeInstanceOf(CapturedVariableError);
     expect(MatrixError.isInstance(error)).toBe(true);
     expect((error as CapturedVariableError).variable).toBe("limit");
     expect((error as Error).message).toContain("flow.stop");
@@ -45,6 +48,14 @@ describe("function source", () => {
     expect(compileFunction<(t: { n: number }) => boolean>(source, "m")({ n: 3 })).toBe(true);
     const asyncSource = toFunctionSource(async (t: { n: number }) => t.n + 1, "a");
     return expect(compileFunction<(t: { n: number }) => Promise<number>>(asyncSource, "a")({ n: 1 })).resolves.toBe(2);
+  });
+
+  it("accepts minified arrows as transpilers print them", () => {
+    const minified = async () => undefined;
+    minified.toString = () => "async()=>{const r=globalThis.x;return void 0}";
+    const source = toFunctionSource(minified, "m");
+    expect(source.fn).toBe("async()=>{const r=globalThis.x;return void 0}");
+    expect(freeVariables(source.fn)).toEqual([]);
   });
 
   it("does not let a function reach Node's module scope", () => {

@@ -6,7 +6,12 @@ import type { ChatRequest, ChatResult, LlmClient } from "../../sdk/llm/llm-clien
 export class FakeLlm implements LlmClient {
   readonly requests: ChatRequest[] = [];
   closed = 0;
-  constructor(private readonly reply: (request: ChatRequest, index: number) => Partial<ChatResult> | Promise<Partial<ChatResult>> = () => ({})) {}
+  constructor(
+    private readonly reply: (
+      request: ChatRequest,
+      index: number,
+    ) => Partial<ChatResult> | Promise<Partial<ChatResult>> = () => ({}),
+  ) {}
   async chat(request: ChatRequest): Promise<ChatResult> {
     const index = this.requests.push(request) - 1;
     const partial = await this.reply(request, index);

@@ -33,7 +33,9 @@ describe("running a pipeline on the local bus", () => {
       expect(task.history.at(-1)?.content).toBe(`c saw ${task.state.b}`);
       expect(task.status).toBe("done");
     }
-    expect(JSON.parse((await import("node:fs")).readFileSync(join(out, "summary.json"), "utf8")).counts.done).toBe(1000);
+    expect(JSON.parse((await import("node:fs")).readFileSync(join(out, "summary.json"), "utf8")).counts.done).toBe(
+      1000,
+    );
   });
 
   it("never has more than maxInFlight tasks fed and unfinished", async () => {
@@ -87,15 +89,25 @@ describe("running a pipeline on the local bus", () => {
   it("dead-letters a malformed JSONL line with its file and line, and the run goes on", async () => {
     const out = tempDir();
     const file = join(out, "input.jsonl");
-    writeFileSync(file, ['{"id":"a","n":1}', '{"id":"b", n: 2}', "", '{"id":"c","n":3}', "[1,2]", '{"id":"d","n":4}'].join("\n"));
+    writeFileSync(
+      file,
+      ['{"id":"a","n":1}', '{"id":"b", n: 2}', "", '{"id":"c","n":3}', "[1,2]", '{"id":"d","n":4}'].join("\n"),
+    );
     const summary = await threeRoles.run({ source: { kind: "jsonl", path: file }, out }).done();
     expect(summary.counts.done).toBe(3);
     expect(summary.badRows).toBe(2);
-    const dead = readJsonl<{ kind: string; error: { name: string; message: string; details: { file: string; line: number } } }>(join(out, "dead-letters.jsonl"));
+    const dead = readJsonl<{
+      kind: string;
+      error: { name: string; message: string; details: { file: string; line: number } };
+    }>(join(out, "dead-letters.jsonl"));
     expect(dead.map((record) => record.error.details.line)).toEqual([2, 5]);
     expect(dead[0]!.error.name).toBe("SourceRowError");
     expect(dead[0]!.error.message).toContain(`${file}:line 2`);
-    expect(readJsonl<Task>(join(out, "output.jsonl")).map((task) => task.id).sort()).toEqual(["a", "c", "d"]);
+    expect(
+      readJsonl<Task>(join(out, "output.jsonl"))
+        .map((task) => task.id)
+        .sort(),
+    ).toEqual(["a", "c", "d"]);
   });
 
   it("an agent that throws dead-letters its task only, after its attempts", async () => {
@@ -134,12 +146,19 @@ describe("running a pipeline on the local bus", () => {
   });
 
   it("runs trials per row with distinct ids and derived seeds", async () => {
-    const run = pipeline("trials").code("a", (task) => ({ state: { seed: task.seed } })).run({ source: rows(3), trials: 2 });
+    const run = pipeline("trials")
+      .code("a", (task) => ({ state: { seed: task.seed } }))
+      .run({ source: rows(3), trials: 2 });
     await run.done();
-    const ids = run.results().map((task) => task.id).sort();
+    const ids = run
+      .results()
+      .map((task) => task.id)
+      .sort();
     expect(ids).toEqual(["r0#0", "r0#1", "r1#0", "r1#1", "r2#0", "r2#1"]);
     expect(new Set(run.results().map((task) => task.seed)).size).toBe(6);
-    const again = pipeline("trials").code("a", () => ({})).run({ source: rows(3), trials: 2 });
+    const again = pipeline("trials")
+      .code("a", () => ({}))
+      .run({ source: rows(3), trials: 2 });
     await again.done();
     const seedsOf = (list: readonly Task[]) => Object.fromEntries(list.map((task) => [task.id, task.seed]));
     expect(seedsOf(again.results())).toEqual(seedsOf(run.results()));
@@ -147,20 +166,36 @@ describe("running a pipeline on the local bus", () => {
 
   it("reads arquero tables, async iterables and CSV files", async () => {
     const table = aq.table({ id: ["x", "y"], n: [1, 2] });
-    const fromTable = pipeline("t").code("a", () => ({})).run({ source: table });
+    const fromTable = pipeline("t")
+      .code("a", () => ({}))
+      .run({ source: table });
     expect((await fromTable.done()).counts.done).toBe(2);
     async function* generate() {
       for (let i = 0; i < 5; i++) yield { id: `g${i}` };
     }
-    expect((await pipeline("t").code("a", () => ({})).run({ source: generate() }).done()).counts.done).toBe(5);
+    expect(
+      (
+        await pipeline("t")
+          .code("a", () => ({}))
+          .run({ source: generate() })
+          .done()
+      ).counts.done,
+    ).toBe(5);
     const dir = tempDir();
     const csv = join(dir, "rows.csv");
     writeFileSync(csv, 'id,text\n1,"hello, world"\n2,"multi\nline ""quoted"""\n3,a,extra\n');
-    const run = pipeline("t").code("a", (task) => ({ content: String(task.row!.text) })).run({ source: { kind: "csv", path: csv }, out: dir });
+    const run = pipeline("t")
+      .code("a", (task) => ({ content: String(task.row!.text) }))
+      .run({ source: { kind: "csv", path: csv }, out: dir });
     const summary = await run.done();
     expect(summary.counts.done).toBe(2);
     expect(summary.badRows).toBe(1);
-    expect(run.results().map((task) => task.history[0]!.content).sort()).toEqual(["hello, world", 'multi\nline "quoted"']);
+    expect(
+      run
+        .results()
+        .map((task) => task.history[0]!.content)
+        .sort(),
+    ).toEqual(["hello, world", 'multi\nline "quoted"']);
   });
 
   it("streams finished rows and events, and done() resolves to the summary", async () => {
@@ -188,7 +223,9 @@ describe("running a pipeline on the local bus", () => {
       .judge("judge", { prompt: "Rate it.", schema: Verdict, view: "none" })
       .conversation({ roles: ["teacher", "student"], maxTurns: 4, then: ["judge"] });
     const llmWithData = new FakeLlm((request) =>
-      request.role === "judge" ? { content: '{"score":4}', data: { score: 4 } } : { content: `${request.role} says hi`, usage: { promptTokens: 7, completionTokens: 3 } },
+      request.role === "judge"
+        ? { content: '{"score":4}', data: { score: 4 } }
+        : { content: `${request.role} says hi`, usage: { promptTokens: 7, completionTokens: 3 } },
     );
     const run = p.run({ source: [{ id: "q1" }], llm: llmWithData });
     const summary = await run.done();
@@ -213,7 +250,10 @@ describe("running a pipeline on the local bus", () => {
     ]);
     expect(secondTeacher.stickyKey).toBe("q1");
     const judgeRequest = llmWithData.requests[4]!;
-    expect(judgeRequest.responseSchema?.schema).toMatchObject({ type: "object", properties: { score: { type: "integer" } } });
+    expect(judgeRequest.responseSchema?.schema).toMatchObject({
+      type: "object",
+      properties: { score: { type: "integer" } },
+    });
     expect(judgeRequest.messages).toEqual([{ role: "user", content: "Rate it." }]);
   });
 });

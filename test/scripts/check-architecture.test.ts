@@ -6,7 +6,10 @@ import { tempDir } from "../helpers/temp-dir.js";
 
 function check(root: string): { ok: boolean; output: string } {
   try {
-    const output = execFileSync(process.execPath, ["--import", "tsx", "scripts/check-architecture.ts", root], { encoding: "utf8", stdio: "pipe" });
+    const output = execFileSync(process.execPath, ["--import", "tsx", "scripts/check-architecture.ts", root], {
+      encoding: "utf8",
+      stdio: "pipe",
+    });
     return { ok: true, output };
   } catch (error) {
     return { ok: false, output: String((error as { stderr?: string }).stderr) };

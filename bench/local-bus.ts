@@ -1,0 +1,97 @@
+/**
+ * Benchmark: hops per second through the local bus with no-op agents, and memory held per in-flight
+ * task. Prints figures; asserts nothing (the machine is shared and noisy: compare ratios in one run).
+ *
+ * Run: npm run bench:local   (node --expose-gc is used for the memory figure when available)
+ */
+import { cpus, totalmem } from "node:os";
+import { pipeline } from "../sdk/index.js";
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function hopsPerSecond(
+  tasks: number,
+  hopsPerTask: number,
+  concurrency: number,
+): Promise<{ hops: number; seconds: number }> {
+  // No-op agents; the hop budget travels in the row and the router alone decides where a task goes.
+  const limited = pipeline("bench-hops")
+    .code("a", () => undefined)
+    .code("b", () => undefined)
+    .router("a", (task) => (task.hops < (task.row!.hops as number) ? (task.hops % 2 === 0 ? "a" : "b") : null));
+  const rows = Array.from({ length: tasks }, (_, i) => ({ id: String(i), hops: hopsPerTask }));
+  const started = process.hrtime.bigint();
+  const summary = await limited.run({ source: rows, maxInFlight: concurrency, concurrency, keepResults: false }).done();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (summary.counts.done !== tasks) throw new Error(`expected ${tasks} done, got ${JSON.stringify(summary.counts)}`);
+  return { hops: summary.hops, seconds };
+}
+
+async function memoryPerInFlight(tasks: number, turns: number, turnChars: number): Promise<number> {
+  // Every task parks in role `hold` until all of them are in flight, so `tasks` are held at once.
+  let release!: () => void;
+  const allIn = new Promise<void>((resolve) => (release = resolve));
+  let arrived = 0;
+  let baseline = 0;
+  let held = 0;
+  const holdRegistry = { wait: allIn, arrive: () => {} };
+  (globalThis as Record<string, unknown>).__benchHold = holdRegistry;
+  holdRegistry.arrive = () => {
+    arrived++;
+    if (arrived === tasks) {
+      gc?.();
+      held = process.memoryUsage().heapUsed - baseline;
+      release();
+    }
+  };
+  const p = pipeline("bench-memory")
+    .params({ turns, turnChars })
+    .code("fill", (task, ctx) => ({
+      turns: Array.from({ length: ctx.params.turns as number }, (_, i) => ({
+        content: `turn ${i} of ${task.id} `.padEnd(ctx.params.turnChars as number, "x"),
+      })),
+    }))
+    .code("hold", async () => {
+      const registry = (globalThis as Record<string, unknown>).__benchHold as typeof holdRegistry;
+      registry.arrive();
+      await registry.wait;
+      return undefined;
+    });
+  const rows = Array.from({ length: tasks }, (_, i) => ({ id: String(i), text: `row ${i}` }));
+  gc?.();
+  baseline = process.memoryUsage().heapUsed;
+  await p.run({ source: rows, maxInFlight: tasks, concurrency: tasks, keepResults: false }).done();
+  return held / tasks;
+}
+
+async function main(): Promise<void> {
+  const cpu = cpus();
+  process.stdout.write(
+    `machine: ${cpu.length} x ${cpu[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`,
+  );
+  await hopsPerSecond(2000, 20, 256); // warm-up: JIT and allocator
+  for (const [tasks, hops, concurrency] of [
+    [20_000, 20, 256],
+    [5_000, 100, 1024],
+    [100_000, 2, 4096],
+  ] as const) {
+    const result = await hopsPerSecond(tasks, hops, concurrency);
+    process.stdout.write(
+      `local bus, no-op agents: ${tasks} tasks x ${hops} hops, ${concurrency} in flight: ` +
+        `${Math.round(result.hops / result.seconds).toLocaleString("en-US")} hops/s (${result.hops} hops in ${result.seconds.toFixed(2)} s)\n`,
+    );
+  }
+  if (!gc) process.stdout.write("(memory figures are rough: run with node --expose-gc for exact ones)\n");
+  for (const [turns, chars] of [
+    [0, 0],
+    [6, 500],
+  ] as const) {
+    const perTask = await memoryPerInFlight(10_000, turns, chars);
+    process.stdout.write(
+      `memory, 10,000 tasks in flight at once, ${turns} turns of ${chars} chars each: ` +
+        `${(perTask / 1024).toFixed(1)} KiB per task, ${((perTask * 10_000) / 2 ** 20).toFixed(0)} MiB total\n`,
+    );
+  }
+}
+
+await main();
