@@ -96,4 +96,45 @@ describe("pool over simulators", () => {
     expect(result.usage.completionTokens).toBeGreaterThan(0);
     expect(["pass", "fail"]).toContain((result.data as { verdict: string }).verdict);
   });
+
+  it.each(["500", "truncated-stream", "drop", "hang"])(
+    "moves a streamed call to a healthy replica when one injects '%s'",
+    async (fault) => {
+      const p = pool({
+        endpoints: [{ baseUrl: fast.baseUrl, headers: { "x-sim-fault": fault } }, { baseUrl: slow.baseUrl }],
+        retry: { baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 1_500 },
+      });
+      const results = await Promise.all(
+        Array.from({ length: 3 }, (_, i) =>
+          p.chat({ messages: [{ role: "user", content: `fault ${i}` }], maxTokens: 8, stream: true }),
+        ),
+      );
+      expect(results.every((r) => r.endpoint === slow.baseUrl && r.finishReason !== undefined)).toBe(true);
+      const faulty = p.stats().endpoints[0]!;
+      expect(faulty.successes).toBe(0);
+      expect(faulty.errors).toBeGreaterThan(0);
+    },
+  );
+
+  it("turns JSON the simulator always breaks into StructuredOutputError after one repair", async () => {
+    const p = pool({ endpoints: [{ baseUrl: fast.baseUrl }] });
+    const schema = {
+      name: "pick",
+      schema: {
+        type: "object",
+        properties: { choice: { enum: ["A", "B"] } },
+        required: ["choice"],
+        additionalProperties: false,
+      },
+    };
+    // The fault header is per endpoint, so every reply of this pool (the repair included) is broken JSON.
+    const broken = pool({ endpoints: [{ baseUrl: fast.baseUrl, headers: { "x-sim-fault": "malformed-json" } }] });
+    const error = await broken
+      .chat({ messages: [{ role: "user", content: "A or B?" }], responseSchema: schema })
+      .catch((e: unknown) => e);
+    expect((error as Error).name).toBe("StructuredOutputError");
+    expect(broken.stats()).toMatchObject({ repairs: 1, repaired: 0 });
+    const ok = await p.chat({ messages: [{ role: "user", content: "A or B?" }], responseSchema: schema });
+    expect(["A", "B"]).toContain((ok.data as { choice: string }).choice);
+  });
 });
