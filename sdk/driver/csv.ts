@@ -2,87 +2,95 @@
  * A streaming RFC 4180 CSV reader: quoted fields, doubled quotes, newlines inside quotes, CRLF.
  *
  * Where you are: `driver/`. It yields one record per row with the line it started on, so errors can
- * name the line.
+ * name the line. It is a character-at-a-time state machine, so chunk boundaries never matter.
  */
 export type CsvRecord =
   | { kind: "record"; fields: string[]; line: number; raw: string }
   | { kind: "error"; message: string; line: number; raw: string };
 
+type Mode = "field-start" | "unquoted" | "quoted" | "quote-in-quoted" | "after-quote-error";
+
 export async function* parseCsvRecords(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<CsvRecord> {
+  let mode: Mode = "field-start";
   let fields: string[] = [];
   let field = "";
   let raw = "";
-  let quoted = false;
-  let afterQuote = false;
   let line = 1;
   let startLine = 1;
-  let pendingCr = false;
+  let lastWasCr = false;
+  let error: string | undefined;
+
   const endRecord = (): CsvRecord => {
-    fields.push(field);
-    const record: CsvRecord = { kind: "record", fields, line: startLine, raw };
+    const record: CsvRecord =
+      error === undefined
+        ? { kind: "record", fields: [...fields, field], line: startLine, raw }
+        : { kind: "error", message: error, line: startLine, raw };
     fields = [];
     field = "";
     raw = "";
-    afterQuote = false;
+    error = undefined;
+    mode = "field-start";
     return record;
   };
+
   for await (const chunk of chunks) {
     const text = typeof chunk === "string" ? chunk : chunk.toString("utf8");
-    for (let i = 0; i < text.length; i++) {
-      const char = text[i]!;
-      if (pendingCr) {
-        pendingCr = false;
-        if (char === "\n") continue;
-      }
-      if (quoted) {
-        if (char === '"') {
-          if (text[i + 1] === '"') {
-            field += '"';
-            raw += '""';
-            i++;
-          } else {
-            quoted = false;
-            afterQuote = true;
-            raw += char;
-          }
-        } else {
-          if (char === "\n") line++;
-          field += char;
-          raw += char;
-        }
+    for (const char of text) {
+      // CRLF counts as one line break: the LF right after a CR is swallowed.
+      if (lastWasCr && char === "\n") {
+        lastWasCr = false;
         continue;
       }
-      if (char === ",") {
-        fields.push(field);
-        field = "";
-        afterQuote = false;
+      lastWasCr = char === "\r";
+      const newline = char === "\n" || char === "\r";
+      if (mode === "quote-in-quoted") {
+        if (char === '"') {
+          field += '"';
+          raw += char;
+          mode = "quoted";
+          continue;
+        }
+        if (!newline && char !== ",") {
+          error = "text after a closing quote";
+          mode = "after-quote-error";
+          raw += char;
+          continue;
+        }
+        // The field is closed; the comma or line break below ends it.
+        mode = "unquoted";
+      }
+      if (mode === "quoted") {
+        if (char === '"') mode = "quote-in-quoted";
+        else {
+          field += char;
+          if (newline) line++;
+        }
         raw += char;
-      } else if (char === "\n" || char === "\r") {
-        if (char === "\r") pendingCr = true;
+        continue;
+      }
+      if (newline) {
         yield endRecord();
         line++;
         startLine = line;
-      } else if (char === '"' && field === "" && !afterQuote) {
-        quoted = true;
-        raw += char;
-      } else if (afterQuote) {
-        raw += char;
-        // Skip to the end of the line so the next record starts clean.
-        while (i + 1 < text.length && text[i + 1] !== "\n" && text[i + 1] !== "\r") raw += text[++i];
-        yield { kind: "error", message: "text after a closing quote", line: startLine, raw };
-        fields = [];
+        continue;
+      }
+      raw += char;
+      if (mode === "after-quote-error") continue;
+      if (char === ",") {
+        fields.push(field);
         field = "";
-        raw = "";
-        afterQuote = false;
+        mode = "field-start";
+      } else if (char === '"' && mode === "field-start") {
+        mode = "quoted";
       } else {
         field += char;
-        raw += char;
+        mode = "unquoted";
       }
     }
   }
-  if (quoted) {
+  if (mode === "quoted") {
     yield { kind: "error", message: "a quoted field is not closed", line: startLine, raw };
-  } else if (field !== "" || fields.length > 0) {
+  } else if (field !== "" || fields.length > 0 || error !== undefined) {
     yield endRecord();
   }
 }

@@ -54,18 +54,29 @@ export async function readIds(file: string): Promise<Set<string>> {
 
 class AppendFile {
   private stream: WriteStream | undefined;
+  /** One shared wait for `drain`: many concurrent writers must not each add a listener. */
+  private drained: Promise<void> | undefined;
   constructor(private readonly path: string) {}
   async write(line: string): Promise<void> {
-    this.stream ??= createWriteStream(this.path, { flags: "a", encoding: "utf8" });
-    if (!this.stream.write(line)) await new Promise<void>((resolve) => this.stream!.once("drain", resolve));
+    const stream = (this.stream ??= createWriteStream(this.path, { flags: "a", encoding: "utf8" }));
+    if (!stream.write(line)) {
+      this.drained ??= new Promise<void>((resolve) =>
+        stream.once("drain", () => {
+          this.drained = undefined;
+          resolve();
+        }),
+      );
+      await this.drained;
+    }
   }
   async close(): Promise<void> {
     const stream = this.stream;
     this.stream = undefined;
-    if (stream)
+    if (stream) {
       await new Promise<void>((resolve, reject) =>
         stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
       );
+    }
   }
 }
 
