@@ -174,11 +174,12 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
   };
 
   let feedError: unknown;
-  try {
-    await Promise.race([feed(), aborted]);
-  } catch (error) {
-    feedError = error;
-  }
+  // On cancel the race settles first and feeding may still be inside a publish; its error must land
+  // here, never as an unhandled rejection.
+  const feeding = feed().catch((error: unknown) => {
+    if (!control.signal.aborted) feedError = error;
+  });
+  await Promise.race([feeding, aborted]);
   feedingDone = true;
   checkFinished();
   if (feedError === undefined) await Promise.race([allFinished, aborted]);

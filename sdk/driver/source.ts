@@ -5,9 +5,9 @@
  * Where you are: `driver/`. A row that cannot be parsed is yielded as an error item (file and line),
  * never thrown: the driver dead-letters it and the run goes on.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { SourceRowError } from "../errors.js";
+import { ConfigError, SourceRowError } from "../errors.js";
 import type { SourceDefinition } from "../schema/pipeline-definition.js";
 import { parseCsvRecords } from "./csv.js";
 
@@ -124,6 +124,9 @@ function* tableRows(table: TableLike): Generator<Row> {
 export function openSource(source: RuntimeSource): AsyncIterable<SourceItem> {
   if (isTable(source)) return iterableRows(tableRows(source));
   if (isDefinition(source)) {
+    if ((source.kind === "jsonl" || source.kind === "csv") && !existsSync(source.path)) {
+      throw new ConfigError("source", `the ${source.kind.toUpperCase()} file '${source.path}' does not exist`);
+    }
     switch (source.kind) {
       case "jsonl":
         return jsonlRows(source.path);

@@ -6,6 +6,7 @@
  * Validation errors are `ConfigError`s naming the option path (`endpoints[1].baseUrl`); they never echo
  * the values, so a mistyped key is not printed.
  */
+import { formatIssuePath } from "../schema/issue-path.js";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
@@ -85,9 +86,7 @@ export function parseLlmPoolOptions(options: unknown): z.output<typeof LlmPoolOp
   const result = LlmPoolOptionsSchema.safeParse(options ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const path = issue.path
-    .map((part, index) => (typeof part === "number" ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`))
-    .join("");
+  const path = formatIssuePath(issue.path);
   const others = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : "";
   throw new ConfigError(path || "<options>", `${issue.message}${others}`);
 }

@@ -14,19 +14,13 @@ import {
   type FlowDefinition,
   type PipelineDefinition,
 } from "../schema/pipeline-definition.js";
+import { formatIssuePath } from "../schema/issue-path.js";
 import { SINK } from "../schema/task.js";
-
-/** `roles.teacher.prompt` style path from a zod issue path. */
-export function issuePath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, index) => (typeof part === "number" ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`))
-    .join("");
-}
 
 function zodFailure(error: z.ZodError): PipelineDefinitionError {
   const issue = error.issues[0]!;
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem(s))` : "";
-  return new PipelineDefinitionError(issuePath(issue.path), `${issue.message}${more}`);
+  return new PipelineDefinitionError(formatIssuePath(issue.path), `${issue.message}${more}`);
 }
 
 /** Roles the flow routes through (in order of first mention). */
