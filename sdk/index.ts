@@ -52,3 +52,4 @@ export * from "./llm/index.js";
 export { startSimulator } from "./llm/simulator/index.js";
 export { rootLogger } from "./logger.js";
 export { recipe, recipeNames } from "./recipes/index.js";
+export { jsonlToParquet, readParquet } from "./sink/parquet-export.js";

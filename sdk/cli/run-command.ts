@@ -20,6 +20,7 @@ const HELP = `Usage: matrix run <recipe|file> [options]
   --source PATH       rows from this JSONL or CSV file instead of the pipeline's
   --out DIR           output directory (default: out/<pipeline name>)
   --resume            skip ids already in DIR's output and append
+  --parquet           also write DIR/output.parquet when the run ends
   --concurrency N     tasks handled at once per role
   --max-in-flight N   tasks fed and not yet finished (default 256)
   --trials N          trials per row
@@ -50,6 +51,7 @@ export async function command(argv: string[], io: CliIo): Promise<number> {
       source: { type: "string" },
       out: { type: "string" },
       resume: { type: "boolean" },
+      parquet: { type: "boolean" },
       concurrency: { type: "string" },
       "max-in-flight": { type: "string" },
       trials: { type: "string" },
@@ -83,6 +85,7 @@ export async function command(argv: string[], io: CliIo): Promise<number> {
   const options: RunOptions = {
     out,
     resume: values.resume ?? false,
+    parquet: values.parquet ?? false,
     rows: integer("rows", values.rows),
     concurrency: integer("concurrency", values.concurrency),
     maxInFlight: integer("max-in-flight", values["max-in-flight"]),

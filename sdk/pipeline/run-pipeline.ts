@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Logger } from "pino";
 import { startAgent } from "../agent/agent-loop.js";
 import { roleHandler } from "../agent/role-handler.js";
@@ -23,6 +24,7 @@ import type { LlmClient } from "../llm/llm-client.js";
 import { rootLogger } from "../logger.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
 import { JsonlSink, sinkFiles } from "../sink/jsonl-sink.js";
+import { jsonlToParquet } from "../sink/parquet-export.js";
 import { effectiveFlow } from "./definition.js";
 import { resolveLlm, type LlmOption } from "./resolve-llm.js";
 
@@ -35,6 +37,8 @@ export interface RunOptions {
   out?: string;
   /** Skip ids already in the output directory; otherwise its files are started afresh. @default false */
   resume?: boolean;
+  /** Also write `output.parquet` (from output.jsonl) when the run ends. Needs `out`. @default false */
+  parquet?: boolean;
   /** `local` (in-process, the default) or a Bus instance (e.g. from `createNatsBus`). */
   bus?: "local" | Bus;
   /** Run the agents in this process (true on the local bus; on NATS, false leaves them to workers). */
@@ -142,6 +146,10 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
         );
         if (options.out) {
           summary.outDir = options.out;
+          if (options.parquet && summary.files) {
+            summary.files.parquet = join(options.out, "output.parquet");
+            await jsonlToParquet(summary.files.output, summary.files.parquet);
+          }
           await writeFile(sinkFiles(options.out).summary, `${JSON.stringify(summary, null, 2)}\n`);
         }
         control.emit({ type: "run-end", summary, time: Date.now() });

@@ -70,5 +70,5 @@ export interface RunSummary {
   rowsPerSecond: number;
   tokensPerSecond: number;
   cancelled: boolean;
-  files?: { output: string; filtered: string; deadLetters: string; summary: string };
+  files?: { output: string; filtered: string; deadLetters: string; summary: string; parquet?: string };
 }
