@@ -53,3 +53,8 @@ export { startSimulator } from "./llm/simulator/index.js";
 export { rootLogger } from "./logger.js";
 export { recipe, recipeNames } from "./recipes/index.js";
 export { jsonlToParquet, readParquet } from "./sink/parquet-export.js";
+
+// Leaves. Notebook displays live in ./notebook/index.js (imported by notebooks next to this file), so
+// plain scripts never load tslab-aware code.
+export * from "./metrics/index.js";
+export { exportScript, exportPipeline } from "./pipeline/export-script.js";

@@ -30,6 +30,7 @@ import type { TaskUpdate } from "../agent/task-update.js";
 import type { ChatMessage } from "../llm/llm-client.js";
 import type { Run } from "../driver/run.js";
 import { parseDefinition } from "./definition.js";
+import { exportPipeline } from "./export-script.js";
 import { runPipeline, type RunOptions } from "./run-pipeline.js";
 
 type Awaitable<T> = T | Promise<T>;
@@ -217,6 +218,11 @@ export class Pipeline {
   /** The plain JSON definition: print it, save it, send it to workers. */
   toJSON(): PipelineDefinition {
     return JSON.parse(JSON.stringify(this.definition)) as PipelineDefinition;
+  }
+
+  /** Writes a script (`.ts`/`.js`) or definition (`.json`) that `npx matrix run <path>` runs; returns the absolute path. */
+  export(path: string): string {
+    return exportPipeline(parseDefinition(this.definition), path);
   }
 
   /** Starts the pipeline; returns the run handle at once. */

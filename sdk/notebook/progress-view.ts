@@ -1,0 +1,100 @@
+/**
+ * The live run view: done / failed / filtered / in flight, rows/s, tokens/s, ETA and per-role queue
+ * depth, updated in place until the run finishes.
+ *
+ * Where you are: `notebook/`. `watch(run)` publishes one display and keeps replacing it (Jupyter
+ * `update_display_data`), so an executed notebook holds a single output with the final numbers.
+ */
+import type { Run, RunProgress } from "../driver/run.js";
+import { RunMetrics } from "../metrics/run-metrics.js";
+import { CELL_STYLE, TABLE_STYLE, escapeHtml, formatDuration, formatNumber } from "./html.js";
+import { LiveDisplay, type MimeBundle } from "./mime-bundle.js";
+
+/** Remaining time from the finishing rate; undefined while it cannot be estimated. */
+export function etaMs(progress: RunProgress): number | undefined {
+  if (progress.finished) return 0;
+  if (progress.total === undefined || progress.rowsPerSecond <= 0) return undefined;
+  const finished = progress.done + progress.failed + progress.filtered + progress.skipped;
+  return (Math.max(progress.total - finished, 0) / progress.rowsPerSecond) * 1000;
+}
+
+export function progressText(progress: RunProgress): string {
+  const eta = etaMs(progress);
+  const total = progress.total === undefined ? "" : `/${progress.total}`;
+  const queues = Object.entries(progress.queueDepth)
+    .map(([role, depth]) => `${role}=${depth}`)
+    .join(" ");
+  return (
+    `${progress.pipeline} ${progress.finished ? "finished" : "running"}: ` +
+    `done ${progress.done}${total} · failed ${progress.failed} · filtered ${progress.filtered} · in flight ${progress.inFlight} · ` +
+    `${formatNumber(progress.rowsPerSecond)} rows/s · ${formatNumber(progress.tokensPerSecond, 0)} tokens/s · ` +
+    `ETA ${eta === undefined ? "–" : formatDuration(eta)} · elapsed ${formatDuration(progress.elapsedMs)}` +
+    (queues ? ` · queues ${queues}` : "")
+  );
+}
+
+export function progressHtml(progress: RunProgress): string {
+  const finished = progress.done + progress.failed + progress.filtered;
+  const fraction = progress.total ? Math.min(finished / progress.total, 1) : progress.finished ? 1 : 0;
+  const eta = etaMs(progress);
+  const cells: Array<[string, string]> = [
+    ["done", `${progress.done}${progress.total === undefined ? "" : ` / ${progress.total}`}`],
+    ["failed", String(progress.failed)],
+    ["filtered", String(progress.filtered)],
+    ["in flight", String(progress.inFlight)],
+    ["rows/s", formatNumber(progress.rowsPerSecond)],
+    ["tokens/s", formatNumber(progress.tokensPerSecond, 0)],
+    ["ETA", eta === undefined ? "–" : formatDuration(eta)],
+    ["elapsed", formatDuration(progress.elapsedMs)],
+  ];
+  const queues = Object.entries(progress.queueDepth);
+  const max = Math.max(1, ...queues.map(([, depth]) => depth));
+  const queueRows = queues
+    .map(
+      ([role, depth]) =>
+        `<tr><td style="${CELL_STYLE}">${escapeHtml(role)}</td><td style="${CELL_STYLE}">${depth}</td>` +
+        `<td style="${CELL_STYLE};width:160px"><div style="background:#6a9fd4;height:8px;width:${Math.round((depth / max) * 150)}px"></div></td></tr>`,
+    )
+    .join("");
+  const state = progress.finished ? "finished" : "running";
+  return (
+    `<div class="matrix-progress" data-state="${state}" style="font:12px system-ui,sans-serif">` +
+    `<div><b>${escapeHtml(progress.pipeline)}</b> · ${state} · <code>${escapeHtml(progress.runId)}</code></div>` +
+    `<div style="background:#eee;width:320px;height:10px;margin:4px 0"><div style="background:${progress.failed > 0 ? "#d4884a" : "#4c9a2a"};height:10px;width:${Math.round(fraction * 320)}px"></div></div>` +
+    `<table style="${TABLE_STYLE}"><tr>${cells.map(([label]) => `<th style="${CELL_STYLE}">${label}</th>`).join("")}</tr>` +
+    `<tr>${cells.map(([, value]) => `<td style="${CELL_STYLE}">${value}</td>`).join("")}</tr></table>` +
+    (queueRows
+      ? `<table style="${TABLE_STYLE};margin-top:4px"><tr><th style="${CELL_STYLE}">role</th><th style="${CELL_STYLE}">queued</th><th style="${CELL_STYLE}"></th></tr>${queueRows}</table>`
+      : "") +
+    `</div>`
+  );
+}
+
+export function progressBundle(progress: RunProgress): MimeBundle {
+  return { "text/html": progressHtml(progress), "text/plain": progressText(progress) };
+}
+
+export interface WatchOptions {
+  /** How often the display is redrawn. @default 300 */
+  intervalMs?: number;
+}
+
+/**
+ * Shows the run's progress and redraws it in place until the run ends; resolves to the final
+ * progress. `await` it in the cell that started the run (a finished cell stops receiving updates).
+ * A failed run still shows its last numbers, then the error is thrown to the cell.
+ */
+export async function watch(run: Run, options: WatchOptions = {}): Promise<RunProgress> {
+  RunMetrics.of(run); // start recording now, so plots later see the whole run
+  const display = new LiveDisplay();
+  const draw = () => display.show(progressBundle(run.progress()));
+  draw();
+  const timer = setInterval(draw, options.intervalMs ?? 300);
+  try {
+    await run.done();
+  } finally {
+    clearInterval(timer);
+    draw();
+  }
+  return run.progress();
+}

@@ -1,0 +1,34 @@
+/**
+ * Turns a pipeline definition into a script that `npx matrix run <script>` runs unchanged.
+ *
+ * Where you are: `pipeline/`. The script default-exports the plain definition (functions are already
+ * source text in it), so it imports nothing and runs wherever it is copied; `Pipeline.fromJSON`
+ * turns it back into a builder. A `.json` path gets the bare definition instead.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { PipelineDefinition } from "../schema/pipeline-definition.js";
+
+export function exportScript(definition: PipelineDefinition, origin?: string): string {
+  return (
+    `/**\n` +
+    ` * Pipeline '${definition.name}'${origin ? `, exported from ${origin}` : ""} by matrix-ts.\n` +
+    ` *\n` +
+    ` * Run it:            npx matrix run <this file> [--rows N] [--out DIR] [--llm URL]\n` +
+    ` * Build on it in TS: Pipeline.fromJSON(definition).chat(...)  (import { Pipeline } from "matrix-ts")\n` +
+    ` */\n` +
+    `const definition = ${JSON.stringify(definition, null, 2)};\n\n` +
+    `export default definition;\n`
+  );
+}
+
+/** Writes the script (or JSON for a `.json` path) and returns the absolute path. */
+export function exportPipeline(definition: PipelineDefinition, path: string, origin?: string): string {
+  const target = resolve(path);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(
+    target,
+    target.endsWith(".json") ? `${JSON.stringify(definition, null, 2)}\n` : exportScript(definition, origin),
+  );
+  return target;
+}
