@@ -22,6 +22,7 @@ const TIERS: Record<string, number> = {
   driver: 2,
   sink: 2,
   pipeline: 3,
+  worker: 3,
   recipes: 4,
   metrics: 4,
   notebook: 4,

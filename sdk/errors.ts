@@ -193,3 +193,13 @@ export function serializeError(error: unknown, role?: string): SerializedError {
   if (error instanceof Error) return { name: error.name, message: error.message, ...(role ? { role } : {}) };
   return { name: "Error", message: String(error), ...(role ? { role } : {}) };
 }
+
+/** The NATS server refused our credentials (or demanded some we did not give). The message never holds them. */
+export class NatsAuthError extends MatrixError {
+  /** The server(s) we tried, without any user:password part. */
+  readonly servers: string;
+  constructor(servers: string, message: string, options?: MatrixErrorOptions) {
+    super("nats-auth", `NATS at ${servers} refused the connection: ${message}`, options);
+    this.servers = servers;
+  }
+}

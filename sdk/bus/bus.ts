@@ -29,6 +29,11 @@ export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
 export interface ConsumeOptions {
   /** Deliveries handled at once by this consumer. */
   concurrency: number;
+  /**
+   * The run whose queue to consume, on a bus that carries several runs at once (NATS). Optional:
+   * without it a NATS bus uses its one open run; the local bus has one queue per role and ignores it.
+   */
+  runId?: string;
 }
 
 export interface BusConsumer {

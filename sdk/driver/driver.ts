@@ -114,7 +114,7 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
       slots.release();
       checkFinished();
     },
-    { concurrency: options.sinkConcurrency ?? 64 },
+    { concurrency: options.sinkConcurrency ?? 64, runId: options.runId },
   );
 
   const aborted = new Promise<void>((resolve) => {

@@ -1,0 +1,34 @@
+/**
+ * Every NATS name the bus uses, in one place: per-run streams, subjects, durable consumers, buckets.
+ *
+ * Where you are: `bus/nats/`. Workers, the driver and `matrix status` must agree on these, so
+ * change them only together (and never within a release).
+ */
+
+/** Run ids and role names become subject tokens and stream names: keep what NATS allows, hex the rest. */
+export function token(name: string): string {
+  if (/^[A-Za-z0-9_-]+$/.test(name)) return name;
+  return `x${Buffer.from(name, "utf8").toString("hex")}`;
+}
+
+export const names = {
+  /** The work-queue stream holding every role queue of one run. */
+  stream: (runId: string) => `MATRIX_${token(runId)}`,
+  /** A role's queue inside the run's stream. */
+  subject: (runId: string, role: string) => `matrix.${token(runId)}.q.${token(role)}`,
+  /** Corrupt messages go here, kept for inspection (nothing consumes it). */
+  deadSubject: (runId: string) => `matrix.${token(runId)}.dead`,
+  streamSubjects: (runId: string) => `matrix.${token(runId)}.>`,
+  /** The durable pull consumer shared by every instance of a role. */
+  consumer: (role: string) => `role_${token(role)}`,
+  /** Core-NATS subject for hop events flowing back to the driver (not stored). */
+  events: (runId: string) => `matrix_events.${token(runId)}`,
+  /** Object store bucket of a run's offloaded content. */
+  objects: (runId: string) => `matrix_obj_${token(runId)}`,
+  /** KV: active runs (key = run token, value = the run record with the pipeline definition). */
+  runsBucket: "matrix_runs",
+  /** KV: worker heartbeats, expiring on their own when a worker dies. */
+  workersBucket: "matrix_workers",
+  /** KV: OpenAI-compatible inference endpoints registered by servers (vLLM, SGLang). */
+  endpointsBucket: "matrix_endpoints",
+} as const;

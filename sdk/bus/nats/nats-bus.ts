@@ -1,0 +1,359 @@
+/**
+ * The NATS JetStream bus: the cluster implementation of the Bus contract (bus/bus.ts).
+ *
+ * Where you are: `bus/nats/`. Per run, one work-queue stream (file storage) with a subject per role
+ * and one durable pull consumer per role shared by every instance on every machine. One hop costs
+ * one JetStream publish (with a message id, so a redelivered hop's second publish is dropped by the
+ * server) plus one ack (DESIGN §3). Runs are scoped like this: the driver's bus learns its run in
+ * `openRun`; a worker serves many runs through `forRun(runId)` views. `consume` without a run uses
+ * the single open run, and waits for `openRun` when none is open yet.
+ */
+import { hostname } from "node:os";
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import { headers, nanos, type NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { BusError, MatrixError, serializeError, type TaskValidationError } from "../../errors.js";
+import type { RunEvent } from "../../schema/event.js";
+import type { PipelineDefinition } from "../../schema/pipeline-definition.js";
+import { SINK, type Task } from "../../schema/task.js";
+import type { Bus, BusConsumer, ConsumeOptions, DeliveryHandler } from "../bus.js";
+import { connectNats } from "./connect-nats.js";
+import type { NatsConnectionOptions } from "./connection-options.js";
+import { ContentStore } from "./content-store.js";
+import { EventPublisher, subscribeEvents } from "./event-channel.js";
+import { names } from "./names.js";
+import { startRoleConsumer } from "./role-consumer.js";
+import { deleteRun, openKv, putRun } from "./run-registry.js";
+import { decodeTask, encodeTask, failedTaskFor } from "./task-codec.js";
+
+/** Measured with bench/nats-bus.ts (see docs/cluster.md): below this, a put costs more than it saves. */
+export const DEFAULT_OFFLOAD_THRESHOLD = 4096;
+
+export interface NatsBusOptions {
+  /** Turn contents and rows larger than this many bytes go to the object store. 0 = never. @default 4096 */
+  offloadThreshold?: number;
+  /** Time a delivery may go without an ack or in-progress signal before redelivery. @default 30000 */
+  ackWaitMs?: number;
+  /** Deliveries of one message before the server gives up (then it is dead-lettered). @default 10 */
+  maxDeliver?: number;
+  /** Unacked tasks per role across all instances: the cluster-wide backpressure. @default 1000 */
+  maxAckPending?: number;
+  /** JetStream replicas for streams, KV and objects (3 on a 3-node cluster). @default 1 */
+  replicas?: number;
+  /** How long a publish keeps retrying while the server is away (restart, failover). @default 120000 */
+  publishTimeoutMs?: number;
+  /** Bytes of offloaded content cached per process. @default 64 MiB */
+  cacheBytes?: number;
+  logger?: Logger;
+}
+
+interface PendingConsumer {
+  role: string;
+  handler: DeliveryHandler;
+  options: ConsumeOptions;
+  started?: BusConsumer;
+  stopped: boolean;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class NatsBus implements Bus {
+  readonly kind = "nats";
+  readonly js: JetStreamClient;
+  readonly content: ContentStore;
+  readonly events: EventPublisher;
+  private jsmPromise: Promise<JetStreamManager> | undefined;
+  private runsKv: Promise<KV> | undefined;
+  /** Runs this bus opened as their driver, with the advisory subscription to unsubscribe. */
+  private readonly openRuns = new Map<string, { unsubscribe: () => void; roles: string[] }>();
+  private readonly waiting: PendingConsumer[] = [];
+  private readonly depths = new Map<string, { value: number; at: number }>();
+  private closed = false;
+  readonly settings: Required<Omit<NatsBusOptions, "logger">>;
+
+  constructor(
+    readonly connection: NatsConnection,
+    options: NatsBusOptions = {},
+  ) {
+    this.settings = {
+      offloadThreshold: options.offloadThreshold ?? DEFAULT_OFFLOAD_THRESHOLD,
+      ackWaitMs: options.ackWaitMs ?? 30_000,
+      maxDeliver: options.maxDeliver ?? 10,
+      maxAckPending: options.maxAckPending ?? 1000,
+      replicas: options.replicas ?? 1,
+      publishTimeoutMs: options.publishTimeoutMs ?? 120_000,
+      cacheBytes: options.cacheBytes ?? 64 * 1024 * 1024,
+    };
+    this.logger = options.logger;
+    this.js = jetstream(connection, { timeout: 10_000 });
+    this.content = new ContentStore(connection, {
+      threshold: this.settings.offloadThreshold,
+      cacheBytes: this.settings.cacheBytes,
+    });
+    this.events = new EventPublisher(connection);
+  }
+  private readonly logger: Logger | undefined;
+
+  jsm(): Promise<JetStreamManager> {
+    this.jsmPromise ??= jetstreamManager(this.connection, { timeout: 10_000 });
+    this.jsmPromise.catch(() => (this.jsmPromise = undefined));
+    return this.jsmPromise;
+  }
+
+  runs(): Promise<KV> {
+    this.runsKv ??= openKv(this.connection, names.runsBucket, { replicas: this.settings.replicas });
+    this.runsKv.catch(() => (this.runsKv = undefined));
+    return this.runsKv;
+  }
+
+  /** Creates the run's stream and one durable consumer per role (idempotent). */
+  async ensureRun(runId: string, roles: readonly string[], maxAttempts = 3): Promise<void> {
+    const jsm = await this.jsm();
+    const stream = names.stream(runId);
+    const config = {
+      name: stream,
+      subjects: [names.streamSubjects(runId)],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      num_replicas: this.settings.replicas,
+      duplicate_window: nanos(120_000),
+      description: `matrix run ${runId}`,
+    };
+    try {
+      await jsm.streams.add(config);
+    } catch (error) {
+      if (!/already in use|already exists/i.test(String((error as Error)?.message))) throw error;
+    }
+    const maxDeliver = Math.max(this.settings.maxDeliver, maxAttempts + 1);
+    for (const role of new Set([...roles, SINK])) {
+      await jsm.consumers.add(stream, {
+        durable_name: names.consumer(role),
+        description: role,
+        filter_subject: names.subject(runId, role),
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: nanos(this.settings.ackWaitMs),
+        max_deliver: maxDeliver,
+        max_ack_pending: this.settings.maxAckPending,
+      });
+    }
+  }
+
+  async openRun(run: { runId: string; definition: PipelineDefinition }): Promise<void> {
+    const roles = Object.keys(run.definition.roles);
+    await this.ensureRun(run.runId, roles, run.definition.options.maxAttempts ?? 3);
+    const unsubscribe = this.watchMaxDeliveries(run.runId);
+    this.openRuns.set(run.runId, { unsubscribe, roles });
+    // Workers need roles, flow, params and options, not the rows: an inline source could exceed a KV value.
+    const { source: _source, ...definition } = run.definition;
+    await putRun(await this.runs(), {
+      runId: run.runId,
+      definition: definition as PipelineDefinition,
+      bus: { offloadThreshold: this.settings.offloadThreshold },
+      created: Date.now(),
+      driver: { host: hostname(), pid: process.pid },
+    });
+    for (const pending of this.waiting.splice(0)) {
+      if (!pending.stopped)
+        pending.started = this.consumeRun(run.runId, pending.role, pending.handler, pending.options);
+    }
+  }
+
+  async closeRun(runId: string): Promise<void> {
+    const open = this.openRuns.get(runId);
+    open?.unsubscribe();
+    this.openRuns.delete(runId);
+    // Withdraw the run first so workers stop its agents, then remove its queues and objects.
+    await deleteRun(await this.runs(), runId).catch((error: unknown) =>
+      this.logger?.warn({ runId, err: error }, "withdrawing the run from the registry failed"),
+    );
+    const jsm = await this.jsm();
+    await jsm.streams.delete(names.stream(runId)).catch((error: unknown) => {
+      if (!/not found/i.test(String((error as Error)?.message))) throw error;
+    });
+    await this.content.destroy(runId);
+  }
+
+  /**
+   * A message the server stopped delivering after max_deliver (a worker crashing on it every time):
+   * the driver turns it into a failed task for the dead letters, so the run ends instead of waiting.
+   */
+  private watchMaxDeliveries(runId: string): () => void {
+    const stream = names.stream(runId);
+    const subscription = this.connection.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.*`, {
+      callback: (error, msg) => {
+        if (error) return;
+        void (async () => {
+          const advisory = JSON.parse(new TextDecoder().decode(msg.data)) as { stream_seq: number; deliveries: number };
+          const jsm = await this.jsm();
+          const stored = await jsm.streams.getMessage(stream, { seq: advisory.stream_seq });
+          if (stored === null) return;
+          const decoded = decodeTask(stored.data);
+          const reason = new BusError(
+            `Task was delivered ${advisory.deliveries} times without being acked (max_deliver); the agent handling it may be crashing.`,
+          );
+          const task = decoded.ok ? decoded.task : failedTaskFor(decoded.raw, decoded.error);
+          if (task) {
+            task.status = "failed";
+            task.reason = "max-deliveries";
+            task.error = serializeError(reason);
+            task.cursor = SINK;
+            task.timestamps.finished = Date.now();
+            await this.publish(SINK, task);
+          }
+          await jsm.streams.deleteMessage(stream, advisory.stream_seq);
+        })().catch((error: unknown) =>
+          this.logger?.error({ runId, err: error }, "dead-lettering an undeliverable task failed"),
+        );
+      },
+    });
+    return () => subscription.unsubscribe();
+  }
+
+  async publish(role: string, task: Task): Promise<void> {
+    if (this.closed) throw new BusError(`Cannot publish task ${task.id} to '${role}': the bus is closed.`);
+    const wire = await this.content.offload(task);
+    const data = encodeTask(wire);
+    const subject = names.subject(task.runId, role);
+    // The id names this hop's successor: a redelivered hop publishes the same id and the server drops it.
+    const msgID = `${task.id}|${task.hops}|${role}`;
+    const deadline = Date.now() + this.settings.publishTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.js.publish(subject, data, { msgID, timeout: 10_000 });
+        return;
+      } catch (error) {
+        if (this.closed || Date.now() > deadline || !transient(error))
+          throw new BusError(`Publishing task ${task.id} to '${role}' failed: ${(error as Error)?.message ?? error}`, {
+            cause: error,
+            isRetryable: transient(error),
+          });
+        await sleep(Math.min(2000, 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  consume(role: string, handler: DeliveryHandler, options: ConsumeOptions): BusConsumer {
+    if (this.closed) throw new BusError(`Cannot consume '${role}': the bus is closed.`);
+    if (options.runId !== undefined) return this.consumeRun(options.runId, role, handler, options);
+    if (this.openRuns.size > 1)
+      throw new BusError(
+        `Cannot consume '${role}': several runs are open on this bus; pass { runId } or use forRun().`,
+      );
+    const [runId] = this.openRuns.keys();
+    if (runId !== undefined) return this.consumeRun(runId, role, handler, options);
+    // Agents started before openRun (local agents on a NATS bus): begin when the run opens.
+    const pending: PendingConsumer = { role, handler, options, stopped: false };
+    this.waiting.push(pending);
+    return {
+      stop: async () => {
+        pending.stopped = true;
+        await pending.started?.stop();
+      },
+    };
+  }
+
+  /** Consumes `role` of `runId`. Tasks are validated; rows (and, for the sink, turns) are restored. */
+  consumeRun(runId: string, role: string, handler: DeliveryHandler, options: ConsumeOptions): BusConsumer {
+    return startRoleConsumer({
+      js: this.js,
+      stream: names.stream(runId),
+      consumer: names.consumer(role),
+      role,
+      handler,
+      concurrency: options.concurrency,
+      workingEveryMs: Math.max(100, Math.floor(this.settings.ackWaitMs / 3)),
+      prepare: role === SINK ? (task) => this.content.restoreAll(task) : (task) => this.content.restoreRow(task),
+      onCorrupt: (msg, error) => this.deadLetterCorrupt(runId, msg, error),
+      logger: this.logger,
+    });
+  }
+
+  /** Keeps the raw bytes on the run's dead subject, with the error as headers, and fails what it can. */
+  private async deadLetterCorrupt(runId: string, msg: JsMsg, error: TaskValidationError): Promise<void> {
+    const h = headers();
+    h.set("Matrix-Error-Code", error.code);
+    h.set("Matrix-Error", error.message.slice(0, 1000));
+    h.set("Matrix-Subject", msg.subject);
+    await this.js.publish(names.deadSubject(runId), msg.data, { headers: h, msgID: `dead|${msg.seq}` });
+    let raw: unknown;
+    try {
+      raw = JSON.parse(new TextDecoder().decode(msg.data));
+    } catch {
+      return;
+    }
+    const failed = failedTaskFor(raw, error);
+    if (failed) await this.publish(SINK, { ...failed, runId });
+  }
+
+  /** A view of this bus bound to one run: what a worker hands to the agents of that run. */
+  forRun(runId: string): Bus {
+    return {
+      kind: this.kind,
+      publish: (role, task) => this.publish(role, task),
+      consume: (role, handler, options) => this.consumeRun(runId, role, handler, options),
+      depth: (role) => this.depthOf(runId, role),
+      close: async () => {},
+    };
+  }
+
+  depth(role: string): number {
+    const [runId] = this.openRuns.keys();
+    return runId === undefined ? 0 : this.depthOf(runId, role);
+  }
+
+  /** Best effort and synchronous: the last known count, refreshed in the background at most once a second. */
+  private depthOf(runId: string, role: string): number {
+    const key = `${runId}/${role}`;
+    const known = this.depths.get(key);
+    if (!this.closed && (known === undefined || Date.now() - known.at > 1000)) {
+      this.depths.set(key, { value: known?.value ?? 0, at: Date.now() });
+      void this.jsm()
+        .then((jsm) => jsm.consumers.info(names.stream(runId), names.consumer(role)))
+        .then((info) => this.depths.set(key, { value: info.num_pending, at: Date.now() }))
+        .catch(() => {});
+    }
+    return known?.value ?? 0;
+  }
+
+  onEvent(runId: string, listener: (event: RunEvent) => void): () => void {
+    return subscribeEvents(this.connection, runId, listener);
+  }
+
+  /** Sends an event to the driver of `runId` (batched). */
+  emit(runId: string, event: RunEvent): void {
+    this.events.emit(runId, event);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const open of this.openRuns.values()) open.unsubscribe();
+    this.events.flush();
+    this.closed = true;
+    if (!this.connection.isClosed()) await this.connection.drain().catch(() => this.connection.close());
+  }
+}
+
+/** Errors worth retrying a publish for: the server is away, restarting or slow. */
+function transient(error: unknown): boolean {
+  if (MatrixError.isInstance(error)) return error.isRetryable;
+  const text = `${(error as Error)?.name} ${(error as Error)?.message}`;
+  return /timeout|no responders|disconnect|connection|closed|503|unavailable|reconnect/i.test(text);
+}
+
+/** Connects and returns a bus. Throws NatsAuthError when credentials are refused. */
+export async function createNatsBus(options: NatsConnectionOptions & NatsBusOptions): Promise<NatsBus> {
+  const connection = await connectNats(options);
+  return new NatsBus(connection, options);
+}

@@ -1,0 +1,223 @@
+/**
+ * A generic worker: serves the roles of every active run in the NATS run registry, including runs
+ * started after it, and stops a run's agents when the run is withdrawn. Any number of workers on any
+ * number of machines compete for the same role queues; they may join or leave mid-run.
+ *
+ * Where you are: `worker/` (tier 3, beside `pipeline/`: it composes the bus, agents, flows and the
+ * LLM layer). `drain()` is the SIGTERM path: stop pulling, finish the hops in hand, leave. A SIGKILL
+ * loses nothing either: unacked tasks are redelivered to the other workers.
+ */
+import { hostname } from "node:os";
+import type { Logger } from "pino";
+import { startAgent } from "../agent/agent-loop.js";
+import { roleHandler } from "../agent/role-handler.js";
+import type { Bus, BusConsumer } from "../bus/bus.js";
+import type { NatsBus } from "../bus/nats/nats-bus.js";
+import { watchRuns, type RunRecord } from "../bus/nats/run-registry.js";
+import { WorkerRegistry } from "../bus/nats/worker-registry.js";
+import { token } from "../bus/nats/names.js";
+import type { WorkerHeartbeat } from "../bus/nats/worker-registry.js";
+import { compileFlow } from "../flow/compile-flow.js";
+import type { LlmClient } from "../llm/llm-client.js";
+import { rootLogger } from "../logger.js";
+import { effectiveFlow, parseDefinition } from "../pipeline/definition.js";
+import { resolveLlm, type LlmOption } from "../pipeline/resolve-llm.js";
+import type { HopEndEvent } from "../schema/event.js";
+import type { PipelineDefinition } from "../schema/pipeline-definition.js";
+
+export interface WorkerOptions {
+  bus: NatsBus;
+  /** Serve only these roles (of every run). @default every role */
+  roles?: readonly string[];
+  /** Tasks of one role handled at once by this worker, unless the role sets its own. @default 64 */
+  concurrency?: number;
+  /** The LLM for chat roles: a client, base URL or pool options; else OPENAI_BASE_URL, else the simulator. */
+  llm?: LlmOption;
+  model?: string;
+  /** This worker's id in heartbeats and turn `agent` fields. @default host-pid */
+  id?: string;
+  /** Heartbeat period; the heartbeat expires after three missed beats. @default 5000 */
+  heartbeatMs?: number;
+  /** The version reported in heartbeats. */
+  version?: string;
+  logger?: Logger;
+}
+
+interface ServedRun {
+  runId: string;
+  abort: AbortController;
+  consumers: BusConsumer[];
+}
+
+export class Worker {
+  readonly id: string;
+  private readonly runs = new Map<string, ServedRun>();
+  private inFlight = 0;
+  private hops = 0;
+  private llm: Promise<{ client: LlmClient; close(): Promise<void> }> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private registry: WorkerRegistry | undefined;
+  private stopWatching: (() => void) | undefined;
+  private draining: Promise<void> | undefined;
+  private readonly logger: Logger;
+  /** Resolves when the worker has drained and closed its connection. */
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.id = options.id ?? `${hostname()}-${process.pid}`;
+    this.logger = (options.logger ?? rootLogger()).child({ worker: this.id });
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** Runs currently served. */
+  activeRuns(): string[] {
+    return [...this.runs.values()].map((run) => run.runId);
+  }
+
+  status(): WorkerHeartbeat {
+    return {
+      id: this.id,
+      host: hostname(),
+      pid: process.pid,
+      roles: this.options.roles ? [...this.options.roles] : "*",
+      runs: this.activeRuns(),
+      inFlight: this.inFlight,
+      hops: this.hops,
+      version: this.options.version ?? "0.1.0",
+      time: Date.now(),
+    };
+  }
+
+  async start(): Promise<void> {
+    const bus = this.options.bus;
+    const heartbeatMs = this.options.heartbeatMs ?? 5000;
+    this.registry = await WorkerRegistry.open(bus.connection, { ttlMs: heartbeatMs * 3 });
+    await this.beat();
+    this.heartbeat = setInterval(() => void this.beat(), heartbeatMs);
+    this.heartbeat.unref();
+    this.stopWatching = await watchRuns(await bus.runs(), {
+      onPut: (record) => (this.draining ? Promise.resolve() : this.serve(record)),
+      onDelete: (key) => this.leave(key),
+      onError: (error) => this.logger.error({ err: error }, "watching the run registry failed"),
+    });
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.registry?.put(this.status());
+    } catch (error) {
+      this.logger.debug({ err: error }, "heartbeat failed (server away?)");
+    }
+  }
+
+  private llmClient(model: string | undefined): Promise<{ client: LlmClient; close(): Promise<void> }> {
+    this.llm ??= resolveLlm(this.options.llm, { model: this.options.model ?? model, logger: this.logger });
+    return this.llm;
+  }
+
+  /** Starts agents for the roles of `record` this worker serves (a repeated PUT of a served run is ignored). */
+  private async serve(record: RunRecord): Promise<void> {
+    const runId = record.runId;
+    if (this.runs.has(token(runId))) return;
+    const logger = this.logger.child({ runId });
+    let definition: PipelineDefinition;
+    try {
+      definition = parseDefinition(record.definition);
+    } catch (error) {
+      logger.error({ err: error }, "the run's pipeline definition is invalid; not serving it");
+      return;
+    }
+    const roleNames = Object.keys(definition.roles);
+    const mine = roleNames.filter((role) => !this.options.roles || this.options.roles.includes(role));
+    const served: ServedRun = { runId, abort: new AbortController(), consumers: [] };
+    this.runs.set(token(runId), served);
+    if (mine.length === 0) return;
+    const model = this.options.model ?? definition.options.model;
+    const needsLlm = mine.some((role) => definition.roles[role]!.kind === "chat");
+    const llm = needsLlm ? (await this.llmClient(model)).client : undefined;
+    const flow = compileFlow(effectiveFlow(definition), roleNames);
+    const bus = this.countingView(this.options.bus.forRun(runId));
+    const onHop = (event: HopEndEvent): void => {
+      this.hops++;
+      this.options.bus.emit(runId, event);
+    };
+    for (const role of mine) {
+      const roleDefinition = definition.roles[role]!;
+      served.consumers.push(
+        startAgent({
+          bus,
+          role,
+          handler: roleHandler(role, roleDefinition, { model }),
+          flow,
+          concurrency: roleDefinition.concurrency ?? this.options.concurrency ?? definition.options.concurrency ?? 64,
+          agent: `${this.id}/${role}`,
+          params: definition.params,
+          signal: served.abort.signal,
+          llm,
+          logger: logger.child({ role }),
+          content: this.options.bus.content.reader(runId),
+          maxHops: definition.options.maxHops ?? 1000,
+          maxAttempts: definition.options.maxAttempts ?? 3,
+          roles: new Set(roleNames),
+          onHop,
+        }),
+      );
+    }
+    logger.info({ roles: mine }, "serving run");
+  }
+
+  /** Counts deliveries in hand, for heartbeats and `matrix status`. */
+  private countingView(bus: Bus): Bus {
+    return {
+      ...bus,
+      consume: (role, handler, options) =>
+        bus.consume(
+          role,
+          async (delivery) => {
+            this.inFlight++;
+            try {
+              await handler(delivery);
+            } finally {
+              this.inFlight--;
+            }
+          },
+          options,
+        ),
+    };
+  }
+
+  /** Stops the agents of a withdrawn run (finishing the hops in hand). */
+  private async leave(key: string): Promise<void> {
+    const served = this.runs.get(key);
+    if (!served) return;
+    this.runs.delete(key);
+    served.abort.abort();
+    await Promise.all(served.consumers.map((consumer) => consumer.stop()));
+    this.options.bus.content.forget(served.runId);
+    this.logger.info({ runId: served.runId }, "run withdrawn; stopped its agents");
+  }
+
+  /** Stop pulling, finish in-flight hops, withdraw the heartbeat, close. Safe to call twice. */
+  drain(): Promise<void> {
+    this.draining ??= (async () => {
+      this.stopWatching?.();
+      clearInterval(this.heartbeat);
+      const runs = [...this.runs.values()];
+      this.runs.clear();
+      await Promise.all(runs.flatMap((run) => run.consumers.map((consumer) => consumer.stop())));
+      await this.registry?.remove(this.id).catch(() => {});
+      await this.options.bus.close();
+      if (this.llm) await (await this.llm.catch(() => undefined))?.close();
+      this.resolveDone();
+    })();
+    return this.draining;
+  }
+}
+
+/** Starts a worker on `options.bus`; it serves until `drain()`. */
+export async function startWorker(options: WorkerOptions): Promise<Worker> {
+  const worker = new Worker(options);
+  await worker.start();
+  return worker;
+}
