@@ -21,14 +21,17 @@ export const natsServerBinary = CANDIDATES.find((path): path is string => !!path
 
 /** `describe` for suites needing nats-server: skipped with a message when it is missing (failed in CI). */
 export function describeWithNats(name: string, body: () => void): void {
-  if (natsServerBinary) return describe(name, body);
-  if (process.env.CI === "true")
-    return describe(name, () =>
+  if (natsServerBinary) {
+    describe(name, body);
+  } else if (process.env.CI === "true") {
+    describe(name, () =>
       it("needs nats-server", () => {
         throw new Error("nats-server is not installed (apt-get install nats-server); CI must run these tests.");
       }),
     );
-  return describe.skip(`${name} — skipped: nats-server not found (apt-get install nats-server)`, body);
+  } else {
+    describe.skip(`${name} — skipped: nats-server not found (apt-get install nats-server)`, body);
+  }
 }
 
 export function freePort(): Promise<number> {
