@@ -6,7 +6,7 @@
  * task bound for the sink (or, when the error may pass, a request to retry the delivery).
  */
 import { AgentError, MatrixError, serializeError } from "../errors.js";
-import { END, type Flow } from "../flow/flow.js";
+import { END, type Flow, type FlowStep } from "../flow/flow.js";
 import { SINK, type Task } from "../schema/task.js";
 import type { AgentContext } from "./agent-context.js";
 import { applyUpdate, type Handler } from "./task-update.js";
@@ -76,7 +76,7 @@ export async function runHop(
     return { kind: "next", task, promptTokens, completionTokens };
   }
   try {
-    const step = update?.next !== undefined ? { next: update.next } : await flow.next(task, role, ctx);
+    const step: FlowStep = update?.next !== undefined ? { next: update.next } : await flow.next(task, role, ctx);
     if (step.next === END || step.next === SINK) {
       endTask(task, "done", step.reason ?? "completed");
     } else if (!options.roles.has(step.next)) {
