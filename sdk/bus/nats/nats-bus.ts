@@ -348,8 +348,10 @@ export class NatsBus implements Bus {
 /** Errors worth retrying a publish for: the server is away, restarting or slow. */
 function transient(error: unknown): boolean {
   if (MatrixError.isInstance(error)) return error.isRetryable;
-  const text = `${(error as Error)?.name} ${(error as Error)?.message}`;
-  return /timeout|no responders|disconnect|connection|closed|503|unavailable|reconnect/i.test(text);
+  const cause = (error as Error)?.cause as Error | undefined;
+  const text = `${(error as Error)?.name} ${(error as Error)?.message} ${cause?.name ?? ""} ${cause?.message ?? ""}`;
+  // "jetstream is not enabled" (no responders) is what a restarting server says until its streams are back.
+  return /timeout|no responders|not enabled|disconnect|connection|closed|503|unavailable|reconnect/i.test(text);
 }
 
 /** Connects and returns a bus. Throws NatsAuthError when credentials are refused. */
