@@ -1,5 +1,7 @@
-import { afterAll, beforeAll } from "vitest";
-import { createNatsBus } from "../../sdk/bus/nats/index.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createNatsBus, natsNames } from "../../sdk/bus/nats/index.js";
+import { createTask } from "../../sdk/driver/task-factory.js";
+import { SINK, type Task } from "../../sdk/schema/task.js";
 import { pipeline } from "../../sdk/pipeline/pipeline.js";
 import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 import { busContract } from "./bus-contract.js";
@@ -29,5 +31,63 @@ describeWithNats("bus contract: NATS JetStream", () => {
         await bus.close();
       },
     };
+  });
+});
+
+describeWithNats("NATS bus: corrupt messages", () => {
+  let server: NatsServerHandle;
+  beforeAll(async () => {
+    server = await startNatsServer();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it("a message failing TaskSchema becomes a failed task for the sink; non-JSON is kept on the dead subject", async () => {
+    const bus = await createNatsBus({ servers: [server.url] });
+    const runId = "corrupt-run";
+    await bus.openRun({ runId, definition });
+    try {
+      const handled: string[] = [];
+      const sunk: Task[] = [];
+      const a = bus.consume(
+        "a",
+        async (delivery) => {
+          handled.push(delivery.task.id);
+          await delivery.ack();
+        },
+        { concurrency: 2 },
+      );
+      const sink = bus.consume(
+        SINK,
+        async (delivery) => {
+          sunk.push(delivery.task);
+          await delivery.ack();
+        },
+        { concurrency: 2 },
+      );
+      const encoder = new TextEncoder();
+      await bus.js.publish(natsNames.subject(runId, "a"), encoder.encode("{not json"));
+      await bus.js.publish(
+        natsNames.subject(runId, "a"),
+        encoder.encode(JSON.stringify({ id: "bad-1", runId, history: "not a list" })),
+      );
+      await bus.publish("a", createTask({ runId, rowId: "good", row: {}, trial: 0, trials: 1, seed: 0, cursor: "a" }));
+      const deadline = Date.now() + 10_000;
+      while ((sunk.length < 1 || handled.length < 1) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(handled).toEqual(["good"]);
+      expect(sunk).toHaveLength(1);
+      expect(sunk[0]).toMatchObject({ id: "bad-1", status: "failed", error: { name: "TaskValidationError" } });
+      const jsm = await bus.jsm();
+      const dead = await jsm.streams.getMessage(natsNames.stream(runId), {
+        last_by_subj: natsNames.deadSubject(runId),
+      });
+      expect(dead?.header.get("Matrix-Error-Code")).toBe("task-validation");
+      await Promise.all([a.stop(), sink.stop()]);
+    } finally {
+      await bus.closeRun(runId);
+      await bus.close();
+    }
   });
 });
