@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { file: string; summary: string }> = {
   status: { file: "./status-command.js", summary: "show workers, runs and queues on NATS" },
   cluster: { file: "./cluster-command.js", summary: "start or stop a local NATS cluster with workers" },
   deploy: { file: "./deploy-command.js", summary: "generate SLURM or Kubernetes deployments" },
+  endpoint: { file: "./endpoint-command.js", summary: "register or list inference endpoints on NATS" },
   export: { file: "./export-command.js", summary: "extract a pipeline from a notebook into a script" },
 };
 

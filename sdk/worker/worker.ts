@@ -22,6 +22,7 @@ import type { LlmClient } from "../llm/llm-client.js";
 import { rootLogger } from "../logger.js";
 import { effectiveFlow, parseDefinition } from "../pipeline/definition.js";
 import { resolveLlm, type LlmOption } from "../pipeline/resolve-llm.js";
+import { listEndpoints } from "../bus/nats/endpoint-registry.js";
 import type { HopEndEvent } from "../schema/event.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
 
@@ -112,8 +113,34 @@ export class Worker {
   }
 
   private llmClient(model: string | undefined): Promise<{ client: LlmClient; close(): Promise<void> }> {
-    this.llm ??= resolveLlm(this.options.llm, { model: this.options.model ?? model, logger: this.logger });
+    this.llm ??= this.openLlm(this.options.model ?? model);
     return this.llm;
+  }
+
+  /**
+   * --llm, else OPENAI_BASE_URL, else the endpoints registered on NATS (vLLM/SGLang servers of the
+   * cluster), else a local simulator. A bare URL without a model asks the server for its first model.
+   */
+  private async openLlm(model: string | undefined): Promise<{ client: LlmClient; close(): Promise<void> }> {
+    let option = this.options.llm;
+    if (option === undefined && !process.env.OPENAI_BASE_URL && !process.env.OPENAI_BASE_URLS) {
+      const endpoints = await listEndpoints(this.options.bus.connection).catch(() => []);
+      if (endpoints.length > 0) {
+        option = {
+          endpoints: endpoints.map((e) => ({
+            baseUrl: e.url,
+            ...(process.env.OPENAI_API_KEY ? { apiKey: process.env.OPENAI_API_KEY } : {}),
+            ...(e.model ? { models: [e.model] } : {}),
+          })),
+        };
+        model ??= endpoints.find((e) => e.model)?.model;
+        this.logger.info({ endpoints: endpoints.map((e) => e.url) }, "using registered inference endpoints");
+      }
+    }
+    if (typeof option === "string" && model === undefined) model = await firstModel(option);
+    if (option !== undefined && typeof option === "object" && !("chat" in option) && model !== undefined)
+      option = { defaultModel: model, ...option };
+    return resolveLlm(option, { model, logger: this.logger });
   }
 
   /** Starts agents for the roles of `record` this worker serves (a repeated PUT of a served run is ignored). */
@@ -212,6 +239,20 @@ export class Worker {
       this.resolveDone();
     })();
     return this.draining;
+  }
+}
+
+/** The first model an OpenAI-compatible server lists (`GET /models`), or undefined. */
+async function firstModel(baseUrl: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${baseUrl.replace(/\/$/, "")}/models`, {
+      headers: process.env.OPENAI_API_KEY ? { authorization: `Bearer ${process.env.OPENAI_API_KEY}` } : {},
+      signal: AbortSignal.timeout(5000),
+    });
+    const body = (await response.json()) as { data?: Array<{ id?: string }> };
+    return body.data?.[0]?.id;
+  } catch {
+    return undefined;
   }
 }
 

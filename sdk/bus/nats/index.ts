@@ -15,3 +15,6 @@ export { connectNats } from "./connect-nats.js";
 export { ContentStore, type ContentStoreOptions } from "./content-store.js";
 export { names as natsNames } from "./names.js";
 export { type RunRecord, decodeRunRecord, listRuns, openKv } from "./run-registry.js";
+export { clusterStatus, type ClusterStatus, type RunStatus, type RoleQueueStatus } from "./cluster-status.js";
+export { WorkerRegistry, type WorkerHeartbeat } from "./worker-registry.js";
+export { registerEndpoint, listEndpoints, ENDPOINT_TTL_MS, type EndpointRecord } from "./endpoint-registry.js";

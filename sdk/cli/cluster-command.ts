@@ -1,0 +1,240 @@
+/**
+ * `matrix cluster up [--workers N] [--dir D] [--port P]` starts, on this machine, nats-server with
+ * JetStream (file storage under D), an inference simulator and N workers, and records their pids in
+ * D/cluster.json; `matrix cluster down [--dir D]` stops exactly those processes (workers first, with
+ * SIGTERM so they drain), never anything found by name.
+ *
+ * Where you are: `cli/`. For many machines, see `matrix deploy` (SLURM, Kubernetes).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect as tcpConnect, createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigError } from "../errors.js";
+import type { CliIo } from "./cli-io.js";
+
+const HELP = `Usage: matrix cluster up [--workers N] [--dir D] [--port P] [--sim-port P] [--sim-speed X]
+       matrix cluster down [--dir D]
+
+up    starts nats-server -js (store under D/nats), a simulator and N workers (default 2), in the
+      background; writes D/cluster.json with their pids and D/logs/*.log.  D defaults to .matrix-cluster
+down  stops the processes recorded in D/cluster.json (workers drain on SIGTERM), then removes the file
+`;
+
+export interface ClusterState {
+  dir: string;
+  natsUrl: string;
+  storeDir: string;
+  llmUrl: string;
+  started: number;
+  processes: Array<{ name: string; pid: number; command: string }>;
+}
+
+function natsBinary(env: NodeJS.ProcessEnv): string {
+  const candidates = [
+    env.NATS_SERVER_BIN,
+    "/usr/sbin/nats-server",
+    "/usr/bin/nats-server",
+    "/usr/local/bin/nats-server",
+  ];
+  const found = candidates.find((path): path is string => !!path && existsSync(path));
+  if (!found)
+    throw new ConfigError(
+      "NATS_SERVER_BIN",
+      "nats-server not found: apt-get install nats-server, or set NATS_SERVER_BIN",
+    );
+  return found;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((done) => {
+      const socket = tcpConnect(port, "127.0.0.1");
+      socket.once("connect", () => (socket.destroy(), done(true)));
+      socket.once("error", () => done(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline)
+      throw new ConfigError("--port", `nothing listened on port ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `pid` is still the process we started (pids are reused): its command line must match. */
+function ours(pid: number, command: string): boolean {
+  if (!alive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(command);
+  } catch {
+    return true; // no /proc (macOS): trust the recorded pid
+  }
+}
+
+function startDetached(name: string, file: string, args: string[], logDir: string, env: NodeJS.ProcessEnv) {
+  const log = openSync(join(logDir, `${name}.log`), "a");
+  const child = spawn(file, args, { detached: true, stdio: ["ignore", log, log], env });
+  child.unref();
+  if (child.pid === undefined) throw new ConfigError(name, `could not start ${file}`);
+  // The pid check in `down` matches the command line: the store dir for NATS, the script for node.
+  return { name, pid: child.pid, command: file === process.execPath ? args[0]! : args[args.length - 1]! };
+}
+
+async function up(values: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
+  const dir = resolve(String(values.dir ?? ".matrix-cluster"));
+  const stateFile = join(dir, "cluster.json");
+  if (existsSync(stateFile)) {
+    const state = JSON.parse(readFileSync(stateFile, "utf8")) as ClusterState;
+    if (state.processes.some((p) => ours(p.pid, p.command)))
+      throw new ConfigError(
+        "--dir",
+        `a cluster is already running from ${dir}; run 'matrix cluster down --dir ${dir}' first`,
+      );
+  }
+  const workers = Number(values.workers ?? 2);
+  if (!Number.isInteger(workers) || workers < 0)
+    throw new ConfigError("--workers", `expected a whole number, got '${values.workers}'`);
+  const storeDir = join(dir, "nats");
+  const logDir = join(dir, "logs");
+  mkdirSync(storeDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  const port = values.port ? Number(values.port) : await freePort();
+  const simPort = values["sim-port"] ? Number(values["sim-port"]) : await freePort();
+  const home = io.env.MATRIX_HOME ?? process.cwd();
+  const matrixBin = join(home, "bin", "matrix.js");
+  const env = { ...io.env, MATRIX_HOME: home };
+  const processes: ClusterState["processes"] = [];
+  const state = (): ClusterState => ({
+    dir,
+    natsUrl: `nats://127.0.0.1:${port}`,
+    storeDir,
+    llmUrl: `http://127.0.0.1:${simPort}/v1`,
+    started: Date.now(),
+    processes,
+  });
+  // Record pids as they start, so `down` can clean up even when `up` fails half-way.
+  const save = () => writeFileSync(stateFile, `${JSON.stringify(state(), null, 2)}\n`);
+  processes.push(
+    startDetached(
+      "nats",
+      natsBinary(io.env),
+      ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir],
+      logDir,
+      env,
+    ),
+  );
+  save();
+  await waitForPort(port, 15_000);
+  processes.push(
+    startDetached(
+      "simulator",
+      process.execPath,
+      [
+        matrixBin,
+        "sim",
+        "--port",
+        String(simPort),
+        "--host",
+        "127.0.0.1",
+        "--speed",
+        String(values["sim-speed"] ?? 10),
+      ],
+      logDir,
+      env,
+    ),
+  );
+  save();
+  await waitForPort(simPort, 30_000);
+  for (let i = 1; i <= workers; i++) {
+    processes.push(
+      startDetached(
+        `worker-${i}`,
+        process.execPath,
+        [matrixBin, "worker", "--nats", state().natsUrl, "--llm", state().llmUrl, "--id", `local-${i}`],
+        logDir,
+        env,
+      ),
+    );
+  }
+  save();
+  const s = state();
+  io.stdout(
+    `Cluster up (state: ${stateFile})\n` +
+      `  NATS       ${s.natsUrl}   (JetStream file storage: ${storeDir})\n` +
+      `  simulator  ${s.llmUrl}\n` +
+      `  workers    ${workers}   (logs: ${logDir})\n\n` +
+      `  matrix run quickstart --bus nats --nats ${s.natsUrl}\n` +
+      `  matrix status --nats ${s.natsUrl}\n` +
+      `  matrix cluster down --dir ${dir}\n`,
+  );
+  return 0;
+}
+
+async function down(values: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
+  const dir = resolve(String(values.dir ?? ".matrix-cluster"));
+  const stateFile = join(dir, "cluster.json");
+  if (!existsSync(stateFile)) {
+    io.stderr(`matrix cluster down: no cluster recorded in ${dir}\n`);
+    return 1;
+  }
+  const state = JSON.parse(readFileSync(stateFile, "utf8")) as ClusterState;
+  // Workers first (they drain while NATS is still up), then the simulator, then NATS.
+  const order = [...state.processes].sort((a, b) => rank(a.name) - rank(b.name));
+  for (const group of [0, 1, 2]) {
+    const batch = order.filter((p) => rank(p.name) === group && ours(p.pid, p.command));
+    for (const p of batch) process.kill(p.pid, "SIGTERM");
+    const deadline = Date.now() + 15_000;
+    while (batch.some((p) => alive(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    for (const p of batch) if (alive(p.pid)) process.kill(p.pid, "SIGKILL");
+    for (const p of batch) io.stdout(`stopped ${p.name} (pid ${p.pid})\n`);
+  }
+  rmSync(stateFile, { force: true });
+  io.stdout(`Cluster down. JetStream data kept in ${state.storeDir}\n`);
+  return 0;
+}
+
+function rank(name: string): number {
+  return name.startsWith("worker") ? 0 : name === "simulator" ? 1 : 2;
+}
+
+export async function command(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      workers: { type: "string" },
+      dir: { type: "string" },
+      port: { type: "string" },
+      "sim-port": { type: "string" },
+      "sim-speed": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const action = positionals[0];
+  if (values.help || (action !== "up" && action !== "down")) {
+    (values.help ? io.stdout : io.stderr)(HELP);
+    return values.help ? 0 : 2;
+  }
+  return action === "up" ? up(values, io) : down(values, io);
+}
