@@ -90,6 +90,15 @@ export class SourceRowError extends MatrixError {
   }
 }
 
+/** The source itself failed (not one row): a stream that broke, a cursor that died. */
+export class SourceError extends MatrixError {
+  readonly rowsRead: number;
+  constructor(message: string, rowsRead: number, options?: MatrixErrorOptions) {
+    super("source", `The source failed after ${rowsRead} row(s): ${message}`, options);
+    this.rowsRead = rowsRead;
+  }
+}
+
 /** An agent's handler failed for one task. The task is dead-lettered; the run goes on. */
 export class AgentError extends MatrixError {
   readonly role: string;

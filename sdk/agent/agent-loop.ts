@@ -72,17 +72,22 @@ export function startAgent(options: AgentOptions): BusConsumer {
     await delivery.ack();
     if (onHop) {
       const now = Date.now();
-      onHop({
-        type: "hop-end",
-        taskId: task.id,
-        role,
-        queueMs: started - delivery.publishedAt,
-        handleMs: now - started,
-        promptTokens: outcome.promptTokens,
-        completionTokens: outcome.completionTokens,
-        next: task.cursor,
-        time: now,
-      });
+      try {
+        onHop({
+          type: "hop-end",
+          taskId: task.id,
+          role,
+          queueMs: started - delivery.publishedAt,
+          handleMs: now - started,
+          promptTokens: outcome.promptTokens,
+          completionTokens: outcome.completionTokens,
+          next: task.cursor,
+          time: now,
+        });
+      } catch (error) {
+        // The hop is done and acked; a failing observer must not turn it into a lost task.
+        options.logger?.error({ err: error, taskId: task.id, role }, "a hop listener threw; ignored");
+      }
     }
   };
   return bus.consume(role, handle, { concurrency: options.concurrency });

@@ -40,9 +40,19 @@ function endTask(task: Task, status: "done" | "filtered" | "failed", reason: str
 
 /** Whether a failed handler should be retried on another delivery rather than fail the task now. */
 function retryable(error: unknown): boolean {
-  // Our own errors say whether a retry can help (a 429 can; a bad template cannot). Foreign errors
-  // might be transient (a dropped socket), so they get the attempts budget.
-  return MatrixError.isInstance(error) ? error.isRetryable : true;
+  // Our own errors say whether a retry can help (a 429 can; a bad template cannot). Other errors
+  // might be transient (a dropped socket), so they get the attempts budget, except plain bugs.
+  if (MatrixError.isInstance(error)) return error.isRetryable;
+  // These are bugs in the handler's code: the same input fails the same way every time.
+  if (
+    error instanceof TypeError ||
+    error instanceof ReferenceError ||
+    error instanceof SyntaxError ||
+    error instanceof RangeError
+  ) {
+    return false;
+  }
+  return true;
 }
 
 export async function runHop(

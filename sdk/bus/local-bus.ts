@@ -6,6 +6,7 @@
  * (no copy, no validation): a hop on this bus must cost microseconds, not milliseconds.
  */
 import { BusError } from "../errors.js";
+import { rootLogger } from "../logger.js";
 import type { Task } from "../schema/task.js";
 import type { Bus, BusConsumer, ConsumeOptions, Delivery, DeliveryHandler } from "./bus.js";
 
@@ -134,12 +135,10 @@ export class LocalBus implements Bus {
     };
     consumer.handler(delivery).then(finish, (error: unknown) => {
       // A handler must settle its delivery itself; one that throws is a bug in the caller. Requeue the
-      // task rather than lose it, and surface the bug asynchronously.
-      if (!settled) void delivery.nak();
+      // task rather than lose it, and report the bug without taking the process down.
+      rootLogger().error({ err: error, taskId: entry.task.id }, "a bus handler threw; the task was requeued");
+      if (!settled) void delivery.nak(100);
       finish();
-      queueMicrotask(() => {
-        throw error;
-      });
     });
   }
 

@@ -34,7 +34,10 @@ export async function* parseCsvRecords(chunks: AsyncIterable<string | Buffer>): 
   };
 
   for await (const chunk of chunks) {
-    const text = typeof chunk === "string" ? chunk : chunk.toString("utf8");
+    let text = typeof chunk === "string" ? chunk : chunk.toString("utf8");
+    // A byte-order mark (spreadsheet exports) is not part of the first header name.
+    if (line === 1 && raw === "" && fields.length === 0 && field === "" && text.charCodeAt(0) === 0xfeff)
+      text = text.slice(1);
     for (const char of text) {
       // CRLF counts as one line break: the LF right after a CR is swallowed.
       if (lastWasCr && char === "\n") {

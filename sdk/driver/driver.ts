@@ -8,7 +8,7 @@
  */
 import type { Logger } from "pino";
 import type { Bus } from "../bus/bus.js";
-import { serializeError } from "../errors.js";
+import { MatrixError, serializeError, SourceError, SourceRowError } from "../errors.js";
 import type { RunSummary } from "../schema/event.js";
 import { SINK, type Task } from "../schema/task.js";
 import type { JsonlSink } from "../sink/jsonl-sink.js";
@@ -62,7 +62,13 @@ class Slots {
   }
 }
 
-export async function drive(options: DriveOptions, control: RunControl): Promise<RunSummary> {
+/** The summary, and the source's own failure when it broke mid-run (the summary says so too). */
+export interface DriveResult {
+  summary: RunSummary;
+  error?: unknown;
+}
+
+export async function drive(options: DriveOptions, control: RunControl): Promise<DriveResult> {
   const { bus, sink, progress } = { ...options, progress: control.progress };
   const started = Date.now();
   const byRole: Record<string, { prompt: number; completion: number }> = {};
@@ -125,10 +131,27 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
     });
   });
 
+  let rows = 0;
   const feed = async (): Promise<void> => {
-    let rows = 0;
-    for await (const item of openSource(options.source)) {
+    // Ids fed in this run: a second row with the same id would never finish (the sink keeps one
+    // task per id), so it is dead-lettered as a bad row instead.
+    const fedIds = new Map<string, string>();
+    for await (let item of openSource(options.source)) {
       if (control.signal.aborted) break;
+      if (item.kind === "row") {
+        const rowId = rowIdOf(item.row, item.index, options.idField);
+        const firstAt = fedIds.get(rowId);
+        if (firstAt !== undefined) {
+          const message = `duplicate id '${rowId}' (first seen at ${firstAt}); ids must be unique: fix the data or set options.idField`;
+          item = {
+            kind: "error",
+            error: new SourceRowError(message, { file: item.file, line: item.line, rowId }),
+            raw: JSON.stringify(item.row),
+          };
+        } else {
+          fedIds.set(rowId, item.line !== undefined ? `line ${item.line}` : `row ${item.index}`);
+        }
+      }
       if (item.kind === "error") {
         progress.badRows++;
         options.logger?.warn({ err: item.error }, "unreadable source row dead-lettered");
@@ -182,7 +205,8 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
   await Promise.race([feeding, aborted]);
   feedingDone = true;
   checkFinished();
-  if (feedError === undefined) await Promise.race([allFinished, aborted]);
+  // Even when the source broke, the tasks already fed finish and are written: they are paid for.
+  await Promise.race([allFinished, aborted]);
   await sinkConsumer.stop();
   await sink?.close();
 
@@ -202,6 +226,12 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
     cancelled: control.signal.aborted,
     ...(sink ? { outDir: undefined, files: sink.files } : {}),
   };
-  if (feedError !== undefined) throw feedError;
-  return summary;
+  if (feedError !== undefined) {
+    const error = MatrixError.isInstance(feedError)
+      ? feedError
+      : new SourceError((feedError as Error)?.message ?? String(feedError), rows, { cause: feedError });
+    summary.error = serializeError(error);
+    return { summary, error };
+  }
+  return { summary };
 }

@@ -6,7 +6,8 @@
  * Iterators see events from the moment they start; `rows()` replays every finished task first.
  */
 import { setMaxListeners } from "node:events";
-import { RunCancelledError } from "../errors.js";
+import { ConfigError, RunCancelledError } from "../errors.js";
+import { rootLogger } from "../logger.js";
 import type { RunEvent, RunSummary } from "../schema/event.js";
 import type { Task } from "../schema/task.js";
 
@@ -122,7 +123,19 @@ export class Run implements AsyncIterable<RunEvent> {
 
   private dispatch(event: RunEvent): void {
     if (event.type === "task-end" && this.keepResults) this.finishedTasks.push(event.task);
-    for (const listener of this.listeners) listener(event);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A broken listener (a display cell, a user callback) must not stall or crash the run: it is
+        // removed and reported once.
+        this.listeners.delete(listener);
+        rootLogger().error(
+          { err: error, runId: this.runId, event: event.type },
+          "a run listener threw and was removed",
+        );
+      }
+    }
     this.wake();
   }
 
@@ -178,6 +191,12 @@ export class Run implements AsyncIterable<RunEvent> {
 
   /** Finished tasks: those already finished first, then each as it finishes. */
   async *rows(): AsyncGenerator<Task> {
+    if (!this.keepResults) {
+      throw new ConfigError(
+        "keepResults",
+        "rows() needs the finished tasks: run with keepResults: true, or use subscribe()",
+      );
+    }
     let index = 0;
     for (;;) {
       while (index < this.finishedTasks.length) yield this.finishedTasks[index++]!;

@@ -49,8 +49,10 @@ async function* jsonlRows(file: string): AsyncGenerator<SourceItem> {
   const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
   let line = 0;
   let index = 0;
-  for await (const text of lines) {
+  for await (let text of lines) {
     line++;
+    // Files saved by spreadsheet tools often start with a byte-order mark.
+    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.trim() === "") continue;
     let value: unknown;
     try {

@@ -11,6 +11,7 @@ import { rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { z } from "zod";
 import { startAgent } from "../agent/agent-loop.js";
 import { roleHandler } from "../agent/role-handler.js";
 import type { Bus, BusConsumer } from "../bus/bus.js";
@@ -22,6 +23,7 @@ import { ConfigError } from "../errors.js";
 import { compileFlow } from "../flow/compile-flow.js";
 import type { LlmClient } from "../llm/llm-client.js";
 import { rootLogger } from "../logger.js";
+import { formatIssuePath } from "../schema/issue-path.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
 import { JsonlSink, sinkFiles } from "../sink/jsonl-sink.js";
 import { jsonlToParquet } from "../sink/parquet-export.js";
@@ -66,7 +68,32 @@ export function newRunId(name: string): string {
   return `${name.replace(/[^A-Za-z0-9_-]/g, "-")}-${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
+const count = (minimum: number) => z.number().int().min(minimum).optional();
+/** The numeric run options, checked before anything starts (a 0 bound would hang the run). */
+const RunNumbersSchema = z.object({
+  rows: count(0),
+  concurrency: count(1),
+  maxInFlight: count(1),
+  trials: count(1),
+  seed: z.number().int().optional(),
+});
+
+function checkOptions(options: RunOptions): void {
+  const result = RunNumbersSchema.safeParse({
+    rows: options.rows,
+    concurrency: options.concurrency,
+    maxInFlight: options.maxInFlight,
+    trials: options.trials,
+    seed: options.seed,
+  });
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(formatIssuePath(issue.path), issue.message);
+  }
+}
+
 export function runPipeline(definition: PipelineDefinition, options: RunOptions = {}): Run {
+  checkOptions(options);
   const runId = options.runId ?? newRunId(definition.name);
   const source = options.source ?? definition.source;
   if (source === undefined)
@@ -126,7 +153,7 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
         const sink = options.out ? new JsonlSink(options.out) : undefined;
         if (bus.openRun) await bus.openRun({ runId, definition });
         if (bus.onEvent) unsubscribeEvents = bus.onEvent(runId, (event) => control.emit(event));
-        const summary = await drive(
+        const { summary, error } = await drive(
           {
             bus,
             runId,
@@ -153,6 +180,8 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
           await writeFile(sinkFiles(options.out).summary, `${JSON.stringify(summary, null, 2)}\n`);
         }
         control.emit({ type: "run-end", summary, time: Date.now() });
+        // The finished tasks and the summary are on disk; now say that the source broke.
+        if (error !== undefined) throw error;
         return summary;
       } finally {
         await Promise.all(consumers.map((consumer) => consumer.stop()));

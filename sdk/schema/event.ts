@@ -70,5 +70,7 @@ export interface RunSummary {
   rowsPerSecond: number;
   tokensPerSecond: number;
   cancelled: boolean;
+  /** Set when the run stopped early because the source itself failed (finished tasks were still written). */
+  error?: { name: string; code?: string; message: string };
   files?: { output: string; filtered: string; deadLetters: string; summary: string; parquet?: string };
 }

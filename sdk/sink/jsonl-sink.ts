@@ -5,7 +5,16 @@
  * Where you are: `sink/`. The id set is loaded from existing files on resume, so a task delivered
  * twice (a redelivery after a crash) is written once. Files are opened lazily.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, type WriteStream } from "node:fs";
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  openSync,
+  closeSync,
+  type WriteStream,
+} from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { SerializedError } from "../errors.js";
@@ -25,6 +34,28 @@ export function sinkFiles(outDir: string): SinkFiles {
     deadLetters: join(outDir, "dead-letters.jsonl"),
     summary: join(outDir, "summary.json"),
   };
+}
+
+/** Where a bad row was (file and line, or its row id), or its text: its identity across resumes. */
+function badRowKey(record: BadRowRecord): string {
+  const details = record.error.details ?? {};
+  return details.file !== undefined
+    ? `${details.file}:${details.line}`
+    : `${details.rowId ?? ""}|${record.error.message}|${record.raw ?? ""}`;
+}
+
+/** Every parseable JSON object in a JSONL file (small files: dead letters). */
+function readJsonlRecords(file: string): Array<Record<string, unknown>> {
+  if (!existsSync(file)) return [];
+  const records: Array<Record<string, unknown>> = [];
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    try {
+      if (line.trim()) records.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // A torn last line.
+    }
+  }
+  return records;
 }
 
 /** A dead letter for a source row that never became a task. */
@@ -86,6 +117,7 @@ export class JsonlSink {
   private readonly filtered: AppendFile;
   private readonly deadLetters: AppendFile;
   private readonly written = new Set<string>();
+  private readonly badRows = new Set<string>();
 
   constructor(outDir: string) {
     mkdirSync(outDir, { recursive: true });
@@ -93,13 +125,21 @@ export class JsonlSink {
     this.output = new AppendFile(this.files.output);
     this.filtered = new AppendFile(this.files.filtered);
     this.deadLetters = new AppendFile(this.files.deadLetters);
+    // Create all three now: the summary names them, and an empty file says "nothing of this kind".
+    for (const file of [this.files.output, this.files.filtered, this.files.deadLetters]) closeSync(openSync(file, "a"));
   }
 
-  /** Ids finished by earlier runs: done or filtered. Failed ids are not included, so resume retries them. */
+  /**
+   * Ids finished by earlier runs: done or filtered. Failed ids are not included, so resume retries them.
+   * Also remembers the bad source rows already dead-lettered, so a resume does not record them again.
+   */
   async finishedIds(): Promise<Set<string>> {
     const ids = await readIds(this.files.output);
     for (const id of await readIds(this.files.filtered)) ids.add(id);
     for (const id of ids) this.written.add(id);
+    for (const record of readJsonlRecords(this.files.deadLetters)) {
+      if (record.kind === "bad-row") this.badRows.add(badRowKey(record as unknown as BadRowRecord));
+    }
     return ids;
   }
 
@@ -114,6 +154,9 @@ export class JsonlSink {
   }
 
   async writeBadRow(record: BadRowRecord): Promise<void> {
+    const key = badRowKey(record);
+    if (this.badRows.has(key)) return;
+    this.badRows.add(key);
     await this.deadLetters.write(`${JSON.stringify(record)}\n`);
   }
 

@@ -42,17 +42,27 @@ describe("flows", () => {
       visited.push(role);
     }
     expect(visited).toEqual(["teacher", "extract", "student", "extract", "teacher", "extract", "judge"]);
-    expect(task.state.turns).toBe(3);
+    expect(task.state._flow).toEqual({ turns: 3, ended: "max-turns" });
+  });
+
+  it("conversation keeps its bookkeeping under _flow, out of the way of user state", async () => {
+    const flow = conversationFlow({ roles: ["a", "b"], maxTurns: 2 });
+    const task = newTask();
+    task.state.turns = 0; // a user field of the same name does not reset the count
+    await flow.next(task, "a", ctx);
+    task.state.turns = 0;
+    expect(await flow.next(task, "b", ctx)).toEqual({ next: END, reason: "max-turns" });
   });
 
   it("conversation stops when the stop condition holds, with its reason", async () => {
     const flow = conversationFlow({
       roles: ["a", "b"],
-      maxTurns: 10,
-      stop: (task) => ((task.state.turns as number) >= 2 ? "agreed" : false),
+      maxTurns: 2,
+      stop: (task) => ((task.state._flow as { turns: number }).turns >= 2 ? "agreed" : false),
     });
     const task = newTask();
     expect(await flow.next(task, "a", ctx)).toEqual({ next: "b" });
+    // Agreement on the last allowed turn is reported as agreement, not as running out of turns.
     expect(await flow.next(task, "b", ctx)).toEqual({ next: END, reason: "agreed" });
   });
 
