@@ -86,13 +86,14 @@ describe("run edge cases", () => {
   it("does not retry a handler that fails with a plain bug (TypeError)", async () => {
     let calls = 0;
     const buggy = pipeline("bug").code("a", (task) => {
-      (globalThis as Record<string, number>).__bugCalls = ((globalThis as Record<string, number>).__bugCalls ?? 0) + 1;
+      (globalThis as unknown as Record<string, number>).__bugCalls =
+        ((globalThis as unknown as Record<string, number>).__bugCalls ?? 0) + 1;
       return { state: { n: (task.row as unknown as { missing: { deep: number } }).missing.deep } };
     });
-    (globalThis as Record<string, number>).__bugCalls = 0;
+    (globalThis as unknown as Record<string, number>).__bugCalls = 0;
     const run = buggy.run({ source: [{ id: "x" }] });
     await run.done();
-    calls = (globalThis as Record<string, number>).__bugCalls!;
+    calls = (globalThis as unknown as Record<string, number>).__bugCalls!;
     expect(calls).toBe(1);
     expect(run.results()[0]!.error?.message).toMatch(/Cannot read properties of undefined/);
   });
