@@ -49,6 +49,9 @@ function clientOptions(options: NatsConnectionOptions): NodeConnectionOptions {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     pingInterval: 10_000,
+    // Each request otherwise builds two Error objects up front for async stack traces: about 17% of a
+    // worker's CPU at full hop rate (measured with --cpu-prof).
+    noAsyncTraces: true,
   };
 }
 

@@ -80,6 +80,8 @@ export class NatsBus implements Bus {
   private readonly waiting: PendingConsumer[] = [];
   private readonly depths = new Map<string, { value: number; at: number }>();
   private closed = false;
+  /** Tasks this bus published and their bytes on the wire (offloaded content not included). */
+  readonly stats = { published: 0, publishedBytes: 0 };
   readonly settings: Required<Omit<NatsBusOptions, "logger">>;
 
   constructor(
@@ -232,6 +234,8 @@ export class NatsBus implements Bus {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.js.publish(subject, data, { msgID, timeout: 10_000 });
+        this.stats.published++;
+        this.stats.publishedBytes += data.length;
         return;
       } catch (error) {
         if (this.closed || Date.now() > deadline || !transient(error))
