@@ -6,7 +6,9 @@
  */
 import type { Logger } from "pino";
 import { createLlmPool } from "../llm/llm-pool.js";
-import type { LlmPoolOptions } from "../llm/llm-pool-options.js";
+import { llmPoolOptionsFromEnv, type LlmPoolOptions } from "../llm/llm-pool-options.js";
+import { probeEndpoints } from "../llm/endpoint-probe.js";
+import { ConfigError } from "../errors.js";
 import type { LlmClient } from "../llm/llm-client.js";
 import { startSimulator } from "../llm/simulator/index.js";
 
@@ -16,23 +18,53 @@ function isClient(value: unknown): value is LlmClient {
   return typeof value === "object" && value !== null && typeof (value as LlmClient).chat === "function";
 }
 
+/**
+ * Probes the endpoints a pool will use; fails when none answers, and picks the first listed model when
+ * no model was named (a vLLM or SGLang server serves exactly one).
+ */
+async function checkedPool(options: LlmPoolOptions, logger?: Logger): Promise<LlmPoolOptions> {
+  const endpoints = options.endpoints ?? [];
+  if (endpoints.length === 0) return options;
+  const probes = await probeEndpoints(endpoints);
+  const usable = probes.filter((probe) => probe.ok);
+  const problems = probes.filter((probe) => !probe.ok).map((probe) => `${probe.label}: ${probe.problem}`);
+  if (usable.length === 0) {
+    throw new ConfigError(
+      "llm",
+      `no LLM endpoint is usable (${problems.join("; ")}). Check --llm / OPENAI_BASE_URL and OPENAI_API_KEY, or set neither to use the built-in simulator.`,
+    );
+  }
+  if (problems.length > 0)
+    logger?.warn({ problems }, "some LLM endpoints are not usable; the pool probes them back in");
+  if (options.defaultModel) return options;
+  const model = usable.flatMap((probe) => probe.models)[0];
+  if (model === undefined)
+    throw new ConfigError("model", "no model was named and the endpoint lists none: pass --model (or OPENAI_MODEL)");
+  logger?.info({ model }, "using the model the endpoint serves");
+  return { ...options, defaultModel: model };
+}
+
 export async function resolveLlm(
   option: LlmOption,
   defaults: { model?: string; logger?: Logger; simulator?: Record<string, unknown> },
 ): Promise<{ client: LlmClient; close(): Promise<void>; description: string }> {
   if (isClient(option)) return { client: option, close: async () => {}, description: "custom client" };
   const base = { defaultModel: defaults.model, logger: defaults.logger };
-  if (typeof option === "string") {
-    const pool = createLlmPool({ ...base, endpoints: [{ baseUrl: option, apiKey: process.env.OPENAI_API_KEY }] });
-    return { client: pool, close: () => pool.close(), description: option };
-  }
-  if (option !== undefined) {
-    const pool = createLlmPool({ ...base, ...option });
-    return { client: pool, close: () => pool.close(), description: "pool" };
-  }
-  if (process.env.OPENAI_BASE_URL || process.env.OPENAI_BASE_URLS) {
-    const pool = createLlmPool(base);
-    return { client: pool, close: () => pool.close(), description: "environment" };
+  const external =
+    typeof option === "string"
+      ? { ...base, endpoints: [{ baseUrl: option, apiKey: process.env.OPENAI_API_KEY }] }
+      : option !== undefined
+        ? { ...base, ...option, defaultModel: option.defaultModel ?? defaults.model }
+        : process.env.OPENAI_BASE_URL || process.env.OPENAI_BASE_URLS
+          ? {
+              ...llmPoolOptionsFromEnv(),
+              ...(defaults.model ? { defaultModel: defaults.model } : {}),
+              logger: defaults.logger,
+            }
+          : undefined;
+  if (external !== undefined) {
+    const pool = createLlmPool(await checkedPool(external, defaults.logger));
+    return { client: pool, close: () => pool.close(), description: pool.endpoints.join(", ") };
   }
   const simulator = await startSimulator({ ...defaults.simulator });
   const pool = createLlmPool({
