@@ -62,7 +62,8 @@ export function chatAgent(role: string, definition: ChatRoleDefinition, defaults
     const where = { role, taskId: task.id };
     const scope = { row: task.row, state: task.state, params: ctx.params, task };
     const messages: ChatMessage[] = [];
-    if (definition.system) messages.push({ role: "system", content: fillTemplate(definition.system, scope, where) });
+    const system = definition.system ? fillTemplate(definition.system, scope, where) : undefined;
+    if (system !== undefined) messages.push({ role: "system", content: system });
     // The prompt opens the conversation (the task), then the history follows as this role sees it.
     if (typeof prompt === "function") {
       const produced = await prompt(task, ctx);
@@ -90,15 +91,24 @@ export function chatAgent(role: string, definition: ChatRoleDefinition, defaults
       role,
       signal: ctx.signal,
     });
+    const state = definition.saveAs ? { state: { [definition.saveAs]: result.data ?? result.content } } : {};
+    if (definition.appendTurn === false) return { usage: result.usage, ...state };
+    // The role's own prompt (not a partner's turn) opens its messages when it has one.
+    const opening = prompt !== undefined ? messages.find((message) => message.role === "user")?.content : undefined;
+    const given = {
+      ...(system !== undefined ? { system } : {}),
+      ...(typeof opening === "string" ? { user: opening } : {}),
+    };
     return {
       content: result.content,
       toolCalls: result.toolCalls,
       data: result.data,
+      ...(Object.keys(given).length > 0 ? { prompt: given } : {}),
       model: result.model,
       finishReason: result.finishReason,
       usage: result.usage,
       ttftMs: result.ttftMs,
-      ...(definition.saveAs ? { state: { [definition.saveAs]: result.data ?? result.content } } : {}),
+      ...state,
     };
   };
 }

@@ -17,6 +17,8 @@ export interface TaskUpdate {
   toolCallId?: string;
   data?: unknown;
   model?: string;
+  /** The filled system prompt and opening user message (chat turns). */
+  prompt?: { system?: string; user?: string };
   finishReason?: string;
   usage?: { promptTokens: number; completionTokens: number };
   ttftMs?: number;
@@ -52,6 +54,7 @@ export function applyUpdate(
     if (update.toolCalls?.length) turn.toolCalls = update.toolCalls;
     if (update.toolCallId !== undefined) turn.toolCallId = update.toolCallId;
     if (update.data !== undefined) turn.data = update.data;
+    if (update.prompt !== undefined) turn.prompt = update.prompt;
     if (update.model !== undefined) turn.model = update.model;
     if (update.finishReason !== undefined) turn.finishReason = update.finishReason;
     if (update.usage) turn.usage = update.usage;

@@ -54,6 +54,8 @@ export interface ChatRoleOptions {
   saveAs?: string;
   tools?: ChatRoleDefinition["tools"];
   view?: "conversation" | "none";
+  /** Append the reply to the history (judges default to false: the verdict goes to state). */
+  appendTurn?: boolean;
   sticky?: boolean;
   concurrency?: number;
   description?: string;
@@ -152,7 +154,7 @@ export class Pipeline {
   /** A chat role whose reply must match `schema`; the parsed value is saved as `state[saveAs ?? role]`. */
   judge(role: string, options: Omit<ChatRoleOptions, "output"> & { schema: OutputSchema }): Pipeline {
     const { schema, ...rest } = options;
-    return this.chat(role, { temperature: 0, saveAs: role, ...rest, output: schema });
+    return this.chat(role, { temperature: 0, saveAs: role, appendTurn: false, ...rest, output: schema });
   }
 
   /** Runs roles once each, in order. */

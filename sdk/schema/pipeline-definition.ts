@@ -48,6 +48,11 @@ export const ChatRoleSchema = z.object({
     .optional(),
   /** How history is shown to this role: its own turns as assistant, others' as user. @default "conversation" */
   view: z.enum(["conversation", "none"]).optional(),
+  /**
+   * Append the reply to the history as a turn. Judges default to false: their verdict goes to
+   * `state[saveAs]` and stays out of the conversation. @default true
+   */
+  appendTurn: z.boolean().optional(),
   /** Send a sticky routing key (the task id) so one conversation stays on one replica. @default true */
   sticky: z.boolean().optional(),
   ...RoleBase,

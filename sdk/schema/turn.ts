@@ -46,6 +46,11 @@ export const TurnSchema = z.object({
   toolCallId: z.string().optional(),
   /** Structured output (validated) or any data a code agent returned. */
   data: z.unknown().optional(),
+  /**
+   * For LLM turns: the filled system prompt and opening user message this role was given, so a
+   * training example (or an audit of which template produced it) can be rebuilt from the record.
+   */
+  prompt: z.object({ system: z.string().optional(), user: z.string().optional() }).optional(),
   model: z.string().optional(),
   finishReason: z.string().optional(),
   usage: UsageSchema.optional(),

@@ -231,7 +231,12 @@ describe("running a pipeline on the local bus", () => {
     const summary = await run.done();
     expect(summary.counts.done).toBe(1);
     const task = run.results()[0]!;
-    expect(task.history.map((turn) => turn.role)).toEqual(["teacher", "student", "teacher", "student", "judge"]);
+    // The judge's verdict goes to state, not into the conversation; its tokens are still counted.
+    expect(task.history.map((turn) => turn.role)).toEqual(["teacher", "student", "teacher", "student"]);
+    expect(task.usage.judge?.calls).toBe(1);
+    // Each LLM turn records the filled prompts it was given, so a training example can be rebuilt.
+    expect(task.history[0]!.prompt).toEqual({ system: "You teach tides.", user: "Ask about q1." });
+    expect(task.history[1]!.prompt).toBeUndefined();
     expect(task.state.judge).toEqual({ score: 4 });
     expect(task.reason).toBe("max-turns");
     expect(task.usage.teacher).toEqual({ promptTokens: 14, completionTokens: 6, calls: 2 });
