@@ -17,6 +17,31 @@ function lookup(scope: Record<string, unknown>, path: string): unknown {
   return value;
 }
 
+const ROOTS = new Set(["row", "state", "params", "task"]);
+
+/**
+ * Problems in a template that are certain before any row is seen: unclosed or malformed placeholders,
+ * unknown roots, and `{{params.x}}` for params that were never declared. Empty when it is fine.
+ */
+export function templateProblems(template: string, params: Readonly<Record<string, unknown>>): string[] {
+  const problems: string[] = [];
+  const opened = template.split("{{").length - 1;
+  const closed = template.split("}}").length - 1;
+  if (opened !== closed) problems.push(`unbalanced braces: ${opened} '{{' but ${closed} '}}'`);
+  for (const match of template.matchAll(/\{\{(.*?)\}\}/g)) {
+    const inner = match[1]!.trim();
+    if (!/^[A-Za-z_$][\w$]*(?:\.[\w$]+)*$/.test(inner)) {
+      problems.push(`{{${match[1]}}} is not a path like {{row.question}}`);
+      continue;
+    }
+    const [root, first] = inner.split(".");
+    if (!ROOTS.has(root!)) problems.push(`{{${inner}}} must start with row., state., params. or task.`);
+    else if (root === "params" && first !== undefined && !(first in params))
+      problems.push(`{{${inner}}}: no param '${first}' is declared`);
+  }
+  return problems;
+}
+
 export function fillTemplate(
   template: string,
   scope: Record<string, unknown>,

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ConfigError } from "../errors.js";
+import { ConfigError, MatrixError } from "../errors.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import { recipe, recipeNames } from "../recipes/index.js";
 
@@ -31,7 +31,14 @@ export async function loadPipeline(target: string, options: { home?: string } = 
     throw new ConfigError("pipeline", `'${target}' is neither a recipe (${recipeNames().join(", ")}) nor a file`);
   }
   const extension = extname(path);
-  if (extension === ".json") return Pipeline.fromJSON(JSON.parse(readFileSync(path, "utf8")));
+  if (extension === ".json") {
+    try {
+      return Pipeline.fromJSON(readFileSync(path, "utf8"));
+    } catch (error) {
+      if (MatrixError.isInstance(error)) error.message = `${target}: ${error.message}`;
+      throw error;
+    }
+  }
   if ([".ts", ".mts", ".js", ".mjs", ".cjs"].includes(extension)) {
     const module = (await import(pathToFileURL(path).href)) as { default?: unknown; pipeline?: unknown };
     return asPipeline(module.default ?? module.pipeline, target);

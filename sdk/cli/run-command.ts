@@ -6,9 +6,11 @@
  * it the built-in simulator is started in-process. `--bus nats` drives workers over NATS instead of
  * running the agents here.
  */
+import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Bus } from "../bus/bus.js";
 import { ConfigError } from "../errors.js";
+import { sinkFiles } from "../sink/jsonl-sink.js";
 import type { RunOptions } from "../pipeline/run-pipeline.js";
 import type { CliIo } from "./cli-io.js";
 import { loadPipeline } from "./load-pipeline.js";
@@ -104,6 +106,12 @@ export async function command(argv: string[], io: CliIo): Promise<number> {
         }
       : {}),
   };
+  const previous = sinkFiles(out).output;
+  if (!options.resume && existsSync(previous) && statSync(previous).size > 0) {
+    io.stderr(
+      `matrix run: starting afresh in ${out}: its previous output is replaced (use --resume to continue it).\n`,
+    );
+  }
   const run = pipeline.run(options);
   const onSignal = () => void run.cancel();
   process.once("SIGINT", onSignal);

@@ -7,6 +7,7 @@
  */
 import type { z } from "zod";
 import { PipelineDefinitionError } from "../errors.js";
+import { templateProblems } from "../agent/template.js";
 import { END } from "../flow/flow.js";
 import { freeVariables } from "../flow/function-source.js";
 import {
@@ -18,9 +19,14 @@ import { formatIssuePath } from "../schema/issue-path.js";
 import { SINK } from "../schema/task.js";
 
 function zodFailure(error: z.ZodError): PipelineDefinitionError {
-  const issue = error.issues[0]!;
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem(s))` : "";
-  return new PipelineDefinitionError(formatIssuePath(issue.path), `${issue.message}${more}`);
+  const [issue, ...others] = error.issues;
+  // Name every problem (up to five): fixing one at a time through a notebook is slow.
+  const more = others
+    .slice(0, 4)
+    .map((other) => `; ${formatIssuePath(other.path) || "<root>"}: ${other.message}`)
+    .join("");
+  const rest = others.length > 4 ? `; and ${others.length - 4} more` : "";
+  return new PipelineDefinitionError(formatIssuePath(issue!.path), `${issue!.message}${more}${rest}`);
 }
 
 /** Roles the flow routes through (in order of first mention). */
@@ -57,6 +63,14 @@ function* functionSources(definition: PipelineDefinition): Generator<[string, st
   }
 }
 
+function* templates(definition: PipelineDefinition): Generator<[string, string]> {
+  for (const [name, role] of Object.entries(definition.roles)) {
+    if (role.kind !== "chat") continue;
+    if (role.system !== undefined) yield [`roles.${name}.system`, role.system];
+    if (typeof role.prompt === "string") yield [`roles.${name}.prompt`, role.prompt];
+  }
+}
+
 /** Validates `value` as a pipeline definition, or throws PipelineDefinitionError naming the field path. */
 export function parseDefinition(value: unknown): PipelineDefinition {
   const result = PipelineDefinitionSchema.safeParse(value);
@@ -81,6 +95,10 @@ export function parseDefinition(value: unknown): PipelineDefinition {
         `the function uses '${captured}', which is not defined inside it; pass values through params`,
       );
     }
+  }
+  for (const [path, template] of templates(definition)) {
+    const [problem] = templateProblems(template, definition.params);
+    if (problem !== undefined) throw new PipelineDefinitionError(path, `the template ${problem}`);
   }
   return definition;
 }

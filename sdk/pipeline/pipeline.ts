@@ -99,7 +99,16 @@ export class Pipeline {
 
   /** Loads a definition (e.g. from `toJSON()` or a file), checking it; errors name the field path. */
   static fromJSON(value: unknown): Pipeline {
-    return new Pipeline(parseDefinition(typeof value === "string" ? JSON.parse(value) : value));
+    if (typeof value !== "string") return new Pipeline(parseDefinition(value));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch (error) {
+      throw new PipelineDefinitionError("", `the text is not valid JSON (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+    return new Pipeline(parseDefinition(parsed));
   }
 
   /** The one choke point every builder method goes through. */

@@ -42,6 +42,23 @@ describe("pipeline builder", () => {
     expect(() => Pipeline.fromJSON(unknownKind)).toThrow(/roles\.a\.kind/);
   });
 
+  it("checks templates before any row runs: malformed placeholders, unknown roots, undeclared params", () => {
+    const chat = (prompt: string) => pipeline("t").params({ tone: "dry" }).chat("asker", { prompt }).validate();
+    expect(() => chat("Hi {{row.question}")).toThrow(/roles\.asker\.prompt: the template unbalanced braces/);
+    expect(() => chat("Hi {{row.first name}}")).toThrow(/\{\{row\.first name\}\} is not a path/);
+    expect(() => chat("Hi {{rows.x}}")).toThrow(/must start with row\., state\., params\. or task\./);
+    expect(() => chat("Be {{params.style}}")).toThrow(/no param 'style' is declared/);
+    expect(() => chat("Be {{params.tone}} about {{row.topic}}")).not.toThrow();
+  });
+
+  it("names every problem of a bad definition, and says when the text is not JSON", () => {
+    const json = base.toJSON() as unknown as Record<string, unknown>;
+    delete json.params;
+    (json.roles as Record<string, Record<string, unknown>>).b!.temperature = "hot";
+    expect(() => Pipeline.fromJSON(json)).toThrow(/params: .*; roles\.b\.temperature: /);
+    expect(() => Pipeline.fromJSON("{bad")).toThrow(/Invalid pipeline at <root>: the text is not valid JSON/);
+  });
+
   it("refuses a flow that names a role that does not exist", () => {
     expect(() => base.sequence("a", "nope").validate()).toThrow(/role 'nope', which is not defined/);
   });
