@@ -220,8 +220,8 @@ try {
   console.log("object store vs inline, per message (sequential, awaited):");
   for (const line of await objectLatency(server.url)) console.log(line);
   console.log("\nlong conversation (50 tasks × 20 turns, each turn N chars), bytes per hop:");
-  for (const chars of [2000, 8000]) {
-    for (const threshold of [0, 4096, 1024]) {
+  for (const chars of [2000, 8000, 32000]) {
+    for (const threshold of [0, 1024, 16384]) {
       const r = await bytesPerHop(server.url, threshold, chars);
       console.log(
         `  turn ${String(chars).padStart(5)} chars, offload ${threshold === 0 ? "off " : `>${threshold} B`}: ` +

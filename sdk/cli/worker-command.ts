@@ -19,8 +19,8 @@ Serves the roles of every run registered on NATS (including runs started later).
   --concurrency N     tasks per role handled at once by this worker (default 64)
   --llm URL           OpenAI-compatible base URL for chat roles (default OPENAI_BASE_URL, else a local simulator)
   --model NAME        default model for chat roles
-  --id NAME           worker id in heartbeats (default host-pid)
-  --offload-threshold BYTES   offload turn content and rows larger than this (default 4096; 0 = never)
+  --id NAME           worker id in heartbeats (default MATRIX_WORKER_ID, else host-pid)
+  --offload-threshold BYTES   offload turn content and rows larger than this (default 16384; 0 = never)
 ${NATS_FLAG_HELP}`;
 
 export async function command(argv: string[], io: CliIo): Promise<number> {
@@ -62,7 +62,7 @@ export async function command(argv: string[], io: CliIo): Promise<number> {
     concurrency,
     llm: values.llm,
     model: values.model,
-    id: values.id,
+    id: values.id ?? io.env.MATRIX_WORKER_ID,
   });
   const drain = () => void worker.drain();
   process.once("SIGTERM", drain);

@@ -25,6 +25,8 @@ export interface ContentStoreOptions {
   threshold: number;
   /** Bytes of fetched content kept per process. @default 64 MiB */
   cacheBytes?: number;
+  /** JetStream replicas of the run buckets. @default 1 */
+  replicas?: number;
 }
 
 export class ContentStore {
@@ -51,7 +53,10 @@ export class ContentStore {
   private store(runId: string): Promise<ObjectStore> {
     let store = this.stores.get(runId);
     if (store === undefined) {
-      store = this.objm.create(names.objects(runId), { storage: StorageType.File });
+      store = this.objm.create(names.objects(runId), {
+        storage: StorageType.File,
+        replicas: this.options.replicas ?? 1,
+      });
       store.catch(() => this.stores.delete(runId));
       this.stores.set(runId, store);
     }
@@ -93,9 +98,8 @@ export class ContentStore {
   }
 
   /** A copy of `task` whose large turns and row travel as references (the original is untouched). */
-  async offload(task: Task): Promise<Task> {
-    if (!this.enabled) return task;
-    const threshold = this.options.threshold;
+  async offload(task: Task, threshold = this.options.threshold): Promise<Task> {
+    if (!(threshold > 0 && Number.isFinite(threshold))) return task;
     let history = task.history;
     for (let i = 0; i < history.length; i++) {
       const turn = history[i]!;
@@ -107,7 +111,10 @@ export class ContentStore {
     }
     let row = task.row;
     let rowRef = task.rowRef;
-    if (row !== null) {
+    if (row !== null && rowRef !== undefined) {
+      // Restored on delivery and unchanged (rows are read-only): travel by the same reference again.
+      row = null;
+    } else if (row !== null) {
       const json = JSON.stringify(row);
       if (json.length > threshold && encoder.encode(json).length > threshold) {
         rowRef = await this.put(task.runId, json);
@@ -118,17 +125,17 @@ export class ContentStore {
     return { ...task, history, row, ...(rowRef ? { rowRef } : {}) };
   }
 
-  /** Restores the row in place (agents read `task.row` directly). */
+  /** Restores the row in place (agents read `task.row` directly); the ref stays so the row is not stored twice. */
   async restoreRow(task: Task): Promise<void> {
     if (task.row === null && task.rowRef) {
       task.row = JSON.parse(await this.get(task.runId, task.rowRef)) as Record<string, unknown>;
-      delete task.rowRef;
     }
   }
 
-  /** Restores the row and every turn in place: the output record must hold full content. */
+  /** Restores the row and every turn in place: the output record must hold full content, no refs. */
   async restoreAll(task: Task): Promise<void> {
     await this.restoreRow(task);
+    delete task.rowRef;
     await Promise.all(
       task.history.map(async (turn) => {
         if (turn.content === null && turn.contentRef) {

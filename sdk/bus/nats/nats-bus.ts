@@ -37,11 +37,19 @@ import { startRoleConsumer } from "./role-consumer.js";
 import { deleteRun, openKv, putRun } from "./run-registry.js";
 import { decodeTask, encodeTask, failedTaskFor } from "./task-codec.js";
 
-/** Measured with bench/nats-bus.ts (see docs/cluster.md): below this, a put costs more than it saves. */
-export const DEFAULT_OFFLOAD_THRESHOLD = 4096;
+/**
+ * Measured with bench/nats-bus.ts (docs/cluster.md): on loopback an object put+get costs 1.2 + 4 ms
+ * against 0.2 ms for an inline publish up to 16 KiB, so smaller turns stay inline; larger ones go to
+ * objects, which also keeps long histories under NATS's 1 MB max_payload.
+ */
+export const DEFAULT_OFFLOAD_THRESHOLD = 16_384;
+
+/** A task larger than this on the wire is re-offloaded with the small threshold below (max_payload is 1 MB). */
+const MAX_TASK_BYTES = 768 * 1024;
+const SMALL_THRESHOLD = 1024;
 
 export interface NatsBusOptions {
-  /** Turn contents and rows larger than this many bytes go to the object store. 0 = never. @default 4096 */
+  /** Turn contents and rows larger than this many bytes go to the object store. 0 = never. @default 16384 */
   offloadThreshold?: number;
   /** Time a delivery may go without an ack or in-progress signal before redelivery. @default 30000 */
   ackWaitMs?: number;
@@ -49,7 +57,7 @@ export interface NatsBusOptions {
   maxDeliver?: number;
   /** Unacked tasks per role across all instances: the cluster-wide backpressure. @default 1000 */
   maxAckPending?: number;
-  /** JetStream replicas for streams, KV and objects (3 on a 3-node cluster). @default 1 */
+  /** JetStream replicas for streams, KV and objects (3 on a 3-node cluster). @default MATRIX_NATS_REPLICAS, else 1 */
   replicas?: number;
   /** How long a publish keeps retrying while the server is away (restart, failover). @default 120000 */
   publishTimeoutMs?: number;
@@ -93,7 +101,7 @@ export class NatsBus implements Bus {
       ackWaitMs: options.ackWaitMs ?? 30_000,
       maxDeliver: options.maxDeliver ?? 10,
       maxAckPending: options.maxAckPending ?? 1000,
-      replicas: options.replicas ?? 1,
+      replicas: options.replicas ?? (Number(process.env.MATRIX_NATS_REPLICAS) || 1),
       publishTimeoutMs: options.publishTimeoutMs ?? 120_000,
       cacheBytes: options.cacheBytes ?? 64 * 1024 * 1024,
     };
@@ -102,6 +110,7 @@ export class NatsBus implements Bus {
     this.content = new ContentStore(connection, {
       threshold: this.settings.offloadThreshold,
       cacheBytes: this.settings.cacheBytes,
+      replicas: this.settings.replicas,
     });
     this.events = new EventPublisher(connection);
   }
@@ -225,8 +234,9 @@ export class NatsBus implements Bus {
 
   async publish(role: string, task: Task): Promise<void> {
     if (this.closed) throw new BusError(`Cannot publish task ${task.id} to '${role}': the bus is closed.`);
-    const wire = await this.content.offload(task);
-    const data = encodeTask(wire);
+    let data = encodeTask(await this.content.offload(task));
+    // Too big for one message even after offloading at the threshold: offload everything sizeable.
+    if (data.length > MAX_TASK_BYTES) data = encodeTask(await this.content.offload(task, SMALL_THRESHOLD));
     const subject = names.subject(task.runId, role);
     // The id names this hop's successor: a redelivered hop publishes the same id and the server drops it.
     const msgID = `${task.id}|${task.hops}|${role}`;

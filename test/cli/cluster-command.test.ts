@@ -1,0 +1,53 @@
+/**
+ * `matrix cluster up/down` and `matrix status` against real processes: up starts nats-server, a
+ * simulator and workers and records their pids; status sees the workers; down stops exactly those.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import type { ClusterState } from "../../sdk/cli/cluster-command.js";
+import { describeWithNats } from "../helpers/nats-server.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+const matrix = (args: string[]) =>
+  spawnSync(process.execPath, ["bin/matrix.js", ...args], {
+    encoding: "utf8",
+    timeout: 90_000,
+    env: { ...process.env, MATRIX_LOG_LEVEL: "error" },
+  });
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describeWithNats("matrix cluster and matrix status", () => {
+  it("up starts NATS, a simulator and workers; status lists them; down stops exactly those pids", async () => {
+    const dir = tempDir();
+    const up = matrix(["cluster", "up", "--workers", "2", "--dir", dir]);
+    expect(up.status, up.stderr).toBe(0);
+    expect(up.stdout).toContain(join(dir, "nats"));
+    const state = JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as ClusterState;
+    expect(state.processes.map((p) => p.name)).toEqual(["nats", "simulator", "worker-1", "worker-2"]);
+    try {
+      let status = "";
+      for (let i = 0; i < 60 && !status.includes("local-2"); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        status = matrix(["status", "--nats", state.natsUrl]).stdout;
+      }
+      expect(status).toContain("Workers (2)");
+      expect(status).toContain("local-1");
+      const json = JSON.parse(matrix(["status", "--nats", state.natsUrl, "--json"]).stdout);
+      expect(json.workers.map((w: { id: string }) => w.id).sort()).toEqual(["local-1", "local-2"]);
+    } finally {
+      const down = matrix(["cluster", "down", "--dir", dir]);
+      expect(down.status, down.stderr).toBe(0);
+    }
+    for (const p of state.processes) expect(alive(p.pid)).toBe(false);
+  });
+});
