@@ -58,3 +58,5 @@ export { jsonlToParquet, readParquet } from "./sink/parquet-export.js";
 // plain scripts never load tslab-aware code.
 export * from "./metrics/index.js";
 export { exportScript, exportPipeline } from "./pipeline/export-script.js";
+export * from "./bus/nats/index.js";
+export { startWorker, Worker, type WorkerOptions } from "./worker/worker.js";
