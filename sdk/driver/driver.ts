@@ -224,7 +224,7 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
     rowsPerSecond: finished / Math.max(durationMs / 1000, 0.001),
     tokensPerSecond: (progress.promptTokens + progress.completionTokens) / Math.max(durationMs / 1000, 0.001),
     cancelled: control.signal.aborted,
-    ...(sink ? { outDir: undefined, files: sink.files } : {}),
+    ...(sink ? { totals: { ...sink.counts }, files: { ...sink.files } } : {}),
   };
   if (feedError !== undefined) {
     const error = MatrixError.isInstance(feedError)

@@ -6,8 +6,8 @@
  * process; on NATS the agents run in workers and this process drives and sinks. Resources this
  * function opened (an in-process simulator, an LLM pool) are closed when the run ends.
  */
-import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -24,6 +24,7 @@ import { compileFlow } from "../flow/compile-flow.js";
 import type { LlmClient } from "../llm/llm-client.js";
 import { rootLogger } from "../logger.js";
 import { formatIssuePath } from "../schema/issue-path.js";
+import type { RunSummary } from "../schema/event.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
 import { JsonlSink, sinkFiles } from "../sink/jsonl-sink.js";
 import { jsonlToParquet } from "../sink/parquet-export.js";
@@ -92,6 +93,33 @@ function checkOptions(options: RunOptions): void {
   }
 }
 
+/**
+ * A resume must produce the same task ids and seeds as the run it continues, or it would mix two
+ * datasets in one file. A changed pipeline (a fixed prompt) is allowed, and noted.
+ */
+function checkResumable(out: string, settings: NonNullable<RunSummary["settings"]>, logger: Logger): void {
+  const file = sinkFiles(out).summary;
+  if (!existsSync(file)) return;
+  let previous: RunSummary["settings"];
+  try {
+    previous = (JSON.parse(readFileSync(file, "utf8")) as RunSummary).settings;
+  } catch {
+    return;
+  }
+  if (!previous) return;
+  for (const key of ["trials", "idField", "seed"] as const) {
+    if (previous[key] !== settings[key]) {
+      throw new ConfigError(
+        key,
+        `cannot resume ${out}: it was written with ${key} ${JSON.stringify(previous[key])}, this run has ${JSON.stringify(settings[key])}; ids or seeds would not match. Use the same setting or another output directory.`,
+      );
+    }
+  }
+  if (previous.definition !== settings.definition) {
+    logger.warn({ out }, "resuming with a changed pipeline definition: earlier rows were made by the previous one");
+  }
+}
+
 export function runPipeline(definition: PipelineDefinition, options: RunOptions = {}): Run {
   checkOptions(options);
   const runId = options.runId ?? newRunId(definition.name);
@@ -104,6 +132,13 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
   if (options.resume && !options.out)
     throw new ConfigError("resume", "resume needs an output directory (out) to read finished ids from");
   const logger = (options.logger ?? rootLogger()).child({ runId });
+  const settings = {
+    trials: options.trials ?? definition.options.trials ?? 1,
+    idField: definition.options.idField ?? "id",
+    seed: options.seed ?? definition.options.seed ?? 0,
+    definition: createHash("sha256").update(JSON.stringify(definition)).digest("hex").slice(0, 16),
+  };
+  if (options.resume && options.out) checkResumable(options.out, settings, logger);
   const bus: Bus = options.bus === undefined || options.bus === "local" ? createLocalBus() : options.bus;
   const ownsBus = bus !== options.bus;
   const localAgents = options.localAgents ?? bus.kind === "local";
@@ -173,6 +208,7 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
         );
         if (options.out) {
           summary.outDir = options.out;
+          summary.settings = settings;
           if (options.parquet && summary.files) {
             summary.files.parquet = join(options.out, "output.parquet");
             await jsonlToParquet(summary.files.output, summary.files.parquet);

@@ -60,6 +60,10 @@ export interface RunSummary {
   outDir?: string;
   /** Tasks finished in this run, by status. */
   counts: { done: number; failed: number; filtered: number };
+  /** Rows in the output directory now, earlier runs of a resume included (absent without `out`). */
+  totals?: { done: number; filtered: number };
+  /** What decides task ids and seeds; a resume must match it. `definition` is a hash of the pipeline. */
+  settings?: { trials: number; idField: string; seed: number; definition: string };
   /** Ids skipped because an earlier run already finished them (resume). */
   skipped: number;
   /** Source rows that could not be read (dead-lettered). */

@@ -118,6 +118,8 @@ export class JsonlSink {
   private readonly deadLetters: AppendFile;
   private readonly written = new Set<string>();
   private readonly badRows = new Set<string>();
+  /** Rows in output.jsonl and filtered.jsonl, earlier runs (resume) included. */
+  readonly counts = { done: 0, filtered: 0 };
 
   constructor(outDir: string) {
     mkdirSync(outDir, { recursive: true });
@@ -135,7 +137,10 @@ export class JsonlSink {
    */
   async finishedIds(): Promise<Set<string>> {
     const ids = await readIds(this.files.output);
-    for (const id of await readIds(this.files.filtered)) ids.add(id);
+    this.counts.done = ids.size;
+    const filtered = await readIds(this.files.filtered);
+    this.counts.filtered = filtered.size;
+    for (const id of filtered) ids.add(id);
     for (const id of ids) this.written.add(id);
     for (const record of readJsonlRecords(this.files.deadLetters)) {
       if (record.kind === "bad-row") this.badRows.add(badRowKey(record as unknown as BadRowRecord));
@@ -149,6 +154,7 @@ export class JsonlSink {
     this.written.add(task.id);
     const line = `${JSON.stringify(task)}\n`;
     const file = task.status === "failed" ? this.deadLetters : task.status === "filtered" ? this.filtered : this.output;
+    if (task.status === "done" || task.status === "filtered") this.counts[task.status]++;
     await file.write(line);
     return true;
   }

@@ -80,7 +80,7 @@ describe("matrix run", () => {
     );
     const invalid = matrix(["run", file]);
     expect(invalid.status).toBe(1);
-    expect(invalid.stderr).toContain("PipelineDefinitionError: Invalid pipeline at roles.a.fn");
+    expect(invalid.stderr).toContain(`PipelineDefinitionError: ${file}: Invalid pipeline at roles.a.fn`);
     expect(matrix(["nonsense"]).status).toBe(2);
   });
 });

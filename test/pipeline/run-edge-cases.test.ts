@@ -109,4 +109,17 @@ describe("run edge cases", () => {
     const summary = await noop.run({ source: [{ id: "x" }], out }).done();
     for (const file of Object.values(summary.files!)) expect(() => readFileSync(file!)).not.toThrow();
   });
+
+  it("a resume reports totals across runs and refuses settings that would change ids", async () => {
+    const out = tempDir();
+    const rows = Array.from({ length: 10 }, (_, i) => ({ id: `r${i}` }));
+    await noop.run({ source: rows, out, rows: 4 }).done();
+    const resumed = await noop.run({ source: rows, out, resume: true }).done();
+    expect(resumed.counts.done).toBe(6);
+    expect(resumed.totals).toEqual({ done: 10, filtered: 0 });
+    expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).totals.done).toBe(10);
+    expect(() => noop.run({ source: rows, out, resume: true, trials: 2 })).toThrow(
+      /cannot resume .*trials 1, this run has 2/,
+    );
+  });
 });
