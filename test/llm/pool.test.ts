@@ -108,7 +108,7 @@ describe("routing", () => {
 
   it("shifts traffic away from a slow and a failing endpoint without losing a request", async () => {
     const healthy = await server(() => ({ delayMs: 5 }));
-    const slow = await server(() => ({ delayMs: 400 }));
+    const slow = await server(() => ({ delayMs: 1000 }));
     const failing = await server(() => ({ kind: "error", status: 500 }));
     const p = pool({
       endpoints: [healthy, slow, failing].map((s) => ({ baseUrl: s.baseUrl })),
@@ -133,8 +133,9 @@ describe("routing", () => {
     expect(byLabel[failing.baseUrl]!.state).toBe("open");
     expect(byLabel[failing.baseUrl]!.requests).toBeLessThanOrEqual(10);
     expect(byLabel[failing.baseUrl]!.circuitTrips).toBe(1);
-    // The slow replica holds its requests ~80x longer, so it serves far fewer of them.
-    expect(slow.requests.length).toBeLessThan(healthy.requests.length / 3);
+    // The slow replica holds its requests ~200x longer, so it serves far fewer of them (the bound is
+    // loose because on a loaded 2-core machine the fast replica slows down too).
+    expect(slow.requests.length).toBeLessThan(healthy.requests.length / 2);
     expect(stats.succeeded).toBe(200);
     expect(stats.retries).toBe(byLabel[failing.baseUrl]!.errors);
   });
