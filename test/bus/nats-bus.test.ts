@@ -91,3 +91,54 @@ describeWithNats("NATS bus: corrupt messages", () => {
     }
   });
 });
+
+describeWithNats("NATS bus: max_deliver", () => {
+  let server: NatsServerHandle;
+  beforeAll(async () => {
+    server = await startNatsServer();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it("a task the server stops delivering (a worker crashing on it) is dead-lettered by the driver", async () => {
+    const bus = await createNatsBus({ servers: [server.url], maxDeliver: 2 });
+    const runId = "max-deliver-run";
+    await bus.openRun({ runId, definition: { ...definition, options: { ...definition.options, maxAttempts: 1 } } });
+    try {
+      let deliveries = 0;
+      const sunk: Task[] = [];
+      // Simulates a worker that dies on this task every time: it never acks, the task is given back.
+      const a = bus.consume(
+        "a",
+        async (delivery) => {
+          deliveries++;
+          await delivery.nak();
+        },
+        { concurrency: 1 },
+      );
+      const sink = bus.consume(
+        SINK,
+        async (delivery) => {
+          sunk.push(delivery.task);
+          await delivery.ack();
+        },
+        { concurrency: 1 },
+      );
+      await bus.publish(
+        "a",
+        createTask({ runId, rowId: "poison", row: {}, trial: 0, trials: 1, seed: 0, cursor: "a" }),
+      );
+      const deadline = Date.now() + 10_000;
+      while (sunk.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(deliveries).toBe(2);
+      expect(sunk).toHaveLength(1);
+      expect(sunk[0]).toMatchObject({ id: "poison", status: "failed", reason: "max-deliveries" });
+      expect(sunk[0]!.error?.message).toContain("delivered 2 times");
+      await Promise.all([a.stop(), sink.stop()]);
+    } finally {
+      await bus.closeRun(runId);
+      await bus.close();
+    }
+  });
+});
