@@ -243,7 +243,9 @@ export class NatsBus implements Bus {
     const deadline = Date.now() + this.settings.publishTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.js.publish(subject, data, { msgID, timeout: 10_000 });
+        // A short timeout: a request lost with a dying server is retried after 3 s, not 10 (the msgID
+        // makes a retry of a publish that did land harmless).
+        await this.js.publish(subject, data, { msgID, timeout: 3000 });
         this.stats.published++;
         this.stats.publishedBytes += data.length;
         return;

@@ -84,7 +84,8 @@ export function startRoleConsumer(options: RoleConsumerOptions): BusConsumer {
     while (!stopped) {
       try {
         const consumer = await js.consumers.get(options.stream, options.consumer);
-        messages = await consumer.consume({ max_messages: concurrency, expires: 5000 });
+        // Short pulls: after a server restart a lost pull is noticed by missed heartbeats (expires / 2) and renewed.
+        messages = await consumer.consume({ max_messages: concurrency, expires: 2000 });
         if (stopped) messages.stop();
         for await (const msg of messages) {
           if (stopped) {
