@@ -6,6 +6,8 @@
  * Where you are: `cli/`. The worker itself lives in sdk/worker/worker.ts; this file parses flags,
  * wires signals and prints one "ready" line (launchers and tests wait for it).
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../errors.js";
 import type { CliIo } from "./cli-io.js";
@@ -22,6 +24,16 @@ Serves the roles of every run registered on NATS (including runs started later).
   --id NAME           worker id in heartbeats (default MATRIX_WORKER_ID, else host-pid)
   --offload-threshold BYTES   offload turn content and rows larger than this (default 16384; 0 = never)
 ${NATS_FLAG_HELP}`;
+
+/** The version reported in heartbeats: the package's, when the repository is at MATRIX_HOME. */
+function packageVersion(home: string | undefined): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(home ?? process.cwd(), "package.json"), "utf8")) as { version?: string })
+      .version;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function command(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
@@ -63,6 +75,7 @@ export async function command(argv: string[], io: CliIo): Promise<number> {
     llm: values.llm,
     model: values.model,
     id: values.id ?? io.env.MATRIX_WORKER_ID,
+    version: packageVersion(io.env.MATRIX_HOME),
   });
   const drain = () => void worker.drain();
   process.once("SIGTERM", drain);

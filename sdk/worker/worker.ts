@@ -162,7 +162,16 @@ export class Worker {
     if (mine.length === 0) return;
     const model = this.options.model ?? definition.options.model;
     const needsLlm = mine.some((role) => definition.roles[role]!.kind === "chat");
-    const llm = needsLlm ? (await this.llmClient(model)).client : undefined;
+    let llm: LlmClient | undefined;
+    try {
+      llm = needsLlm ? (await this.llmClient(model)).client : undefined;
+    } catch (error) {
+      // Forget the failure so the next run (or a re-registered one) tries again.
+      this.llm = undefined;
+      this.runs.delete(token(runId));
+      logger.error({ err: error }, "no LLM for the run's chat roles; not serving it");
+      return;
+    }
     const flow = compileFlow(effectiveFlow(definition), roleNames);
     const bus = this.countingView(this.options.bus.forRun(runId));
     const onHop = (event: HopEndEvent): void => {

@@ -80,11 +80,16 @@ export async function watchRuns(
   void (async () => {
     for await (const entry of watch) {
       if (stopped) break;
-      if (entry.operation === "PUT") {
-        const record = decodeRunRecord(entry);
-        if (record) await handlers.onPut(record);
-      } else {
-        await handlers.onDelete(entry.key);
+      // One bad run (an invalid definition, an LLM that cannot start) must not stop the watch.
+      try {
+        if (entry.operation === "PUT") {
+          const record = decodeRunRecord(entry);
+          if (record) await handlers.onPut(record);
+        } else {
+          await handlers.onDelete(entry.key);
+        }
+      } catch (error) {
+        handlers.onError(error);
       }
     }
   })().catch(handlers.onError);
