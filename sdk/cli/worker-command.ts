@@ -22,7 +22,7 @@ Serves the roles of every run registered on NATS (including runs started later).
   --llm URL           OpenAI-compatible base URL for chat roles (default OPENAI_BASE_URL, else a local simulator)
   --model NAME        default model for chat roles
   --id NAME           worker id in heartbeats (default MATRIX_WORKER_ID, else host-pid)
-  --offload-threshold BYTES   offload turn content and rows larger than this (default 16384; 0 = never)
+  --offload-threshold BYTES   for tasks of runs that do not say (runs carry their driver's threshold)
 ${NATS_FLAG_HELP}`;
 
 /** The version reported in heartbeats: the package's, when the repository is at MATRIX_HOME. */

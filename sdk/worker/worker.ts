@@ -157,6 +157,9 @@ export class Worker {
     }
     const roleNames = Object.keys(definition.roles);
     const mine = roleNames.filter((role) => !this.options.roles || this.options.roles.includes(role));
+    // Offload like the run's driver, whatever this worker's own default is.
+    if (typeof record.bus?.offloadThreshold === "number")
+      this.options.bus.content.setThreshold(runId, record.bus.offloadThreshold);
     const served: ServedRun = { runId, abort: new AbortController(), consumers: [] };
     this.runs.set(token(runId), served);
     if (mine.length === 0) return;

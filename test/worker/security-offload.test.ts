@@ -110,7 +110,8 @@ describeWithNats("offloading large content to the object store", () => {
 
   it("large turns and rows travel as references, agents read them, the output is whole, objects are gone after", async () => {
     const driverBus = await createNatsBus({ servers: [server.url], offloadThreshold: 1024 });
-    const workerBus = await createNatsBus({ servers: [server.url], offloadThreshold: 1024 });
+    // The worker's own default is "never offload": it must follow the threshold the run carries.
+    const workerBus = await createNatsBus({ servers: [server.url], offloadThreshold: 0 });
     const worker = await startWorker({ bus: workerBus, id: "offload-worker" });
     const runId = "offload-run";
     try {

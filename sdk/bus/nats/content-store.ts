@@ -35,6 +35,8 @@ export class ContentStore {
   /** Refs this process has already stored, per run: content-addressed, so a second put is waste. */
   private readonly stored = new LruCache<true>(200_000, () => 1);
   private readonly cache: LruCache<string>;
+  /** Per-run thresholds set by the run's driver (workers follow the driver's choice). */
+  private readonly thresholds = new Map<string, number>();
   /** Counters for benchmarks and status. */
   readonly stats = { offloaded: 0, offloadedBytes: 0, fetched: 0, cacheHits: 0 };
 
@@ -98,7 +100,12 @@ export class ContentStore {
   }
 
   /** A copy of `task` whose large turns and row travel as references (the original is untouched). */
-  async offload(task: Task, threshold = this.options.threshold): Promise<Task> {
+  /** Uses `threshold` for `runId` instead of this store's default (a worker following the run's driver). */
+  setThreshold(runId: string, threshold: number): void {
+    this.thresholds.set(runId, threshold);
+  }
+
+  async offload(task: Task, threshold = this.thresholds.get(task.runId) ?? this.options.threshold): Promise<Task> {
     if (!(threshold > 0 && Number.isFinite(threshold))) return task;
     let history = task.history;
     for (let i = 0; i < history.length; i++) {
@@ -154,6 +161,7 @@ export class ContentStore {
   /** Deletes the run's bucket (all its objects) and forgets what this process cached of it. */
   async destroy(runId: string): Promise<void> {
     this.stores.delete(runId);
+    this.thresholds.delete(runId);
     this.cache.deletePrefix(`${runId}/`);
     this.stored.deletePrefix(`${runId}/`);
     try {
@@ -168,6 +176,7 @@ export class ContentStore {
   /** Forgets a run locally without touching the server (a worker leaving a run). */
   forget(runId: string): void {
     this.stores.delete(runId);
+    this.thresholds.delete(runId);
     this.cache.deletePrefix(`${runId}/`);
     this.stored.deletePrefix(`${runId}/`);
   }
