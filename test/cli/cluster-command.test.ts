@@ -44,6 +44,23 @@ describeWithNats("matrix cluster and matrix status", () => {
       expect(status).toContain("local-1");
       const json = JSON.parse(matrix(["status", "--nats", state.natsUrl, "--json"]).stdout);
       expect(json.workers.map((w: { id: string }) => w.id).sort()).toEqual(["local-1", "local-2"]);
+      // `matrix run --bus nats` drives the cluster's workers (chat roles answered by its simulator).
+      const out = tempDir();
+      const run = matrix([
+        "run",
+        "quickstart",
+        "--bus",
+        "nats",
+        "--nats",
+        state.natsUrl,
+        "--rows",
+        "10",
+        "--out",
+        out,
+        "--quiet",
+      ]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).counts).toEqual({ done: 10, failed: 0, filtered: 0 });
     } finally {
       const down = matrix(["cluster", "down", "--dir", dir]);
       expect(down.status, down.stderr).toBe(0);
