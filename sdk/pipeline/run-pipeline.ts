@@ -16,6 +16,7 @@ import { startAgent } from "../agent/agent-loop.js";
 import { roleHandler } from "../agent/role-handler.js";
 import type { Bus, BusConsumer } from "../bus/bus.js";
 import { createLocalBus } from "../bus/local-bus.js";
+import { createNatsBus, natsConnectionOptions, type NatsBusOptions, type NatsFlags } from "../bus/nats/index.js";
 import { drive } from "../driver/driver.js";
 import { Run } from "../driver/run.js";
 import type { RuntimeSource } from "../driver/source.js";
@@ -42,8 +43,15 @@ export interface RunOptions {
   resume?: boolean;
   /** Also write `output.parquet` (from output.jsonl) when the run ends. Needs `out`. @default false */
   parquet?: boolean;
-  /** `local` (in-process, the default) or a Bus instance (e.g. from `createNatsBus`). */
-  bus?: "local" | Bus;
+  /**
+   * `local` (in-process, the default); `nats` (JetStream: workers serve the roles, this process feeds
+   * and sinks; connection from `nats` options or NATS_URL, NATS_CREDS, ...); or a Bus you created.
+   */
+  bus?: "local" | "nats" | Bus;
+  /** NATS connection settings for `bus: "nats"` (servers, user/password, token, creds, nkey, TLS). */
+  nats?: NatsFlags;
+  /** NATS bus tuning for `bus: "nats"` (offload threshold, ack wait, max deliver, backpressure). */
+  natsBus?: NatsBusOptions;
   /** Run the agents in this process (true on the local bus; on NATS, false leaves them to workers). */
   localAgents?: boolean;
   /** An LlmClient, a base URL, pool options, or nothing (OPENAI_BASE_URL, else the built-in simulator). */
@@ -139,9 +147,12 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
     definition: createHash("sha256").update(JSON.stringify(definition)).digest("hex").slice(0, 16),
   };
   if (options.resume && options.out) checkResumable(options.out, settings, logger);
-  const bus: Bus = options.bus === undefined || options.bus === "local" ? createLocalBus() : options.bus;
-  const ownsBus = bus !== options.bus;
-  const localAgents = options.localAgents ?? bus.kind === "local";
+  // A bus this run creates (local, or NATS from connection options) is closed when the run ends; one
+  // passed in belongs to the caller.
+  const ownsBus = typeof options.bus !== "object";
+  let bus: Bus = typeof options.bus === "object" ? options.bus : createLocalBus();
+  const localAgents =
+    options.localAgents ?? (options.bus === undefined || options.bus === "local" || bus.kind === "local");
   const flowDefinition = effectiveFlow(definition);
   const roleNames = Object.keys(definition.roles);
   const flow = compileFlow(flowDefinition, roleNames);
@@ -155,7 +166,12 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
       const consumers: BusConsumer[] = [];
       let unsubscribeEvents: (() => void) | undefined;
       try {
+        if (options.bus === "nats") {
+          bus = await createNatsBus({ ...natsConnectionOptions(options.nats ?? {}), ...options.natsBus });
+        }
         if (needsLlm) llm = await resolveLlm(options.llm, { model, logger, simulator: options.simulator });
+        // Remote workers learn the run before any task exists, and local agents consume a known run.
+        if (bus.openRun) await bus.openRun({ runId, definition });
         if (localAgents) {
           const roles = new Set(roleNames);
           const hopListener = (event: Parameters<typeof control.emit>[0]) => control.emit(event);
@@ -186,7 +202,6 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
             rmSync(file, { force: true });
         }
         const sink = options.out ? new JsonlSink(options.out) : undefined;
-        if (bus.openRun) await bus.openRun({ runId, definition });
         if (bus.onEvent) unsubscribeEvents = bus.onEvent(runId, (event) => control.emit(event));
         const { summary, error } = await drive(
           {
