@@ -14,6 +14,7 @@ import { sinkFiles } from "../sink/jsonl-sink.js";
 import type { RunOptions } from "../pipeline/run-pipeline.js";
 import type { CliIo } from "./cli-io.js";
 import { loadPipeline } from "./load-pipeline.js";
+import { NATS_FLAG_HELP, NATS_FLAG_OPTIONS, natsFlags } from "./nats-flags.js";
 import { progressLine } from "./progress-line.js";
 
 const HELP = `Usage: matrix run <recipe|file> [options]
@@ -31,10 +32,11 @@ const HELP = `Usage: matrix run <recipe|file> [options]
   --model NAME        model for chat roles
   --sim-speed X       built-in simulator speed factor (default 50 for runs started here)
   --sim-profile NAME  built-in simulator latency profile
-  --bus local|nats    where tasks travel (default local)
-  --nats URL          NATS server(s) for --bus nats (default NATS_URL)
+  --bus local|nats    where tasks travel (default local); with nats, workers serve the roles
   --quiet             no progress line
-`;
+
+NATS connection (with --bus nats):
+${NATS_FLAG_HELP}`;
 
 function integer(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -63,7 +65,7 @@ export async function command(argv: string[], io: CliIo): Promise<number> {
       "sim-speed": { type: "string" },
       "sim-profile": { type: "string" },
       bus: { type: "string" },
-      nats: { type: "string" },
+      ...NATS_FLAG_OPTIONS,
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -78,7 +80,7 @@ export async function command(argv: string[], io: CliIo): Promise<number> {
   const busKind = values.bus ?? "local";
   if (busKind === "nats") {
     const { createNatsBus, natsConnectionOptions } = await import("../bus/nats/index.js");
-    bus = await createNatsBus(natsConnectionOptions({ servers: values.nats }, io.env));
+    bus = await createNatsBus(natsConnectionOptions(natsFlags(values, "matrix-run"), io.env));
   } else if (busKind !== "local") {
     throw new ConfigError("--bus", `expected 'local' or 'nats', got '${busKind}'`);
   }
