@@ -69,10 +69,23 @@ export class CapturedVariableError extends MatrixError {
       "captured-variable",
       `The function for ${where} uses the outer variable '${variable}'. Functions in a pipeline travel as ` +
         `source text and cannot capture variables: declare it with .params({ ${variable} }) and read ` +
-        `ctx.params.${variable} instead.`,
+        `ctx.params.${variable} instead; for code, put it in a module (.module("name", "./file.ts")) and call ` +
+        `ctx.modules.name.`,
     );
     this.variable = variable;
     this.where = where;
+  }
+}
+
+/** A pipeline module (`.module(name, path)`) threw while it was being loaded: its top-level code failed. */
+export class ModuleLoadError extends MatrixError {
+  /** The module's name (`ctx.modules.<name>`). */
+  readonly module: string;
+  readonly path: string;
+  constructor(module: string, path: string, message: string, options?: MatrixErrorOptions) {
+    super("module-load", `Module '${module}' (${path}) threw while loading: ${message}`, options);
+    this.module = module;
+    this.path = path;
   }
 }
 

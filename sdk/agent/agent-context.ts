@@ -11,6 +11,12 @@ import type { Turn } from "../schema/turn.js";
 export interface AgentContext {
   /** The pipeline's declared params. */
   readonly params: Readonly<Record<string, unknown>>;
+  /**
+   * The pipeline's modules (`.module(name, path)`) by name, loaded from their bundles: what an inline
+   * function calls instead of capturing a variable. `{}` when the pipeline has none.
+   */
+  // `any`: a module's exports have no static type here, and functions call into them freely.
+  readonly modules: Readonly<Record<string, any>>;
   /** The role being handled. */
   readonly role: string;
   /** This agent instance, e.g. `worker-1/teacher`. */

@@ -25,6 +25,8 @@ export interface AgentOptions extends HopOptions {
   /** This instance's name, e.g. `local/teacher` or `worker-3/teacher`. */
   agent: string;
   params: Readonly<Record<string, unknown>>;
+  /** The run's loaded modules (`ctx.modules`). @default {} */
+  modules?: Readonly<Record<string, unknown>>;
   signal: AbortSignal;
   llm?: LlmClient;
   logger?: Logger;
@@ -41,6 +43,7 @@ export function startAgent(options: AgentOptions): BusConsumer {
   const { bus, role, handler, flow, signal, onHop, retryDelayMs = 200 } = options;
   const ctx: AgentContext = {
     params: options.params,
+    modules: options.modules ?? {},
     role,
     agent: options.agent,
     signal,

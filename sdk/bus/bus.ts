@@ -53,8 +53,13 @@ export interface Bus {
    * Called by the driver before it feeds a run: a distributed bus publishes the definition so remote
    * workers start serving the run's roles (NATS: a KV registry). Optional; the local bus needs none.
    */
-  openRun?(run: { runId: string; definition: PipelineDefinition }): Promise<void>;
-  /** Called when the run ends or is cancelled: withdraw the run, delete its offloaded objects. */
+  openRun?(run: {
+    runId: string;
+    definition: PipelineDefinition;
+    /** The bundles of the pipeline's modules by name, which remote workers cannot read from disk. */
+    modules?: Readonly<Record<string, { path: string; code: string }>>;
+  }): Promise<void>;
+  /** Called when the run ends or is cancelled: withdraw the run, delete its offloaded objects (and module bundles). */
   closeRun?(runId: string): Promise<void>;
   /** Events (hop-end) emitted by remote agents of `runId`, delivered to the driver. Returns unsubscribe. */
   onEvent?(runId: string, listener: (event: RunEvent) => void): () => void;

@@ -92,7 +92,7 @@ export function parseDefinition(value: unknown): PipelineDefinition {
     if (captured !== undefined) {
       throw new PipelineDefinitionError(
         path,
-        `the function uses '${captured}', which is not defined inside it; pass values through params`,
+        `the function uses '${captured}', which is not defined inside it; pass values through params, or put code in a module (.module(name, path)) and call ctx.modules.<name>`,
       );
     }
   }

@@ -16,13 +16,14 @@
 import { z } from "zod";
 import { PipelineDefinitionError } from "../errors.js";
 import { toFunctionSource } from "../flow/function-source.js";
-import type {
-  ChatRoleDefinition,
-  FlowDefinition,
-  PipelineDefinition,
-  PipelineOptions,
-  RoleDefinition,
-  SourceDefinition,
+import {
+  MODULE_NAME,
+  type ChatRoleDefinition,
+  type FlowDefinition,
+  type PipelineDefinition,
+  type PipelineOptions,
+  type RoleDefinition,
+  type SourceDefinition,
 } from "../schema/pipeline-definition.js";
 import type { Task } from "../schema/task.js";
 import type { AgentContext } from "../agent/agent-context.js";
@@ -127,6 +128,22 @@ export class Pipeline {
   /** Values inline functions read as `ctx.params` (functions cannot capture variables). Merged. */
   params(values: Record<string, unknown>): Pipeline {
     return this.derive({ params: { ...this.definition.params, ...JSON.parse(JSON.stringify(values)) } });
+  }
+
+  /**
+   * Code too large for an inline function: the file at `path` (TS or JS, relative to the working
+   * directory of the process that runs the pipeline) is bundled and loaded, on remote workers too,
+   * and functions call it as `ctx.modules.<name>`. npm imports resolve where it runs.
+   */
+  module(name: string, path: string): Pipeline {
+    if (!MODULE_NAME.test(name))
+      throw new PipelineDefinitionError(
+        `modules.${name}`,
+        "a module name is a JavaScript identifier (functions write ctx.modules.<name>)",
+      );
+    if (typeof path !== "string" || path.length === 0)
+      throw new PipelineDefinitionError(`modules.${name}`, "the module path is empty");
+    return this.derive({ modules: { ...this.definition.modules, [name]: { path } } });
   }
 
   /** A JSONL or CSV path (by extension), or rows inline. Runtime sources (tables, iterables) go to `run()`. */

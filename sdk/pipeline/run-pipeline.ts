@@ -22,6 +22,7 @@ import { Run } from "../driver/run.js";
 import type { RuntimeSource } from "../driver/source.js";
 import { ConfigError } from "../errors.js";
 import { compileFlow } from "../flow/compile-flow.js";
+import { bundleModules, checkModulePaths, loadModules } from "../flow/module-loader.js";
 import type { LlmClient } from "../llm/llm-client.js";
 import { rootLogger } from "../logger.js";
 import { formatIssuePath } from "../schema/issue-path.js";
@@ -137,6 +138,8 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
       "source",
       `pipeline '${definition.name}' has no source: call .source(...) or pass run({ source })`,
     );
+  // A missing module file is a mistake in the cell: say so at run(), not when done() rejects.
+  checkModulePaths(definition.modules);
   if (options.resume && !options.out)
     throw new ConfigError("resume", "resume needs an output directory (out) to read finished ids from");
   const logger = (options.logger ?? rootLogger()).child({ runId });
@@ -170,8 +173,12 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
           bus = await createNatsBus({ ...natsConnectionOptions(options.nats ?? {}), ...options.natsBus });
         }
         if (needsLlm) llm = await resolveLlm(options.llm, { model, logger, simulator: options.simulator });
-        // Remote workers learn the run before any task exists, and local agents consume a known run.
-        if (bus.openRun) await bus.openRun({ runId, definition });
+        // Bundled before the run opens: a module that does not bundle (or throws on load, here for
+        // local agents) fails the run before any task is fed, instead of failing every task.
+        const bundles = await bundleModules(definition.modules);
+        const modules = localAgents ? loadModules(bundles) : {};
+        // Remote workers learn the run (and get the bundles) before any task exists, and local agents consume a known run.
+        if (bus.openRun) await bus.openRun({ runId, definition, modules: bundles });
         if (localAgents) {
           const roles = new Set(roleNames);
           const hopListener = (event: Parameters<typeof control.emit>[0]) => control.emit(event);
@@ -185,6 +192,7 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
                 concurrency: roleDefinition.concurrency ?? options.concurrency ?? definition.options.concurrency ?? 64,
                 agent: `local/${role}`,
                 params: definition.params,
+                modules,
                 signal: control.signal,
                 llm: llm?.client,
                 logger: logger.child({ role }),

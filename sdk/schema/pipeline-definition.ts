@@ -142,6 +142,16 @@ const jsonValue: z.ZodType<unknown> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
 );
 
+/** A module name is what functions write after `ctx.modules.`, so it must be a JS identifier. */
+export const MODULE_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/**
+ * A module referenced by path, relative to the working directory of the process that runs the
+ * pipeline (the notebook kernel, `matrix run`). Workers never read the path: the driver bundles the
+ * file and ships the bundle with the run.
+ */
+export const ModuleSchema = z.object({ path: z.string().min(1) });
+
 export const PipelineDefinitionSchema = z.object({
   format: z.literal("matrix-pipeline/1"),
   name: z.string().min(1),
@@ -149,6 +159,8 @@ export const PipelineDefinitionSchema = z.object({
   params: z.record(z.string(), jsonValue),
   source: SourceSchema.optional(),
   roles: z.record(roleName, RoleSchema),
+  /** Code too large for an inline function: functions call it as `ctx.modules.<name>`. */
+  modules: z.record(z.string().regex(MODULE_NAME, "a module name is a JavaScript identifier"), ModuleSchema).optional(),
   flow: FlowSchema.optional(),
   options: PipelineOptionsSchema,
 });

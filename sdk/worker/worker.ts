@@ -18,7 +18,9 @@ import { WorkerRegistry } from "../bus/nats/worker-registry.js";
 import { token } from "../bus/nats/names.js";
 import type { WorkerHeartbeat } from "../bus/nats/worker-registry.js";
 import { compileFlow } from "../flow/compile-flow.js";
+import { loadModules, type ModuleBundle } from "../flow/module-loader.js";
 import type { LlmClient } from "../llm/llm-client.js";
+import { BusError } from "../errors.js";
 import { rootLogger } from "../logger.js";
 import { effectiveFlow, parseDefinition } from "../pipeline/definition.js";
 import { resolveLlm, type LlmOption } from "../pipeline/resolve-llm.js";
@@ -155,6 +157,13 @@ export class Worker {
       logger.error({ err: error }, "the run's pipeline definition is invalid; not serving it");
       return;
     }
+    let modules: Record<string, unknown>;
+    try {
+      modules = await this.fetchModules(record, definition);
+    } catch (error) {
+      logger.error({ err: error }, "the run's modules could not be fetched or loaded; not serving it");
+      return;
+    }
     const roleNames = Object.keys(definition.roles);
     const mine = roleNames.filter((role) => !this.options.roles || this.options.roles.includes(role));
     // Offload like the run's driver, whatever this worker's own default is.
@@ -192,6 +201,7 @@ export class Worker {
           concurrency: roleDefinition.concurrency ?? this.options.concurrency ?? definition.options.concurrency ?? 64,
           agent: `${this.id}/${role}`,
           params: definition.params,
+          modules,
           signal: served.abort.signal,
           llm,
           logger: logger.child({ role }),
@@ -204,6 +214,21 @@ export class Worker {
       );
     }
     logger.info({ roles: mine }, "serving run");
+  }
+
+  /**
+   * The run's modules, from the bundles its driver put in the run's object store: this machine may
+   * not have the files (or has them at another path), so the definition's paths are never read here.
+   */
+  private async fetchModules(record: RunRecord, definition: PipelineDefinition): Promise<Record<string, unknown>> {
+    const bundles: Record<string, ModuleBundle> = {};
+    for (const [name, { path }] of Object.entries(definition.modules ?? {})) {
+      const ref = record.modules?.[name];
+      if (!ref)
+        throw new BusError(`Run ${record.runId} names module '${name}' (${path}) but its driver shipped no bundle.`);
+      bundles[name] = { name, path, code: await this.options.bus.content.get(record.runId, ref) };
+    }
+    return loadModules(bundles);
   }
 
   /** Counts deliveries in hand, for heartbeats and `matrix status`. */

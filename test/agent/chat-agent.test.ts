@@ -21,6 +21,7 @@ function context(llm?: FakeLlm): AgentContext {
     signal: new AbortController().signal,
     llm,
     content: inlineContent,
+    modules: {},
   };
 }
 

@@ -10,6 +10,7 @@ import type { Task } from "../../sdk/schema/task.js";
 
 const ctx = {
   params: {},
+  modules: {},
   role: "x",
   agent: "t",
   signal: new AbortController().signal,

@@ -80,6 +80,11 @@ export class ContentStore {
     return { ref: `sha256:${name}`, bytes: bytes.length };
   }
 
+  /** Stores `text` in the run's object store whatever the threshold (module bundles); deleted with the run. */
+  storeText(runId: string, text: string): Promise<ContentRef> {
+    return this.put(runId, text);
+  }
+
   /** The text behind a ref, from the cache or the run's object store. */
   async get(runId: string, ref: ContentRef): Promise<string> {
     const name = ref.ref.replace(/^sha256:/, "");

@@ -27,6 +27,7 @@ import { BusError, MatrixError, serializeError, type TaskValidationError } from 
 import type { RunEvent } from "../../schema/event.js";
 import type { PipelineDefinition } from "../../schema/pipeline-definition.js";
 import { SINK, type Task } from "../../schema/task.js";
+import type { ContentRef } from "../../schema/turn.js";
 import type { Bus, BusConsumer, ConsumeOptions, DeliveryHandler } from "../bus.js";
 import { connectNats } from "./connect-nats.js";
 import type { NatsConnectionOptions } from "./connection-options.js";
@@ -161,17 +162,26 @@ export class NatsBus implements Bus {
     }
   }
 
-  async openRun(run: { runId: string; definition: PipelineDefinition }): Promise<void> {
+  async openRun(run: {
+    runId: string;
+    definition: PipelineDefinition;
+    modules?: Readonly<Record<string, { path: string; code: string }>>;
+  }): Promise<void> {
     const roles = Object.keys(run.definition.roles);
     await this.ensureRun(run.runId, roles, run.definition.options.maxAttempts ?? 3);
     const unsubscribe = this.watchMaxDeliveries(run.runId);
     this.openRuns.set(run.runId, { unsubscribe, roles });
     // Workers need roles, flow, params and options, not the rows: an inline source could exceed a KV value.
     const { source: _source, ...definition } = run.definition;
+    // Bundles go to the run's object store before the record that names them, so a worker never sees a dangling ref.
+    const modules: Record<string, ContentRef & { path: string }> = {};
+    for (const [name, bundle] of Object.entries(run.modules ?? {}))
+      modules[name] = { path: bundle.path, ...(await this.content.storeText(run.runId, bundle.code)) };
     await putRun(await this.runs(), {
       runId: run.runId,
       definition: definition as PipelineDefinition,
       bus: { offloadThreshold: this.settings.offloadThreshold },
+      ...(Object.keys(modules).length > 0 ? { modules } : {}),
       created: Date.now(),
       driver: { host: hostname(), pid: process.pid },
     });

@@ -9,6 +9,7 @@
 import { Kvm, KvWatchInclude, type KV, type KvEntry } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { PipelineDefinition } from "../../schema/pipeline-definition.js";
+import type { ContentRef } from "../../schema/turn.js";
 import { token } from "./names.js";
 
 export interface RunRecord {
@@ -16,6 +17,11 @@ export interface RunRecord {
   definition: PipelineDefinition;
   /** The bus settings workers must share with the driver. */
   bus: { offloadThreshold: number };
+  /**
+   * Module bundles by name, stored in the run's object store (a bundle can outgrow a KV value, and
+   * the bucket is destroyed with the run): workers fetch and load them.
+   */
+  modules?: Record<string, ContentRef & { path: string }>;
   created: number;
   driver: { host: string; pid: number };
 }
