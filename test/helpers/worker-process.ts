@@ -14,9 +14,11 @@ export interface WorkerProcess {
   exited: Promise<number | string>;
 }
 
-export function spawnWorker(args: string[], env: NodeJS.ProcessEnv = {}): WorkerProcess {
+/** `cwd`: where the worker runs (another directory proves it needs nothing from the driver's disk). */
+export function spawnWorker(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): WorkerProcess {
   const child = spawn(process.execPath, [bin, "worker", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
+    ...(cwd ? { cwd } : {}),
     env: { ...process.env, MATRIX_LOG_LEVEL: process.env.MATRIX_LOG_LEVEL ?? "error", ...env },
   });
   let log = "";

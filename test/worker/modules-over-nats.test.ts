@@ -1,0 +1,83 @@
+/**
+ * Pipeline modules over NATS: a `matrix worker` process started in another directory (so it cannot
+ * read the module's file, nor resolve its relative path) gets the bundle through the run's object
+ * store, and the bundle is deleted with the run.
+ */
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { Objm } from "@nats-io/obj";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createNatsBus, type NatsBus } from "../../sdk/bus/nats/index.js";
+import { names } from "../../sdk/bus/nats/names.js";
+import { pipeline } from "../../sdk/pipeline/pipeline.js";
+import type { Task } from "../../sdk/schema/task.js";
+import { readJsonl } from "../helpers/jsonl.js";
+import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
+import { tempDir } from "../helpers/temp-dir.js";
+import { spawnWorker, waitForReady, type WorkerProcess } from "../helpers/worker-process.js";
+
+const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `r${i}`, n: i }));
+
+describeWithNats("pipeline modules shipped to workers through NATS", () => {
+  let server: NatsServerHandle;
+  let bus: NatsBus;
+  let worker: WorkerProcess;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    bus = await createNatsBus({ servers: [server.url] });
+    // Not this repository's directory: the relative module path means nothing there.
+    worker = spawnWorker(["--nats", server.url, "--id", "wm", "--concurrency", "32"], {}, tmpdir());
+    await waitForReady(worker);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (worker?.child.exitCode === null) worker.child.kill("SIGKILL");
+    await bus?.close();
+    await server?.dispose();
+  });
+
+  it("a worker in another cwd runs a role that uses a TS module (zod import); every id once; objects gone after", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "helpers.ts"),
+      [
+        `import { z } from "zod";`,
+        `const Row = z.object({ n: z.number() });`,
+        `export function label(row: unknown): string {`,
+        `  const { n }: { n: number } = Row.parse(row);`,
+        `  return \`n=\${n * 3}\`;`,
+        `}`,
+      ].join("\n"),
+    );
+    const path = relative(process.cwd(), join(dir, "helpers.ts"));
+    const out = tempDir();
+    const p = pipeline("modules-nats")
+      .module("helpers", path)
+      .code("a", async (task, ctx) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { content: ctx.modules.helpers.label(task.row) };
+      });
+    const run = p.run({ source: rows(300), out, bus });
+    while (run.progress().done < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Mid-run the bundle is in the run's object store.
+    const objm = new Objm(bus.connection);
+    const store = await objm.open(names.objects(run.runId));
+    const objects = [];
+    for await (const info of await store.list()) objects.push(info);
+    expect(objects.length).toBe(1);
+
+    const summary = await run.done();
+    expect(summary.counts).toEqual({ done: 300, failed: 0, filtered: 0 });
+    const written = readJsonl<Task>(join(out, "output.jsonl"));
+    expect(new Set(written.map((task) => task.id)).size).toBe(300);
+    expect(written.length).toBe(300);
+    for (const task of written) {
+      expect(task.history.at(-1)?.content).toBe(`n=${(task.row!.n as number) * 3}`);
+      expect(task.history.at(-1)?.agent).toBe("wm/a");
+    }
+    // closeRun destroyed the run's bucket, bundle included.
+    await expect(objm.open(names.objects(run.runId))).rejects.toThrow(/not found/i);
+  }, 40_000);
+});
