@@ -1,7 +1,8 @@
 /**
  * tslab compiles notebook cells, and every local module they import, to CommonJS. This test does the
  * same to the whole SDK (TypeScript's transpiler, module CommonJS, as tslab does) and loads the public
- * entry point with `require` in a fresh node process, then builds and runs a small pipeline there.
+ * entry point with `require` in a fresh node process, then builds and runs a small pipeline there (with a
+ * TS module, bundled and loaded the way a notebook cell would).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from "node:fs";
@@ -35,12 +36,18 @@ describe("the SDK under CommonJS (as tslab loads it)", () => {
       writeFileSync(target, outputText);
     }
     writeFileSync(join(out, "package.json"), JSON.stringify({ type: "commonjs" }));
+    // A pipeline module (TS, importing zod) loads under CommonJS as it does under tsx and on workers.
+    writeFileSync(
+      join(out, "helpers.ts"),
+      `import { z } from "zod";\nexport const inc = (n: number): number => z.number().parse(n) + 1;\n`,
+    );
     const script = `
       const m = require(${JSON.stringify(join(out, "sdk/index.js"))});
-      const p = m.pipeline("cjs").code("a", (task) => ({ state: { x: task.row.n + 1 } }));
-      p.run({ source: [{ id: "1", n: 1 }, { id: "2", n: 2 }] }).done().then((s) => process.stdout.write(JSON.stringify(s.counts)));
+      const p = m.pipeline("cjs").module("h", "helpers.ts").code("a", (task, ctx) => ({ state: { x: ctx.modules.h.inc(task.row.n) } }));
+      const run = p.run({ source: [{ id: "1", n: 1 }, { id: "2", n: 2 }] });
+      run.done().then((s) => process.stdout.write(JSON.stringify({ counts: s.counts, x: run.results().map((t) => t.state.x).sort() })));
     `;
     const result = execFileSync(process.execPath, ["-e", script], { encoding: "utf8", cwd: out });
-    expect(JSON.parse(result)).toEqual({ done: 2, failed: 0, filtered: 0 });
+    expect(JSON.parse(result)).toEqual({ counts: { done: 2, failed: 0, filtered: 0 }, x: [2, 3] });
   });
 });
