@@ -20,7 +20,7 @@ import type { WorkerHeartbeat } from "../bus/nats/worker-registry.js";
 import { compileFlow } from "../flow/compile-flow.js";
 import { loadModules, type ModuleBundle } from "../flow/module-loader.js";
 import type { LlmClient } from "../llm/llm-client.js";
-import { BusError } from "../errors.js";
+import { BusError, MatrixError } from "../errors.js";
 import { rootLogger } from "../logger.js";
 import { effectiveFlow, parseDefinition } from "../pipeline/definition.js";
 import { resolveLlm, type LlmOption } from "../pipeline/resolve-llm.js";
@@ -157,12 +157,17 @@ export class Worker {
       logger.error({ err: error }, "the run's pipeline definition is invalid; not serving it");
       return;
     }
-    let modules: Record<string, unknown>;
+    let modules: Record<string, unknown> = {};
+    // A module that cannot load here must not leave the run waiting forever: the roles are still
+    // served, and each task fails at once with the load error, so the driver dead-letters it.
+    let moduleFailure: MatrixError | undefined;
     try {
       modules = await this.fetchModules(record, definition);
     } catch (error) {
-      logger.error({ err: error }, "the run's modules could not be fetched or loaded; not serving it");
-      return;
+      logger.error({ err: error }, "the run's modules could not be fetched or loaded; its tasks are dead-lettered");
+      moduleFailure = MatrixError.isInstance(error)
+        ? error
+        : new BusError(`worker ${this.id} could not load the run's modules: ${(error as Error)?.message ?? error}`);
     }
     const roleNames = Object.keys(definition.roles);
     const mine = roleNames.filter((role) => !this.options.roles || this.options.roles.includes(role));
@@ -196,7 +201,11 @@ export class Worker {
         startAgent({
           bus,
           role,
-          handler: roleHandler(role, roleDefinition, { model }),
+          handler: moduleFailure
+            ? async () => {
+                throw moduleFailure;
+              }
+            : roleHandler(role, roleDefinition, { model }),
           flow,
           concurrency: roleDefinition.concurrency ?? this.options.concurrency ?? definition.options.concurrency ?? 64,
           agent: `${this.id}/${role}`,

@@ -80,4 +80,23 @@ describeWithNats("pipeline modules shipped to workers through NATS", () => {
     // closeRun destroyed the run's bucket, bundle included.
     await expect(objm.open(names.objects(run.runId))).rejects.toThrow(/not found/i);
   }, 40_000);
+
+  it("a module that cannot load on the worker dead-letters the run's tasks with the load error instead of hanging", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "picky.ts"),
+      [
+        `import { tmpdir } from "node:os";`,
+        `if (process.cwd() === tmpdir()) throw new Error("cannot load on this worker");`,
+        `export const ok = true;`,
+      ].join("\n"),
+    );
+    const p = pipeline("modules-nats-broken")
+      .module("picky", relative(process.cwd(), join(dir, "picky.ts")))
+      .code("a", (task, ctx) => ({ state: { ok: ctx.modules.picky.ok } }));
+    const run = p.run({ source: rows(5), bus });
+    const summary = await run.done();
+    expect(summary.counts).toEqual({ done: 0, failed: 5, filtered: 0 });
+    expect(run.results()[0]!.error?.message).toContain("cannot load on this worker");
+  }, 60_000);
 });
