@@ -12,8 +12,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { startAgent } from "../agent/agent-loop.js";
-import { roleHandler } from "../agent/role-handler.js";
+import { startRoleAgents } from "../agent/role-agents.js";
 import type { Bus, BusConsumer } from "../bus/bus.js";
 import { createLocalBus } from "../bus/local-bus.js";
 import { createNatsBus, natsConnectionOptions, type NatsBusOptions, type NatsFlags } from "../bus/nats/index.js";
@@ -180,29 +179,22 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
         // Remote workers learn the run (and get the bundles) before any task exists, and local agents consume a known run.
         if (bus.openRun) await bus.openRun({ runId, definition, modules: bundles });
         if (localAgents) {
-          const roles = new Set(roleNames);
-          const hopListener = (event: Parameters<typeof control.emit>[0]) => control.emit(event);
-          for (const [role, roleDefinition] of Object.entries(definition.roles)) {
-            consumers.push(
-              startAgent({
-                bus,
-                role,
-                handler: roleHandler(role, roleDefinition, { model }),
-                flow,
-                concurrency: roleDefinition.concurrency ?? options.concurrency ?? definition.options.concurrency ?? 64,
-                agent: `local/${role}`,
-                params: definition.params,
-                modules,
-                signal: control.signal,
-                llm: llm?.client,
-                logger: logger.child({ role }),
-                maxHops: definition.options.maxHops ?? 1000,
-                maxAttempts: definition.options.maxAttempts ?? 3,
-                roles,
-                onHop: hopListener,
-              }),
-            );
-          }
+          consumers.push(
+            ...startRoleAgents({
+              bus,
+              definition,
+              flow,
+              roles: roleNames,
+              agentPrefix: "local",
+              model,
+              concurrency: options.concurrency,
+              modules,
+              signal: control.signal,
+              llm: llm?.client,
+              logger,
+              onHop: control.emit,
+            }),
+          );
         }
         if (options.out && !options.resume) {
           const files = sinkFiles(options.out);

@@ -9,8 +9,7 @@
  */
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import { startAgent } from "../agent/agent-loop.js";
-import { roleHandler } from "../agent/role-handler.js";
+import { startRoleAgents } from "../agent/role-agents.js";
 import type { Bus, BusConsumer } from "../bus/bus.js";
 import type { NatsBus } from "../bus/nats/nats-bus.js";
 import { watchRuns, type RunRecord } from "../bus/nats/run-registry.js";
@@ -195,33 +194,28 @@ export class Worker {
       this.hops++;
       this.options.bus.emit(runId, event);
     };
-    for (const role of mine) {
-      const roleDefinition = definition.roles[role]!;
-      served.consumers.push(
-        startAgent({
-          bus,
-          role,
-          handler: moduleFailure
-            ? async () => {
-                throw moduleFailure;
-              }
-            : roleHandler(role, roleDefinition, { model }),
-          flow,
-          concurrency: roleDefinition.concurrency ?? this.options.concurrency ?? definition.options.concurrency ?? 64,
-          agent: `${this.id}/${role}`,
-          params: definition.params,
-          modules,
-          signal: served.abort.signal,
-          llm,
-          logger: logger.child({ role }),
-          content: this.options.bus.content.reader(runId),
-          maxHops: definition.options.maxHops ?? 1000,
-          maxAttempts: definition.options.maxAttempts ?? 3,
-          roles: new Set(roleNames),
-          onHop,
-        }),
-      );
-    }
+    served.consumers.push(
+      ...startRoleAgents({
+        bus,
+        definition,
+        flow,
+        roles: mine,
+        agentPrefix: this.id,
+        model,
+        concurrency: this.options.concurrency,
+        modules,
+        signal: served.abort.signal,
+        llm,
+        logger,
+        content: this.options.bus.content.reader(runId),
+        onHop,
+        handler: moduleFailure
+          ? async () => {
+              throw moduleFailure;
+            }
+          : undefined,
+      }),
+    );
     logger.info({ roles: mine }, "serving run");
   }
 
