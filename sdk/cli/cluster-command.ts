@@ -1,12 +1,13 @@
 /**
  * `matrix cluster up [--workers N] [--dir D] [--port P]` starts, on this machine, nats-server with
- * JetStream (file storage under D), an inference simulator and N workers, and records their pids in
- * D/cluster.json; `matrix cluster down [--dir D]` stops exactly those processes (workers first, with
- * SIGTERM so they drain), never anything found by name.
+ * JetStream (file storage under D), an inference simulator and N workers, records their pids in
+ * D/cluster.json, and returns once every worker has registered its heartbeat. `matrix cluster down
+ * [--dir D]` stops exactly those processes (workers first, with SIGTERM so they drain), never anything
+ * found by name.
  *
  * Where you are: `cli/`. For many machines, see `matrix deploy` (SLURM, Kubernetes).
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect, createServer } from "node:net";
 import { join, resolve } from "node:path";
@@ -98,7 +99,60 @@ function startDetached(name: string, file: string, args: string[], logDir: strin
   child.unref();
   if (child.pid === undefined) throw new ConfigError(name, `could not start ${file}`);
   // The pid check in `down` matches the command line: the store dir for NATS, the script for node.
-  return { name, pid: child.pid, command: file === process.execPath ? args[0]! : args[args.length - 1]! };
+  return {
+    entry: { name, pid: child.pid, command: file === process.execPath ? args[0]! : args[args.length - 1]! },
+    child,
+  };
+}
+
+/**
+ * Returns once every started worker has written its first heartbeat, so `up` reports a cluster that
+ * is really up and `matrix status` right after it lists every worker. Worker start-up time varies a
+ * lot (a cold compile cache, a loaded machine) and the workers start in parallel, so their order is
+ * not known: this waits on each one's heartbeat, not on a guess. A worker that exits first fails
+ * `up` at once, naming its log.
+ */
+async function waitForWorkers(
+  natsUrl: string,
+  workers: Array<{ name: string; id: string; child: ChildProcess }>,
+  logDir: string,
+  timeoutMs: number,
+): Promise<void> {
+  if (workers.length === 0) return;
+  const { connectNats, natsConnectionOptions, WorkerRegistry } = await import("../bus/nats/index.js");
+  const connection = await connectNats(natsConnectionOptions({ servers: natsUrl, name: "matrix-cluster-up" }, {}));
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new ConfigError("--workers", `the workers did not register within ${timeoutMs / 1000} s; see ${logDir}`),
+      ),
+    timeoutMs,
+  );
+  const detach = workers.map(({ name, child }) => {
+    const onExit = (code: number | null, signal: string | null) =>
+      controller.abort(
+        new ConfigError(
+          name,
+          `${name} exited (${code ?? signal}) before it registered; see ${join(logDir, `${name}.log`)}`,
+        ),
+      );
+    // A worker that failed fast may have exited before this listener exists: check its state too.
+    if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
+    else child.once("exit", onExit);
+    return () => child.off("exit", onExit);
+  });
+  try {
+    const registry = await WorkerRegistry.open(connection);
+    await registry.waitFor(
+      workers.map((worker) => worker.id),
+      controller.signal,
+    );
+  } finally {
+    clearTimeout(timer);
+    for (const off of detach) off();
+    await connection.close();
+  }
 }
 
 async function up(values: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
@@ -142,7 +196,7 @@ async function up(values: Record<string, string | boolean | undefined>, io: CliI
       ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir],
       logDir,
       env,
-    ),
+    ).entry,
   );
   save();
   await waitForPort(port, 15_000);
@@ -162,28 +216,31 @@ async function up(values: Record<string, string | boolean | undefined>, io: CliI
       ],
       logDir,
       env,
-    ),
+    ).entry,
   );
   save();
   await waitForPort(simPort, 30_000);
+  const started: Array<{ name: string; id: string; child: ChildProcess }> = [];
   for (let i = 1; i <= workers; i++) {
-    processes.push(
-      startDetached(
-        `worker-${i}`,
-        process.execPath,
-        [matrixBin, "worker", "--nats", state().natsUrl, "--llm", state().llmUrl, "--id", `local-${i}`],
-        logDir,
-        env,
-      ),
+    const id = `local-${i}`;
+    const { entry, child } = startDetached(
+      `worker-${i}`,
+      process.execPath,
+      [matrixBin, "worker", "--nats", state().natsUrl, "--llm", state().llmUrl, "--id", id],
+      logDir,
+      env,
     );
+    processes.push(entry);
+    started.push({ name: entry.name, id, child });
   }
   save();
+  await waitForWorkers(state().natsUrl, started, logDir, 90_000);
   const s = state();
   io.stdout(
     `Cluster up (state: ${stateFile})\n` +
       `  NATS       ${s.natsUrl}   (JetStream file storage: ${storeDir})\n` +
       `  simulator  ${s.llmUrl}\n` +
-      `  workers    ${workers}   (logs: ${logDir})\n\n` +
+      `  workers    ${workers} registered   (logs: ${logDir})\n\n` +
       `  matrix run quickstart --bus nats --nats ${s.natsUrl}\n` +
       `  matrix status --nats ${s.natsUrl}\n` +
       `  matrix cluster down --dir ${dir}\n`,

@@ -10,11 +10,11 @@ import type { ClusterState } from "../../sdk/cli/cluster-command.js";
 import { describeWithNats } from "../helpers/nats-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
-const matrix = (args: string[]) =>
+const matrix = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, ["bin/matrix.js", ...args], {
     encoding: "utf8",
-    timeout: 90_000,
-    env: { ...process.env, MATRIX_LOG_LEVEL: "error" },
+    timeout: 120_000,
+    env: { ...process.env, MATRIX_LOG_LEVEL: "error", ...env },
   });
 
 const alive = (pid: number) => {
@@ -35,13 +35,13 @@ describeWithNats("matrix cluster and matrix status", () => {
     const state = JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as ClusterState;
     expect(state.processes.map((p) => p.name)).toEqual(["nats", "simulator", "worker-1", "worker-2"]);
     try {
-      let status = "";
-      for (let i = 0; i < 60 && !status.includes("local-2"); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        status = matrix(["status", "--nats", state.natsUrl]).stdout;
-      }
+      // `up` returns once every worker has registered, so status lists both at once: no polling, and
+      // no assumption about which of the two started first.
+      expect(up.stdout).toContain("workers    2 registered");
+      const status = matrix(["status", "--nats", state.natsUrl]).stdout;
       expect(status).toContain("Workers (2)");
       expect(status).toContain("local-1");
+      expect(status).toContain("local-2");
       const json = JSON.parse(matrix(["status", "--nats", state.natsUrl, "--json"]).stdout);
       expect(json.workers.map((w: { id: string }) => w.id).sort()).toEqual(["local-1", "local-2"]);
       // `matrix run --bus nats` drives the cluster's workers (chat roles answered by its simulator).
@@ -66,5 +66,19 @@ describeWithNats("matrix cluster and matrix status", () => {
       expect(down.status, down.stderr).toBe(0);
     }
     for (const p of state.processes) expect(alive(p.pid)).toBe(false);
-  });
+    // Four processes start and a run goes through them: generous on a loaded 2-core machine.
+  }, 180_000);
+
+  it("up fails at once, naming the worker's log, when a worker exits before it registers", () => {
+    const dir = tempDir();
+    // A NATS user without a password is refused by the worker at start-up (it inherits the env).
+    const up = matrix(["cluster", "up", "--workers", "1", "--dir", dir], { NATS_USER: "someone" });
+    try {
+      expect(up.status).toBe(1);
+      expect(up.stderr).toContain("worker-1 exited");
+      expect(up.stderr).toContain(join(dir, "logs", "worker-1.log"));
+    } finally {
+      expect(matrix(["cluster", "down", "--dir", dir]).status).toBe(0);
+    }
+  }, 150_000);
 });

@@ -4,7 +4,7 @@
  *
  * Where you are: `bus/nats/`. Workers write; `matrix status` reads.
  */
-import type { KV } from "@nats-io/kv";
+import { KvWatchInclude, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { names } from "./names.js";
 import { openKv } from "./run-registry.js";
@@ -37,6 +37,30 @@ export class WorkerRegistry {
 
   async remove(id: string): Promise<void> {
     await this.kv.delete(keyOf(id));
+  }
+
+  /**
+   * Resolves once every worker in `ids` has a heartbeat (already there or written later), watching the
+   * bucket rather than polling it. Rejects with `signal.reason` when `signal` aborts first.
+   */
+  async waitFor(ids: readonly string[], signal?: AbortSignal): Promise<void> {
+    const missing = new Set(ids.map(keyOf));
+    if (missing.size === 0) return;
+    signal?.throwIfAborted();
+    const watch = await this.kv.watch({ include: KvWatchInclude.LastValue });
+    const stop = () => watch.stop();
+    signal?.addEventListener("abort", stop, { once: true });
+    try {
+      for await (const entry of watch) {
+        if (entry.operation === "PUT") missing.delete(entry.key);
+        if (missing.size === 0) return;
+      }
+      signal?.throwIfAborted();
+      throw new Error(`the heartbeat watch ended before ${[...missing].join(", ")} registered`);
+    } finally {
+      signal?.removeEventListener("abort", stop);
+      watch.stop();
+    }
   }
 
   async list(): Promise<WorkerHeartbeat[]> {
