@@ -6,6 +6,7 @@
  * Iterators see events from the moment they start; `rows()` replays every finished task first.
  */
 import { setMaxListeners } from "node:events";
+import type { Logger } from "pino";
 import { ConfigError, RunCancelledError } from "../errors.js";
 import { rootLogger } from "../logger.js";
 import type { RunEvent, RunSummary } from "../schema/event.js";
@@ -54,18 +55,20 @@ export class Run implements AsyncIterable<RunEvent> {
   private readonly state: RunProgress;
   private readonly completion: Promise<RunSummary>;
   private readonly keepResults: boolean;
+  private readonly logger: Logger;
   private result: RunSummary | undefined;
   private failure: unknown;
   /** Updated on demand (e.g. queue depth per role); set by whoever started the run. */
   sampleQueues: () => Record<string, number> = () => ({});
 
   constructor(
-    fields: { runId: string; pipeline: string; keepResults?: boolean; signal?: AbortSignal },
+    fields: { runId: string; pipeline: string; keepResults?: boolean; signal?: AbortSignal; logger?: Logger },
     start: (control: RunControl) => Promise<RunSummary>,
   ) {
     this.runId = fields.runId;
     this.pipeline = fields.pipeline;
     this.keepResults = fields.keepResults ?? true;
+    this.logger = fields.logger ?? rootLogger();
     // Every in-flight LLM call listens on the run's signal; hundreds at once is expected, not a leak.
     setMaxListeners(0, this.controller.signal);
     if (fields.signal) {
@@ -130,10 +133,7 @@ export class Run implements AsyncIterable<RunEvent> {
         // A broken listener (a display cell, a user callback) must not stall or crash the run: it is
         // removed and reported once.
         this.listeners.delete(listener);
-        rootLogger().error(
-          { err: error, runId: this.runId, event: event.type },
-          "a run listener threw and was removed",
-        );
+        this.logger.error({ err: error, runId: this.runId, event: event.type }, "a run listener threw and was removed");
       }
     }
     this.wake();

@@ -162,7 +162,7 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
   const needsLlm = localAgents && Object.values(definition.roles).some((role) => role.kind === "chat");
 
   const run = new Run(
-    { runId, pipeline: definition.name, keepResults: options.keepResults, signal: options.signal },
+    { runId, pipeline: definition.name, keepResults: options.keepResults, signal: options.signal, logger },
     async (control) => {
       let llm: { client: LlmClient; close(): Promise<void> } | undefined;
       const consumers: BusConsumer[] = [];

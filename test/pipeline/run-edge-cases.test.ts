@@ -10,6 +10,7 @@ import { pipeline } from "../../sdk/pipeline/pipeline.js";
 import type { Task } from "../../sdk/schema/task.js";
 import { readJsonl } from "../helpers/jsonl.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { testLogger } from "../helpers/test-logger.js";
 
 const noop = pipeline("edge").code("a", (task) => ({ state: { seen: task.id } }));
 
@@ -26,12 +27,16 @@ describe("run edge cases", () => {
     expect(dead[0]!.error.message).toContain("duplicate id 'b' (first seen at line 2)");
   });
 
-  it("a listener that throws neither stalls nor crashes the run", async () => {
-    const run = noop.run({ source: Array.from({ length: 20 }, (_, i) => ({ id: `r${i}` })) });
+  it("a listener that throws neither stalls nor crashes the run; the error is logged once", async () => {
+    const { logger, lines } = testLogger();
+    const run = noop.run({ source: Array.from({ length: 20 }, (_, i) => ({ id: `r${i}` })), logger });
     run.subscribe(() => {
       throw new Error("broken display");
     });
     expect((await run.done()).counts.done).toBe(20);
+    const thrown = lines.filter((line) => line.msg === "a run listener threw and was removed");
+    expect(thrown).toHaveLength(1);
+    expect((thrown[0]!.err as { message: string }).message).toBe("broken display");
   });
 
   it("refuses bounds that would hang or silently do nothing", () => {
