@@ -7,6 +7,7 @@ import { expect, it } from "vitest";
 import type { Bus, Delivery } from "../../sdk/bus/bus.js";
 import { createTask } from "../../sdk/driver/task-factory.js";
 import type { Task } from "../../sdk/schema/task.js";
+import { Tally } from "../helpers/wait.js";
 
 export interface BusUnderTest {
   bus: Bus;
@@ -17,14 +18,6 @@ export interface BusUnderTest {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await sleep(5);
-  }
-}
-
 export function busContract(open: () => Promise<BusUnderTest>): void {
   const task = (runId: string, id: string): Task =>
     createTask({ runId, rowId: id, row: { n: Number(id) }, trial: 0, trials: 1, seed: 0, cursor: "a" });
@@ -33,16 +26,19 @@ export function busContract(open: () => Promise<BusUnderTest>): void {
     const { bus, runId, dispose } = await open();
     try {
       const seen: Task[] = [];
+      const tally = new Tally();
       const consumer = bus.consume(
         "a",
         async (delivery) => {
           seen.push(delivery.task);
+          tally.add();
           await delivery.ack();
         },
         { concurrency: 8 },
       );
       for (let i = 0; i < 200; i++) await bus.publish("a", task(runId, String(i)));
-      await until(() => seen.length >= 200);
+      await tally.reached(200);
+      // A short settle: a duplicate delivery would arrive now.
       await sleep(50);
       expect(seen).toHaveLength(200);
       expect(new Set(seen.map((t) => t.id)).size).toBe(200);
@@ -58,7 +54,7 @@ export function busContract(open: () => Promise<BusUnderTest>): void {
     try {
       let active = 0;
       let peak = 0;
-      let done = 0;
+      const done = new Tally();
       const consumer = bus.consume(
         "a",
         async (delivery) => {
@@ -67,12 +63,12 @@ export function busContract(open: () => Promise<BusUnderTest>): void {
           await sleep(5);
           active--;
           await delivery.ack();
-          done++;
+          done.add();
         },
         { concurrency: 3 },
       );
       for (let i = 0; i < 30; i++) await bus.publish("a", task(runId, String(i)));
-      await until(() => done >= 30);
+      await done.reached(30);
       expect(peak).toBeLessThanOrEqual(3);
       expect(peak).toBeGreaterThan(1);
       await consumer.stop();
@@ -85,17 +81,19 @@ export function busContract(open: () => Promise<BusUnderTest>): void {
     const { bus, runId, dispose } = await open();
     try {
       const counts: number[] = [];
+      const tally = new Tally();
       const consumer = bus.consume(
         "a",
         async (delivery: Delivery) => {
           counts.push(delivery.deliveryCount);
+          tally.add();
           if (delivery.deliveryCount < 3) await delivery.nak(10);
           else await delivery.ack();
         },
         { concurrency: 1 },
       );
       await bus.publish("a", task(runId, "1"));
-      await until(() => counts.length >= 3);
+      await tally.reached(3);
       expect(counts).toEqual([1, 2, 3]);
       await consumer.stop();
     } finally {
@@ -107,11 +105,13 @@ export function busContract(open: () => Promise<BusUnderTest>): void {
     const { bus, runId, dispose } = await open();
     try {
       const byConsumer = [new Set<string>(), new Set<string>()];
+      const tally = new Tally();
       const consumers = byConsumer.map((ids) =>
         bus.consume(
           "a",
           async (delivery) => {
             ids.add(delivery.task.id);
+            tally.add();
             await sleep(2);
             await delivery.ack();
           },
@@ -119,7 +119,8 @@ export function busContract(open: () => Promise<BusUnderTest>): void {
         ),
       );
       for (let i = 0; i < 60; i++) await bus.publish("a", task(runId, String(i)));
-      await until(() => byConsumer[0]!.size + byConsumer[1]!.size >= 60);
+      await tally.reached(60);
+      // A short settle: a duplicate delivery would arrive now.
       await sleep(50);
       expect(byConsumer[0]!.size + byConsumer[1]!.size).toBe(60);
       expect(byConsumer[0]!.size).toBeGreaterThan(0);
@@ -135,10 +136,12 @@ export function busContract(open: () => Promise<BusUnderTest>): void {
     try {
       let finished = 0;
       let started = 0;
+      const startedTally = new Tally();
       const consumer = bus.consume(
         "a",
         async (delivery) => {
           started++;
+          startedTally.add();
           await sleep(50);
           finished++;
           await delivery.ack();
@@ -146,7 +149,7 @@ export function busContract(open: () => Promise<BusUnderTest>): void {
         { concurrency: 2 },
       );
       for (let i = 0; i < 10; i++) await bus.publish("a", task(runId, String(i)));
-      await until(() => started >= 2);
+      await startedTally.reached(2);
       await consumer.stop();
       expect(finished).toBe(started);
       const startedAtStop = started;
@@ -154,15 +157,18 @@ export function busContract(open: () => Promise<BusUnderTest>): void {
       expect(started).toBe(startedAtStop);
       // What was not taken is still there for the next consumer.
       const rest = new Set<string>();
+      const restTally = new Tally();
       const next = bus.consume(
         "a",
         async (delivery) => {
           rest.add(delivery.task.id);
+          restTally.add();
           await delivery.ack();
         },
         { concurrency: 4 },
       );
-      await until(() => rest.size + startedAtStop >= 10);
+      await restTally.reached(10 - startedAtStop);
+      expect(rest.size + startedAtStop).toBe(10);
       await next.stop();
     } finally {
       await dispose();

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createLocalBus } from "../../sdk/bus/local-bus.js";
 import { createTask } from "../../sdk/driver/task-factory.js";
 import type { Delivery } from "../../sdk/bus/bus.js";
+import { Tally } from "../helpers/wait.js";
 
 const task = (id: string) => createTask({ runId: "r", rowId: id, row: {}, trial: 0, trials: 1, seed: 0, cursor: "a" });
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
@@ -41,17 +42,19 @@ describe("local bus", () => {
   it("redelivers a nak'd task with a higher delivery count", async () => {
     const bus = createLocalBus();
     const deliveries: number[] = [];
+    const tally = new Tally();
     bus.consume(
       "a",
       async (delivery: Delivery) => {
         deliveries.push(delivery.deliveryCount);
+        tally.add();
         if (delivery.deliveryCount < 3) await delivery.nak(1);
         else await delivery.ack();
       },
       { concurrency: 1 },
     );
     await bus.publish("a", task("x"));
-    for (let i = 0; i < 20 && deliveries.length < 3; i++) await tick();
+    await tally.reached(3);
     expect(deliveries).toEqual([1, 2, 3]);
   });
 

@@ -3,6 +3,7 @@ import { createNatsBus, natsNames } from "../../sdk/bus/nats/index.js";
 import { createTask } from "../../sdk/driver/task-factory.js";
 import { SINK, type Task } from "../../sdk/schema/task.js";
 import { pipeline } from "../../sdk/pipeline/pipeline.js";
+import { Tally } from "../helpers/wait.js";
 import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 import { busContract } from "./bus-contract.js";
 
@@ -50,10 +51,12 @@ describeWithNats("NATS bus: corrupt messages", () => {
     try {
       const handled: string[] = [];
       const sunk: Task[] = [];
+      const [handledTally, sunkTally] = [new Tally(), new Tally()];
       const a = bus.consume(
         "a",
         async (delivery) => {
           handled.push(delivery.task.id);
+          handledTally.add();
           await delivery.ack();
         },
         { concurrency: 2 },
@@ -62,6 +65,7 @@ describeWithNats("NATS bus: corrupt messages", () => {
         SINK,
         async (delivery) => {
           sunk.push(delivery.task);
+          sunkTally.add();
           await delivery.ack();
         },
         { concurrency: 2 },
@@ -73,9 +77,7 @@ describeWithNats("NATS bus: corrupt messages", () => {
         encoder.encode(JSON.stringify({ id: "bad-1", runId, history: "not a list" })),
       );
       await bus.publish("a", createTask({ runId, rowId: "good", row: {}, trial: 0, trials: 1, seed: 0, cursor: "a" }));
-      const deadline = Date.now() + 10_000;
-      while ((sunk.length < 1 || handled.length < 1) && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      await Promise.all([handledTally.reached(1), sunkTally.reached(1)]);
       expect(handled).toEqual(["good"]);
       expect(sunk).toHaveLength(1);
       expect(sunk[0]).toMatchObject({ id: "bad-1", status: "failed", error: { name: "TaskValidationError" } });
@@ -108,6 +110,7 @@ describeWithNats("NATS bus: max_deliver", () => {
     try {
       let deliveries = 0;
       const sunk: Task[] = [];
+      const sunkTally = new Tally();
       // Simulates a worker that dies on this task every time: it never acks, the task is given back.
       const a = bus.consume(
         "a",
@@ -121,6 +124,7 @@ describeWithNats("NATS bus: max_deliver", () => {
         SINK,
         async (delivery) => {
           sunk.push(delivery.task);
+          sunkTally.add();
           await delivery.ack();
         },
         { concurrency: 1 },
@@ -129,8 +133,7 @@ describeWithNats("NATS bus: max_deliver", () => {
         "a",
         createTask({ runId, rowId: "poison", row: {}, trial: 0, trials: 1, seed: 0, cursor: "a" }),
       );
-      const deadline = Date.now() + 10_000;
-      while (sunk.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await sunkTally.reached(1);
       expect(deliveries).toBe(2);
       expect(sunk).toHaveLength(1);
       expect(sunk[0]).toMatchObject({ id: "poison", status: "failed", reason: "max-deliveries" });

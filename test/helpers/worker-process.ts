@@ -36,11 +36,27 @@ export function spawnWorker(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: s
   };
 }
 
-export async function waitForReady(worker: WorkerProcess, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!worker.log.includes(" ready ")) {
-    if (worker.child.exitCode !== null) throw new Error(`worker exited early:\n${worker.log}`);
-    if (Date.now() > deadline) throw new Error(`worker not ready after ${timeoutMs} ms:\n${worker.log}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Resolves on the worker's "ready" line; rejects if it exits first. */
+export function waitForReady(worker: WorkerProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const { child } = worker;
+    const check = () => {
+      if (!worker.log.includes(" ready ")) return;
+      done();
+      resolve();
+    };
+    const onExit = () => {
+      done();
+      reject(new Error(`worker exited before it was ready:\n${worker.log}`));
+    };
+    const done = () => {
+      child.stderr!.off("data", check);
+      child.off("exit", onExit);
+    };
+    // Listeners run after the helper's own log collector, which was attached first.
+    child.stderr!.on("data", check);
+    child.once("exit", onExit);
+    if (child.exitCode !== null || child.signalCode !== null) onExit();
+    else check();
+  });
 }

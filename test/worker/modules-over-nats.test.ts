@@ -15,6 +15,7 @@ import type { Task } from "../../sdk/schema/task.js";
 import { readJsonl } from "../helpers/jsonl.js";
 import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { untilProgress } from "../helpers/wait.js";
 import { spawnWorker, waitForReady, type WorkerProcess } from "../helpers/worker-process.js";
 
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `r${i}`, n: i }));
@@ -60,7 +61,7 @@ describeWithNats("pipeline modules shipped to workers through NATS", () => {
         return { content: ctx.modules.helpers.label(task.row) };
       });
     const run = p.run({ source: rows(300), out, bus });
-    while (run.progress().done < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await untilProgress(run, (progress) => progress.done >= 1);
     // Mid-run the bundle is in the run's object store.
     const objm = new Objm(bus.connection);
     const store = await objm.open(names.objects(run.runId));
