@@ -194,6 +194,28 @@ export class RunCancelledError extends MatrixError {
   }
 }
 
+/**
+ * A summary metric (`.metric(name, ...)`) threw: in `accumulate` (on task `taskId`) or in `result`. The
+ * metric stops and the summary reports this error in its place; the run and the other metrics go on.
+ */
+export class MetricsError extends MatrixError {
+  readonly metric: string;
+  readonly stage: "accumulate" | "result";
+  readonly taskId?: string;
+  constructor(
+    metric: string,
+    stage: "accumulate" | "result",
+    message: string,
+    fields: { taskId?: string } & MatrixErrorOptions = {},
+  ) {
+    const on = fields.taskId === undefined ? "" : ` on task ${fields.taskId}`;
+    super("metrics", `Metric '${metric}' threw in ${stage}${on}: ${message}`, fields);
+    this.metric = metric;
+    this.stage = stage;
+    this.taskId = fields.taskId;
+  }
+}
+
 /** Turns anything thrown into the JSON shape stored in tasks and dead letters. */
 export function serializeError(error: unknown, role?: string): SerializedError {
   if (MatrixError.isInstance(error)) {

@@ -23,6 +23,7 @@ export {
   type RoleDefinition,
   type SourceDefinition,
   type PipelineOptions,
+  type MetricDefinition,
 } from "./schema/pipeline-definition.js";
 
 export {
@@ -35,7 +36,9 @@ export {
   type StopFn,
   type RouteFn,
   type OutputSchema,
+  type MetricSpec,
 } from "./pipeline/pipeline.js";
+export type { MetricContext, MetricsReport } from "./driver/summary-metrics.js";
 export { parseDefinition } from "./pipeline/definition.js";
 export { runPipeline, type RunOptions } from "./pipeline/run-pipeline.js";
 export type { AgentContext } from "./agent/agent-context.js";

@@ -60,6 +60,8 @@ export class Run implements AsyncIterable<RunEvent> {
   private failure: unknown;
   /** Updated on demand (e.g. queue depth per role); set by whoever started the run. */
   sampleQueues: () => Record<string, number> = () => ({});
+  /** The pipeline's summary metrics so far; set by whoever started the run. */
+  sampleMetrics: () => Record<string, unknown> = () => ({});
 
   constructor(
     fields: { runId: string; pipeline: string; keepResults?: boolean; signal?: AbortSignal; logger?: Logger },
@@ -163,6 +165,14 @@ export class Run implements AsyncIterable<RunEvent> {
     state.tokensPerSecond = (state.promptTokens + state.completionTokens) / seconds;
     state.queueDepth = this.sampleQueues();
     return { ...state, queueDepth: { ...state.queueDepth } };
+  }
+
+  /**
+   * The pipeline's summary metrics (`.metric(name, ...)`) over the tasks finished so far, by name; the
+   * final values are `done()`'s `summary.metrics`. Empty when the pipeline declares none.
+   */
+  summaryMetrics(): Record<string, unknown> {
+    return this.sampleMetrics();
   }
 
   /** Finished tasks so far (every status), in finishing order. Empty when `keepResults` is false. */

@@ -55,6 +55,11 @@ function* functionSources(definition: PipelineDefinition): Generator<[string, st
     if (role.kind === "code" || role.kind === "filter") yield [`roles.${name}.fn`, role.fn.fn];
     if (role.kind === "chat" && typeof role.prompt === "object") yield [`roles.${name}.prompt`, role.prompt.fn];
   }
+  for (const [name, metric] of Object.entries(definition.metrics ?? {})) {
+    if (!("accumulate" in metric)) continue;
+    yield [`metrics.${name}.accumulate`, metric.accumulate.fn];
+    if (metric.result) yield [`metrics.${name}.result`, metric.result.fn];
+  }
   const flow = definition.flow;
   if (flow?.kind === "conversation" && flow.stop) yield ["flow.stop", flow.stop.fn];
   if (flow?.kind === "router") yield ["flow.route", flow.route.fn];
@@ -93,6 +98,14 @@ export function parseDefinition(value: unknown): PipelineDefinition {
       throw new PipelineDefinitionError(
         path,
         `the function uses '${captured}', which is not defined inside it; pass values through params, or put code in a module (.module(name, path)) and call ctx.modules.<name>`,
+      );
+    }
+  }
+  for (const [name, metric] of Object.entries(definition.metrics ?? {})) {
+    if ("module" in metric && !(metric.module in (definition.modules ?? {}))) {
+      throw new PipelineDefinitionError(
+        `metrics.${name}.module`,
+        `the metric uses module '${metric.module}', which is not declared (add .module("${metric.module}", path))`,
       );
     }
   }

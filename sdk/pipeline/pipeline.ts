@@ -20,6 +20,7 @@ import {
   MODULE_NAME,
   type ChatRoleDefinition,
   type FlowDefinition,
+  type MetricDefinition,
   type PipelineDefinition,
   type PipelineOptions,
   type RoleDefinition,
@@ -30,6 +31,7 @@ import type { AgentContext } from "../agent/agent-context.js";
 import type { TaskUpdate } from "../agent/task-update.js";
 import type { ChatMessage } from "../llm/llm-client.js";
 import type { Run } from "../driver/run.js";
+import type { MetricContext } from "../driver/summary-metrics.js";
 import { parseDefinition } from "./definition.js";
 import { exportPipeline } from "./export-script.js";
 import { runPipeline, type RunOptions } from "./run-pipeline.js";
@@ -61,6 +63,22 @@ export interface ChatRoleOptions {
   concurrency?: number;
   description?: string;
 }
+
+/**
+ * A summary metric over finished tasks: `accumulate` runs once per finished task (done, filtered and
+ * failed alike; check `task.status`) and returns the next accumulator (or mutates it and returns
+ * nothing); `result` turns it into the JSON value in `summary.metrics.<name>`. Functions travel as
+ * source text, like every inline function. Or name a module export with the same members.
+ */
+export type MetricSpec<A = any> =
+  | {
+      /** The starting accumulator: JSON, copied for each run. @default {} */
+      initial?: A;
+      accumulate: (acc: A, task: Task, ctx: MetricContext) => A | void;
+      /** @default the accumulator itself */
+      result?: (acc: A, ctx: MetricContext) => unknown;
+    }
+  | { module: string; export?: string };
 
 export interface RoleOptions {
   concurrency?: number;
@@ -230,6 +248,34 @@ export class Pipeline {
   /** A custom router: `(task, justRan, ctx) => nextRole | null`. */
   router(entry: string, route: RouteFn): Pipeline {
     return this.derive({ flow: { kind: "router", entry, route: toFunctionSource(route, "flow.route") } });
+  }
+
+  /**
+   * A summary metric computed from finished tasks where the sink is (this process, also for NATS runs),
+   * written to `summary.json` and `run.done()` as `metrics.<name>`. On resume it covers every task of
+   * the output directory (`metricsScope` says how many came from earlier runs). Replaces a metric of
+   * the same name.
+   */
+  metric<A>(name: string, spec: MetricSpec<A>): Pipeline {
+    const where = `metrics.${name}`;
+    if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name))
+      throw new PipelineDefinitionError(where, "a metric name starts with a letter and holds letters, digits, _ or -");
+    let metric: MetricDefinition;
+    if ("module" in spec) {
+      metric = withoutUndefined({ module: spec.module, export: spec.export });
+    } else {
+      if (typeof spec.accumulate !== "function")
+        throw new PipelineDefinitionError(
+          `${where}.accumulate`,
+          "accumulate must be a function (acc, task, ctx) => acc",
+        );
+      metric = withoutUndefined({
+        initial: spec.initial === undefined ? undefined : JSON.parse(JSON.stringify(spec.initial)),
+        accumulate: toFunctionSource(spec.accumulate, `${where}.accumulate`),
+        result: spec.result ? toFunctionSource(spec.result, `${where}.result`) : undefined,
+      });
+    }
+    return this.derive({ metrics: { ...this.definition.metrics, [name]: metric } });
   }
 
   /** Run options stored with the definition (in-flight bound, trials, seed, ...). Merged. */

@@ -17,7 +17,8 @@ import type { Bus, BusConsumer } from "../bus/bus.js";
 import { createLocalBus } from "../bus/local-bus.js";
 import { createNatsBus, natsConnectionOptions, type NatsBusOptions, type NatsFlags } from "../bus/nats/index.js";
 import { drive } from "../driver/driver.js";
-import { Run } from "../driver/run.js";
+import { Run, type RunControl } from "../driver/run.js";
+import { SummaryMetrics } from "../driver/summary-metrics.js";
 import type { RuntimeSource } from "../driver/source.js";
 import { ConfigError } from "../errors.js";
 import { compileFlow } from "../flow/compile-flow.js";
@@ -161,6 +162,10 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
   const model = options.model ?? definition.options.model;
   const needsLlm = localAgents && Object.values(definition.roles).some((role) => role.kind === "chat");
 
+  // Metric functions see params and modules; the modules are loaded here for them even when the
+  // agents run elsewhere (NATS workers), because the metrics are computed where the sink is.
+  let metrics: SummaryMetrics | undefined;
+
   const run = new Run(
     { runId, pipeline: definition.name, keepResults: options.keepResults, signal: options.signal, logger },
     async (control) => {
@@ -175,7 +180,10 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
         // Bundled before the run opens: a module that does not bundle (or throws on load, here for
         // local agents) fails the run before any task is fed, instead of failing every task.
         const bundles = await bundleModules(definition.modules);
-        const modules = localAgents ? loadModules(bundles) : {};
+        const modules = localAgents || definition.metrics ? loadModules(bundles) : {};
+        if (definition.metrics) {
+          metrics = new SummaryMetrics(definition.metrics, { params: definition.params, modules }, logger);
+        }
         // Remote workers learn the run (and get the bundles) before any task exists, and local agents consume a known run.
         if (bus.openRun) await bus.openRun({ runId, definition, modules: bundles });
         if (localAgents) {
@@ -203,6 +211,16 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
         }
         const sink = options.out ? new JsonlSink(options.out) : undefined;
         if (bus.onEvent) unsubscribeEvents = bus.onEvent(runId, (event) => control.emit(event));
+        const counted = metrics;
+        const driveControl: RunControl = counted
+          ? {
+              ...control,
+              emit: (event) => {
+                if (event.type === "task-end") counted.add(event.task);
+                control.emit(event);
+              },
+            }
+          : control;
         const { summary, error } = await drive(
           {
             bus,
@@ -219,8 +237,12 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
             resume: options.resume ?? false,
             logger,
           },
-          control,
+          driveControl,
         );
+        if (counted) {
+          if (options.resume && options.out) await counted.addEarlierRuns(options.out);
+          Object.assign(summary, counted.report());
+        }
         if (options.out) {
           summary.outDir = options.out;
           summary.settings = settings;
@@ -247,5 +269,6 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
     },
   );
   run.sampleQueues = () => Object.fromEntries(roleNames.map((role) => [role, bus.depth(role)]));
+  run.sampleMetrics = () => metrics?.report().metrics ?? {};
   return run;
 }

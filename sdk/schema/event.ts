@@ -77,4 +77,10 @@ export interface RunSummary {
   /** Set when the run stopped early because the source itself failed (finished tasks were still written). */
   error?: { name: string; code?: string; message: string };
   files?: { output: string; filtered: string; deadLetters: string; summary: string; parquet?: string };
+  /** The pipeline's summary metrics (`.metric(name, ...)`) by name; null for one that threw. */
+  metrics?: Record<string, unknown>;
+  /** Tasks the metrics cover: this run's finished tasks plus, on resume, those of earlier runs. */
+  metricsScope?: { tasks: number; thisRun: number; earlierRuns: number };
+  /** Why a metric is null: its MetricsError message. */
+  metricsErrors?: Record<string, string>;
 }

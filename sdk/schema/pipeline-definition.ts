@@ -142,6 +142,25 @@ const jsonValue: z.ZodType<unknown> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
 );
 
+/**
+ * A summary metric over finished tasks (the original's `BaseMetricsAccumulator`): `accumulate(acc, task,
+ * ctx)` runs once per finished task (every status) where the sink is, `result(acc, ctx)` turns the
+ * accumulator into the value written to `summary.json` under `metrics.<name>`. `initial` is the starting
+ * accumulator (JSON, copied per run). Or `module` names a pipeline module whose export `export` (default:
+ * the module itself) has the same `initial` / `accumulate` / `result` members.
+ */
+export const InlineMetricSchema = z.strictObject({
+  initial: jsonValue.optional(),
+  accumulate: FunctionSourceSchema,
+  result: FunctionSourceSchema.optional(),
+});
+export const ModuleMetricSchema = z.strictObject({
+  module: z.string().min(1),
+  export: z.string().min(1).optional(),
+});
+export const MetricSchema = z.union([InlineMetricSchema, ModuleMetricSchema]);
+export type MetricDefinition = z.infer<typeof MetricSchema>;
+
 /** A module name is what functions write after `ctx.modules.`, so it must be a JS identifier. */
 export const MODULE_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -162,6 +181,8 @@ export const PipelineDefinitionSchema = z.object({
   /** Code too large for an inline function: functions call it as `ctx.modules.<name>`. */
   modules: z.record(z.string().regex(MODULE_NAME, "a module name is a JavaScript identifier"), ModuleSchema).optional(),
   flow: FlowSchema.optional(),
+  /** Summary metrics computed from finished tasks, written to `summary.json` as `metrics.<name>`. */
+  metrics: z.record(roleName, MetricSchema).optional(),
   options: PipelineOptionsSchema,
 });
 export type PipelineDefinition = z.infer<typeof PipelineDefinitionSchema>;
