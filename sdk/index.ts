@@ -43,6 +43,7 @@ export { parseDefinition } from "./pipeline/definition.js";
 export { runPipeline, type RunOptions } from "./pipeline/run-pipeline.js";
 export type { AgentContext } from "./agent/agent-context.js";
 export type { TaskUpdate } from "./agent/task-update.js";
+export * from "./quality/index.js";
 
 export { openSource, type RuntimeSource, type Row, type SourceItem } from "./driver/source.js";
 export { Run, type RunProgress } from "./driver/run.js";
