@@ -39,8 +39,8 @@ describe("latency model", () => {
         expect(await metric(sim, "vllm:e2e_request_latency_seconds_sum")).toBeCloseTo(0.2, 6);
         expect(await metric(sim, "vllm:time_to_first_token_seconds_sum")).toBeCloseTo(0.004, 6);
         expect(await metric(sim, "vllm:time_per_output_token_seconds_sum")).toBeCloseTo(0.004, 6);
+        // The clock can only be slower than the model (a loaded machine); the model time above is exact.
         expect(elapsed).toBeGreaterThan(180);
-        expect(elapsed).toBeLessThan(1000);
       },
     );
   });
@@ -140,37 +140,38 @@ describe("latency model", () => {
     );
   });
 
-  it("under saturation, throughput matches capacityTokensPerSecond", async () => {
-    // Short prompts and no prefill cost: the decode-only capacity formula is exact here. Long replies keep
-    // the client's request rate (its CPU) low, so the queue never runs dry on a busy machine.
+  it("under saturation, throughput matches capacityTokensPerSecond (model time), and the clock is never faster", async () => {
+    // All requests are queued at once, eight times the engine's slots, so it stays full without the
+    // client having to keep up (a loaded machine cannot starve it). Model-time accounting is exact
+    // whatever the timers do; the wall clock can only be slower than the model, so only that side is
+    // bounded here. Real-time throughput is measured by bench/simulator.ts, not in a timed test.
+    const speed = 20;
     await withSimulator(
       {
-        speed: 20,
+        speed,
         stepBaseMs: 10,
         stepPerSeqMs: 1,
         prefillPerTokenMs: 0,
         maxNumSeqs: 8,
-        outputTokensMedian: 300,
+        outputTokensMedian: 200,
         outputTokensSigma: 0,
       },
       async (sim, client) => {
-        let stop = false;
-        const worker = async () => {
-          while (!stop)
-            await client.chat.completions.create({ model: "m", messages: user("go") }).catch(() => undefined);
-        };
-        const workers = Array.from({ length: 16 }, worker);
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        const before = { tokens: sim.stats().generatedTokens, time: performance.now() };
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        const after = { tokens: sim.stats().generatedTokens, time: performance.now() };
-        stop = true;
-        await Promise.all(workers);
-        const rate = ((after.tokens - before.tokens) / (after.time - before.time)) * 1000;
         // 8 / 18 ms * 20 = 8889 tokens/s.
         expect(sim.capacityTokensPerSecond).toBeCloseTo(8888.89, 1);
-        expect(rate / sim.capacityTokensPerSecond).toBeGreaterThan(0.75);
-        expect(rate / sim.capacityTokensPerSecond).toBeLessThan(1.1);
+        const started = performance.now();
+        await Promise.all(
+          Array.from({ length: 64 }, () => client.chat.completions.create({ model: "m", messages: user("go") })),
+        );
+        const elapsedSeconds = (performance.now() - started) / 1000;
+        const stats = sim.stats();
+        expect(stats.generatedTokens).toBe(64 * 200);
+        // Tokens per second of model time spent in steps, in real seconds: the capacity, up to the
+        // ramp at the start (requests arriving over a few steps) and the drain at the end.
+        const rate = (stats.generatedTokens / stats.busySeconds) * speed;
+        expect(rate / sim.capacityTokensPerSecond).toBeGreaterThan(0.85);
+        expect(rate / sim.capacityTokensPerSecond).toBeLessThanOrEqual(1 + 1e-9);
+        expect(elapsedSeconds).toBeGreaterThanOrEqual((stats.busySeconds / speed) * 0.95);
       },
     );
   });
