@@ -5,23 +5,16 @@
  * [--dir D]` stops exactly those processes (workers first, with SIGTERM so they drain), never anything
  * found by name.
  *
- * Where you are: `cli/`. For many machines, see `matrix deploy` (SLURM, Kubernetes).
+ * Where you are: `cli/`, loaded only when `matrix cluster` runs (flags in program.ts). For many
+ * machines, see `matrix deploy` (SLURM, Kubernetes).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect, createServer } from "node:net";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { ConfigError } from "../errors.js";
 import type { CliIo } from "./cli-io.js";
-
-const HELP = `Usage: matrix cluster up [--workers N] [--dir D] [--port P] [--sim-port P] [--sim-speed X]
-       matrix cluster down [--dir D]
-
-up    starts nats-server -js (store under D/nats), a simulator and N workers (default 2), in the
-      background; writes D/cluster.json with their pids and D/logs/*.log.  D defaults to .matrix-cluster
-down  stops the processes recorded in D/cluster.json (workers drain on SIGTERM), then removes the file
-`;
+import type { ClusterDownFlags, ClusterUpFlags } from "./program.js";
 
 export interface ClusterState {
   dir: string;
@@ -155,8 +148,8 @@ async function waitForWorkers(
   }
 }
 
-async function up(values: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
-  const dir = resolve(String(values.dir ?? ".matrix-cluster"));
+export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
+  const dir = resolve(flags.dir);
   const stateFile = join(dir, "cluster.json");
   if (existsSync(stateFile)) {
     const state = JSON.parse(readFileSync(stateFile, "utf8")) as ClusterState;
@@ -166,15 +159,13 @@ async function up(values: Record<string, string | boolean | undefined>, io: CliI
         `a cluster is already running from ${dir}; run 'matrix cluster down --dir ${dir}' first`,
       );
   }
-  const workers = Number(values.workers ?? 2);
-  if (!Number.isInteger(workers) || workers < 0)
-    throw new ConfigError("--workers", `expected a whole number, got '${values.workers}'`);
+  const workers = flags.workers;
   const storeDir = join(dir, "nats");
   const logDir = join(dir, "logs");
   mkdirSync(storeDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
-  const port = values.port ? Number(values.port) : await freePort();
-  const simPort = values["sim-port"] ? Number(values["sim-port"]) : await freePort();
+  const port = flags.port || (await freePort());
+  const simPort = flags.simPort || (await freePort());
   const home = io.env.MATRIX_HOME ?? process.cwd();
   const matrixBin = join(home, "bin", "matrix.js");
   const env = { ...io.env, MATRIX_HOME: home };
@@ -204,16 +195,7 @@ async function up(values: Record<string, string | boolean | undefined>, io: CliI
     startDetached(
       "simulator",
       process.execPath,
-      [
-        matrixBin,
-        "sim",
-        "--port",
-        String(simPort),
-        "--host",
-        "127.0.0.1",
-        "--speed",
-        String(values["sim-speed"] ?? 10),
-      ],
+      [matrixBin, "sim", "--port", String(simPort), "--host", "127.0.0.1", "--speed", String(flags.simSpeed)],
       logDir,
       env,
     ).entry,
@@ -248,13 +230,11 @@ async function up(values: Record<string, string | boolean | undefined>, io: CliI
   return 0;
 }
 
-async function down(values: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
-  const dir = resolve(String(values.dir ?? ".matrix-cluster"));
+export async function down(flags: ClusterDownFlags, io: CliIo): Promise<number> {
+  const dir = resolve(flags.dir);
   const stateFile = join(dir, "cluster.json");
-  if (!existsSync(stateFile)) {
-    io.stderr(`matrix cluster down: no cluster recorded in ${dir}\n`);
-    return 1;
-  }
+  if (!existsSync(stateFile))
+    throw new ConfigError("--dir", `no cluster recorded in ${dir} (start one with 'matrix cluster up --dir ${dir}')`);
   const state = JSON.parse(readFileSync(stateFile, "utf8")) as ClusterState;
   // Workers first (they drain while NATS is still up), then the simulator, then NATS.
   const order = [...state.processes].sort((a, b) => rank(a.name) - rank(b.name));
@@ -273,25 +253,4 @@ async function down(values: Record<string, string | boolean | undefined>, io: Cl
 
 function rank(name: string): number {
   return name.startsWith("worker") ? 0 : name === "simulator" ? 1 : 2;
-}
-
-export async function command(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      workers: { type: "string" },
-      dir: { type: "string" },
-      port: { type: "string" },
-      "sim-port": { type: "string" },
-      "sim-speed": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const action = positionals[0];
-  if (values.help || (action !== "up" && action !== "down")) {
-    (values.help ? io.stdout : io.stderr)(HELP);
-    return values.help ? 0 : 2;
-  }
-  return action === "up" ? up(values, io) : down(values, io);
 }

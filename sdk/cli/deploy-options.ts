@@ -37,7 +37,27 @@ export interface DeployOptions {
   storeDir: string;
 }
 
-const positive = (name: string, value: string | undefined, fallback: number): number => {
+/** The defaults, shown in `matrix deploy --help` (program.ts reads them from here). */
+export const DEPLOY_DEFAULTS = {
+  model: "meta-llama/Llama-3.1-8B-Instruct",
+  engine: "vllm",
+  servers: 2,
+  gpusPerServer: 1,
+  workers: 2,
+  concurrency: 64,
+  natsReplicas: 3,
+  namespace: "matrix",
+  image: "matrix-ts:latest",
+  natsImage: "nats:2.9-alpine",
+  time: "04:00:00",
+  storeDir: "$HOME/matrix-jetstream/$SLURM_JOB_ID",
+} as const satisfies Partial<DeployOptions>;
+
+type Value = string | number | undefined;
+
+const text = (value: Value): string | undefined => (value === undefined ? undefined : String(value));
+
+const positive = (name: string, value: Value, fallback: number): number => {
   if (value === undefined) return fallback;
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1)
@@ -45,27 +65,28 @@ const positive = (name: string, value: string | undefined, fallback: number): nu
   return number;
 };
 
-export function deployOptions(values: Record<string, string | undefined>): DeployOptions {
-  const engine = values.engine ?? "vllm";
+/** From flag values by kebab-case name: strings (as typed) or numbers (as commander parsed them). */
+export function deployOptions(values: Record<string, Value>): DeployOptions {
+  const engine = String(values.engine ?? DEPLOY_DEFAULTS.engine);
   if (engine !== "vllm" && engine !== "sglang")
     throw new ConfigError("--engine", `expected 'vllm' or 'sglang', got '${engine}'`);
-  const natsReplicas = positive("nats-replicas", values["nats-replicas"], 3);
+  const natsReplicas = positive("nats-replicas", values["nats-replicas"], DEPLOY_DEFAULTS.natsReplicas);
   return {
-    model: values.model ?? "meta-llama/Llama-3.1-8B-Instruct",
+    model: text(values.model) ?? DEPLOY_DEFAULTS.model,
     engine,
-    servers: positive("servers", values.servers, 2),
-    gpusPerServer: positive("gpus-per-server", values["gpus-per-server"], 1),
-    workers: positive("workers", values.workers, 2),
-    concurrency: positive("concurrency", values.concurrency, 64),
+    servers: positive("servers", values.servers, DEPLOY_DEFAULTS.servers),
+    gpusPerServer: positive("gpus-per-server", values["gpus-per-server"], DEPLOY_DEFAULTS.gpusPerServer),
+    workers: positive("workers", values.workers, DEPLOY_DEFAULTS.workers),
+    concurrency: positive("concurrency", values.concurrency, DEPLOY_DEFAULTS.concurrency),
     natsReplicas,
-    namespace: values.namespace ?? "matrix",
-    image: values.image ?? "matrix-ts:latest",
-    natsImage: values["nats-image"] ?? "nats:2.9-alpine",
-    engineImage: values["engine-image"],
-    partition: values.partition,
-    account: values.account,
-    time: values.time ?? "04:00:00",
-    storeDir: values["store-dir"] ?? "$HOME/matrix-jetstream/$SLURM_JOB_ID",
+    namespace: text(values.namespace) ?? DEPLOY_DEFAULTS.namespace,
+    image: text(values.image) ?? DEPLOY_DEFAULTS.image,
+    natsImage: text(values["nats-image"]) ?? DEPLOY_DEFAULTS.natsImage,
+    engineImage: text(values["engine-image"]),
+    partition: text(values.partition),
+    account: text(values.account),
+    time: text(values.time) ?? DEPLOY_DEFAULTS.time,
+    storeDir: text(values["store-dir"]) ?? DEPLOY_DEFAULTS.storeDir,
   };
 }
 

@@ -2,27 +2,22 @@
  * `matrix export <notebook.ipynb> [--out script.ts] [--name variable]`: extracts the pipeline a
  * notebook builds into a script that `matrix run` runs.
  *
- * Where you are: `cli/`. Convention (docs/notebooks.md): code cells whose first line is
- * `// matrix:export` (optionally `// matrix:export <variable>`) build the pipeline; without such a
- * cell, the last cell that calls `pipeline(` or `recipe(` is used. The import lines of every cell
+ * Where you are: `cli/`, loaded only when `matrix export` runs (flags in program.ts). Convention
+ * (docs/notebooks.md): code cells whose first line is `// matrix:export` (optionally
+ * `// matrix:export <variable>`) build the pipeline; without such a cell, the last cell that calls
+ * `pipeline(` or `recipe(` is used. The import lines of every cell
  * plus the chosen cells are evaluated as one module from the notebook's project root (where the
  * kernel runs cells), and the pipeline value (the named variable, else the last top-level
  * `const x = ...` holding a Pipeline) is written out with `exportPipeline`.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.js";
 import { exportPipeline } from "../pipeline/export-script.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { CliIo } from "./cli-io.js";
-
-const HELP = `Usage: matrix export <notebook.ipynb> [--out script.ts] [--name variable]
-
-Writes the pipeline the notebook builds (cells starting with '// matrix:export', else the last cell
-calling pipeline(...) or recipe(...)) to a script that 'matrix run <script>' runs.
-`;
+import type { ExportFlags } from "./program.js";
 
 interface Cell {
   cell_type: string;
@@ -67,22 +62,13 @@ function lastConst(code: string[]): string[] {
   );
 }
 
-export async function command(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { out: { type: "string" }, name: { type: "string" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help || positionals.length !== 1) {
-    (values.help ? io.stdout : io.stderr)(HELP);
-    return values.help ? 0 : 2;
-  }
-  const notebook = resolve(positionals[0]!);
-  if (!existsSync(notebook)) throw new ConfigError("notebook", `'${positionals[0]}' does not exist`);
+export async function command(target: string, flags: ExportFlags, io: CliIo): Promise<number> {
+  const notebook = resolve(target);
+  if (!existsSync(notebook)) throw new ConfigError("notebook", `'${target}' does not exist`);
   const cells = (JSON.parse(readFileSync(notebook, "utf8")) as { cells?: Cell[] }).cells ?? [];
   const selected = selectCells(cells);
-  const candidates = values.name
-    ? [values.name]
+  const candidates = flags.name
+    ? [flags.name]
     : selected.variable
       ? [selected.variable]
       : lastConst(selected.code).reverse();
@@ -113,7 +99,7 @@ export async function command(argv: string[], io: CliIo): Promise<number> {
       `no pipeline variable found (tried ${candidates.join(", ") || "none"}); name it with '// matrix:export <variable>' or --name`,
     );
   }
-  const out = values.out ?? join(dirname(notebook), `${basename(notebook, ".ipynb")}.pipeline.ts`);
+  const out = flags.out ?? join(dirname(notebook), `${basename(notebook, ".ipynb")}.pipeline.ts`);
   const written = exportPipeline(found.toJSON(), out, basename(notebook));
   io.stdout(`${written}\n`);
   return 0;

@@ -1,56 +1,134 @@
 /**
- * The `matrix` command line: `run`, `sim`, `worker`, `status`, `cluster`, `deploy`, `export`.
+ * The `matrix` command line: parses argv with the commander tree of program.ts, runs the chosen
+ * command's action, and turns every outcome into an exit code and at most one line on stderr:
  *
- * Where you are: `cli/`, a leaf: nothing imports it but bin/matrix.js. Each command lives in its own
- * file exporting `command(argv, io)`; this file only dispatches. Commands are loaded on demand so
- * `matrix run` never pays for NATS or Jupyter code.
+ * - 0   done (also `--help`, `--version`);
+ * - 2   usage error: an unknown command or flag, a missing or bad value. One line that names the problem
+ *       and points to the command's help, e.g.
+ *       `matrix run: unknown option '--rws' (did you mean '--rows'?); see 'matrix run --help'`;
+ * - 1   runtime failure: the named SDK error (`MatrixError` subclasses, sdk/errors.ts) in one line,
+ *       e.g. `matrix run: ConfigError: ...`; anything else also in one line (MATRIX_DEBUG=1 adds the stack);
+ * - 130 a run interrupted by Ctrl-C (its files are flushed and it says how to resume); 143 for SIGTERM.
+ *
+ * Where you are: `cli/`, a leaf: nothing imports it but bin/matrix.js. `main(argv, io)` takes its io so
+ * tests can call it in-process and capture both streams.
+ *
+ * How to add a flag: one line in the command's definition in program.ts, e.g.
+ *   `.addOption(countOption("--retries <n>", "attempts per call", 0))` (a checked whole number), or
+ *   `.addOption(new Option("--log-level <level>", "...").choices([...]).env("MATRIX_LOG_LEVEL"))`;
+ * its value arrives typed in the action's flags (`flags.retries`), and help, completion and the
+ * usage-error test pick it up by themselves. Shared groups of flags are functions (`withNatsOptions`).
+ * How to add a command: a `fooDefinition` in program.ts (description, arguments, flags), an action
+ * module `foo-command.ts` exporting `command(...)`, and one line in `matrixProgram` joining them:
+ *   `fooDefinition().action(exit(async (flags) => (await import("./foo-command.js")).command(flags, io)))`
+ * A sub-command goes into a `group(...)` (see `cluster`). Keep definitions cheap and put heavy imports
+ * in the action module: `matrix --help` and `matrix run` must not load what they do not use.
  */
+import { CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { MatrixError } from "../errors.js";
 import type { CliIo } from "./cli-io.js";
 import { processIo } from "./cli-io.js";
+import { matrixProgram, type CliContext } from "./program.js";
 
-const COMMANDS: Record<string, { file: string; summary: string }> = {
-  run: { file: "./run-command.js", summary: "run a recipe or pipeline file" },
-  sim: { file: "./sim-command.js", summary: "start the OpenAI-compatible inference simulator" },
-  worker: { file: "./worker-command.js", summary: "serve pipeline roles from NATS" },
-  status: { file: "./status-command.js", summary: "show workers, runs and queues on NATS" },
-  cluster: { file: "./cluster-command.js", summary: "start or stop a local NATS cluster with workers" },
-  deploy: { file: "./deploy-command.js", summary: "generate SLURM or Kubernetes deployments" },
-  endpoint: { file: "./endpoint-command.js", summary: "register or list inference endpoints on NATS" },
-  export: { file: "./export-command.js", summary: "extract a pipeline from a notebook into a script" },
-};
+/** Raised by commander's exit hook: the command whose parsing failed, and commander's error. */
+class ParseExit extends Error {
+  constructor(
+    readonly command: CommandUnknownOpts,
+    readonly error: CommanderError,
+  ) {
+    super(error.message);
+  }
+}
 
-function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  matrix ${name.padEnd(8)} ${summary}`);
-  return `Usage: matrix <command> [options]\n\n${lines.join("\n")}\n\nRun 'matrix <command> --help' for a command's options.\n`;
+function commandPath(command: CommandUnknownOpts): string {
+  const names: string[] = [];
+  for (let at: CommandUnknownOpts | null = command; at; at = at.parent) names.unshift(at.name());
+  return names.join(" ");
+}
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, " ").trim();
+
+/** Commander's message for a usage error, as one line that names the problem (and the fix, if known). */
+export function usageLine(command: CommandUnknownOpts, error: CommanderError): string {
+  const path = commandPath(command);
+  let message = error.message.replace(/^error: /, "");
+  // "unknown option '--rws'\n(Did you mean --rows?)" -> "... (did you mean '--rows'?)"
+  message = message.replace(
+    /\s*\(Did you mean (.+?)\?\)/,
+    (_, suggestion: string) => ` (did you mean '${suggestion}'?)`,
+  );
+  // "option '--rows <n>' argument '-1' is invalid. expected ..." -> "--rows: expected ..."
+  message = message.replace(
+    /^option '(-[^ ',]+)(?:[^']*)' argument '(.*)' is invalid\. ([^]*)$/,
+    (_, flag: string, value: string, reason: string) =>
+      `${flag}: ${reason.replace(/^Allowed choices are (.*)\.$/, `expected one of $1, got '${value}'`)}`,
+  );
+  message = message.replace(/^option '(-[^ ',]+)[^']*' argument missing$/, "$1 needs a value");
+  message = message.replace(
+    /^command-argument value '(.*)' is invalid for argument '(.+?)'\. ([^]*)$/,
+    (_, value: string, name: string, reason: string) =>
+      `<${name}>: ${reason.replace(/^Allowed choices are (.*)\.$/, `expected one of $1, got '${value}'`)}`,
+  );
+  message = message.replace(/^required option '(-[^ ',]+)[^']*' not specified$/, "$1 is required");
+  message = message.replace(/^missing required argument '(.+)'$/, (_, name: string) => {
+    const argument = command.registeredArguments.find((candidate) => candidate.name() === name);
+    return `missing <${name}>${argument?.description ? ` (${argument.description})` : ""}`;
+  });
+  message = message.replace(/\.$/, "");
+  if (error.code === "commander.help") {
+    // A group called without its sub-command (`matrix cluster`).
+    const names = command.commands.map((child) => child.name()).filter((name) => name !== "help");
+    message = `missing command: one of ${names.join(", ")}`;
+  }
+  return `${path}: ${oneLine(message)}; see '${path} --help'`;
+}
+
+/** Applies the exit hook and the output streams to every command of the tree. */
+function configure(command: CommandUnknownOpts, io: CliIo): void {
+  command.exitOverride((error) => {
+    throw new ParseExit(command, error);
+  });
+  command.configureOutput({
+    writeOut: (text) => io.stdout(text),
+    // Help written on error: only the bare `matrix` prints the whole help; groups say it in one line.
+    writeErr: (text) => (command.parent ? undefined : io.stderr(text)),
+    outputError: () => undefined,
+  });
+  for (const child of command.commands) configure(child, io);
 }
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    io.stdout(usage());
-    return name === undefined ? 2 : 0;
-  }
-  const entry = COMMANDS[name];
-  if (!entry) {
-    io.stderr(`matrix: unknown command '${name}'.\n\n${usage()}`);
-    return 2;
-  }
+  const ctx: CliContext = { io, argv, exitCode: 0 };
+  const program = matrixProgram(ctx);
+  configure(program, io);
+  let running: CommandUnknownOpts = program;
+  program.hook("preAction", (_program, action) => {
+    running = action;
+  });
   try {
-    const module = (await import(entry.file)) as { command: (argv: string[], io: CliIo) => Promise<number> };
-    return await module.command(rest, io);
+    await program.parseAsync(argv, { from: "user" });
+    return ctx.exitCode;
   } catch (error) {
+    if (error instanceof ParseExit) {
+      const { code, exitCode } = error.error;
+      if (code === "commander.helpDisplayed" || code === "commander.version") return 0;
+      // Plain `matrix`: its help was written to stderr.
+      if (code === "commander.help" && !error.command.parent) return 2;
+      if (exitCode === 0) return 0;
+      io.stderr(`${usageLine(error.command, error.error)}\n`);
+      return 2;
+    }
+    const where = commandPath(running);
     if (MatrixError.isInstance(error)) {
-      io.stderr(`matrix ${name}: ${error.name}: ${error.message}\n`);
+      io.stderr(`${where}: ${error.name}: ${oneLine(error.message)}\n`);
       return 1;
     }
-    if (
-      (error as NodeJS.ErrnoException)?.code === "ERR_MODULE_NOT_FOUND" &&
-      String((error as Error).message).includes(entry.file.slice(2, -3))
-    ) {
-      io.stderr(`matrix ${name}: this command is not available in this build.\n`);
-      return 1;
-    }
-    throw error;
+    const failure = error instanceof Error ? error : new Error(String(error));
+    io.stderr(
+      io.env.MATRIX_DEBUG
+        ? `${where}: ${failure.stack ?? failure.message}\n`
+        : `${where}: unexpected ${failure.name}: ${oneLine(failure.message)} (MATRIX_DEBUG=1 shows the stack)\n`,
+    );
+    return 1;
   }
 }

@@ -1,30 +1,42 @@
 /**
- * The NATS connection flags every NATS command shares (`worker`, `status`, `run --bus nats`), and
- * their translation to connection options (flags win over NATS_* environment variables).
+ * The NATS connection flags every NATS command shares (`worker`, `status`, `endpoint`, `run --bus
+ * nats`), declared once with their environment fallbacks (shown in each command's help), and their
+ * translation to connection options.
  *
- * Where you are: `cli/`. Secrets given as flags end up in the process list; the help text says to
- * prefer the environment or a creds file.
+ * Where you are: `cli/`, cheap to load (commander only). Flags win over NATS_* variables; the same rule
+ * holds in `natsConnectionOptions` (bus/nats), which SDK users without the CLI go through. Secrets given
+ * as flags end up in the process list; the help text says to prefer the environment or a creds file,
+ * and commander never prints an environment variable's value.
  */
-export const NATS_FLAG_OPTIONS = {
-  nats: { type: "string" },
-  user: { type: "string" },
-  password: { type: "string" },
-  token: { type: "string" },
-  creds: { type: "string" },
-  nkey: { type: "string" },
-  "tls-ca": { type: "string" },
-  "tls-cert": { type: "string" },
-  "tls-key": { type: "string" },
-} as const;
+import { Option, type Command, type OptionValues } from "@commander-js/extra-typings";
 
-export const NATS_FLAG_HELP = `  --nats URL[,URL]    NATS server(s) (default NATS_URL, else nats://127.0.0.1:4222)
-  --creds FILE        credentials file (NATS_CREDS)
-  --user U --password P   user and password (NATS_USER, NATS_PASSWORD)
-  --token T           token (NATS_TOKEN)
-  --nkey SEED         nkey seed (NATS_NKEY)
-  --tls-ca/--tls-cert/--tls-key FILE   TLS files (NATS_TLS_CA, NATS_TLS_CERT, NATS_TLS_KEY)
-  Prefer the environment or a creds file for secrets: flags show in the process list.
-`;
+/** Adds the NATS connection options to `command` (keeps the command's inferred option types). */
+export function withNatsOptions<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues>(
+  command: Command<Args, Opts, Globals>,
+) {
+  const nats = <T extends Option>(option: T) => option.helpGroup("NATS connection:");
+  return command
+    .addOption(
+      nats(
+        new Option("--nats <urls>", "NATS server(s), comma-separated (default nats://127.0.0.1:4222)").env("NATS_URL"),
+      ),
+    )
+    .addOption(nats(new Option("--creds <file>", "NATS credentials file").env("NATS_CREDS")))
+    .addOption(nats(new Option("--user <user>", "NATS user (with --password)").env("NATS_USER")))
+    .addOption(
+      nats(
+        new Option(
+          "--password <password>",
+          "NATS password; prefer the environment: flags show in the process list",
+        ).env("NATS_PASSWORD"),
+      ),
+    )
+    .addOption(nats(new Option("--token <token>", "NATS token; prefer the environment").env("NATS_TOKEN")))
+    .addOption(nats(new Option("--nkey <seed>", "NATS nkey seed; prefer the environment").env("NATS_NKEY")))
+    .addOption(nats(new Option("--tls-ca <file>", "CA certificate for the NATS servers").env("NATS_TLS_CA")))
+    .addOption(nats(new Option("--tls-cert <file>", "TLS client certificate (with --tls-key)").env("NATS_TLS_CERT")))
+    .addOption(nats(new Option("--tls-key <file>", "TLS client key").env("NATS_TLS_KEY")));
+}
 
 export interface NatsFlagValues {
   nats?: string;
@@ -33,11 +45,12 @@ export interface NatsFlagValues {
   token?: string;
   creds?: string;
   nkey?: string;
-  "tls-ca"?: string;
-  "tls-cert"?: string;
-  "tls-key"?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
+/** The flags as `natsConnectionOptions` takes them; `name` is the client name the server shows. */
 export function natsFlags(values: NatsFlagValues, name?: string) {
   return {
     servers: values.nats,
@@ -46,9 +59,9 @@ export function natsFlags(values: NatsFlagValues, name?: string) {
     token: values.token,
     creds: values.creds,
     nkey: values.nkey,
-    tlsCa: values["tls-ca"],
-    tlsCert: values["tls-cert"],
-    tlsKey: values["tls-key"],
+    tlsCa: values.tlsCa,
+    tlsCert: values.tlsCert,
+    tlsKey: values.tlsKey,
     name,
   };
 }

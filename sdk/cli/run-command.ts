@@ -2,108 +2,51 @@
  * `matrix run <recipe|file>`: runs a pipeline to files under --out, with a progress line on stderr and
  * the summary on stdout.
  *
- * Where you are: `cli/`. `--llm` (or OPENAI_BASE_URL) points at any OpenAI-compatible server; without
- * it the built-in simulator is started in-process. `--bus nats` drives workers over NATS instead of
- * running the agents here.
+ * Where you are: `cli/`, loaded only when `matrix run` runs; its flags are declared in program.ts.
+ * `--llm` (or OPENAI_BASE_URL) points at any OpenAI-compatible server; without it the built-in
+ * simulator is started in-process. `--bus nats` drives workers over NATS instead of running the agents
+ * here. Ctrl-C cancels the run: the output files are closed valid, the summary is written, the line
+ * that resumes it is printed, and the exit code is 130.
  */
 import { existsSync, statSync } from "node:fs";
-import { parseArgs } from "node:util";
 import type { Bus } from "../bus/bus.js";
-import { ConfigError } from "../errors.js";
 import { sinkFiles } from "../sink/jsonl-sink.js";
 import type { RunOptions } from "../pipeline/run-pipeline.js";
 import type { CliIo } from "./cli-io.js";
 import { loadPipeline } from "./load-pipeline.js";
-import { NATS_FLAG_HELP, NATS_FLAG_OPTIONS, natsFlags } from "./nats-flags.js";
+import { natsFlags } from "./nats-flags.js";
+import type { RunFlags } from "./program.js";
 import { progressLine } from "./progress-line.js";
+import { resumeHint } from "./resume-hint.js";
 
-const HELP = `Usage: matrix run <recipe|file> [options]
-
-  --rows N            read at most N source rows
-  --source PATH       rows from this JSONL or CSV file instead of the pipeline's
-  --out DIR           output directory (default: out/<pipeline name>)
-  --resume            skip ids already in DIR's output and append
-  --parquet           also write DIR/output.parquet when the run ends
-  --concurrency N     tasks handled at once per role
-  --max-in-flight N   tasks fed and not yet finished (default 256)
-  --trials N          trials per row
-  --seed N            base seed
-  --llm URL           OpenAI-compatible base URL (default: OPENAI_BASE_URL, else the built-in simulator)
-  --model NAME        model for chat roles
-  --sim-speed X       built-in simulator speed factor (default 50 for runs started here)
-  --sim-profile NAME  built-in simulator latency profile
-  --bus local|nats    where tasks travel (default local); with nats, workers serve the roles
-  --quiet             no progress line
-
-NATS connection (with --bus nats):
-${NATS_FLAG_HELP}`;
-
-function integer(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0)
-    throw new ConfigError(`--${name}`, `expected a whole number, got '${value}'`);
-  return number;
-}
-
-export async function command(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      rows: { type: "string" },
-      source: { type: "string" },
-      out: { type: "string" },
-      resume: { type: "boolean" },
-      parquet: { type: "boolean" },
-      concurrency: { type: "string" },
-      "max-in-flight": { type: "string" },
-      trials: { type: "string" },
-      seed: { type: "string" },
-      llm: { type: "string" },
-      model: { type: "string" },
-      "sim-speed": { type: "string" },
-      "sim-profile": { type: "string" },
-      bus: { type: "string" },
-      ...NATS_FLAG_OPTIONS,
-      quiet: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help || positionals.length !== 1) {
-    (values.help ? io.stdout : io.stderr)(HELP);
-    return values.help ? 0 : 2;
-  }
-  const pipeline = await loadPipeline(positionals[0]!, { home: io.env.MATRIX_HOME });
-  const out = values.out ?? `out/${pipeline.name}`;
+export async function command(target: string, flags: RunFlags, io: CliIo, argv: readonly string[]): Promise<number> {
+  const pipeline = await loadPipeline(target, { home: io.env.MATRIX_HOME });
+  const out = flags.out ?? `out/${pipeline.name}`;
   let bus: Bus | undefined;
-  const busKind = values.bus ?? "local";
-  if (busKind === "nats") {
+  if (flags.bus === "nats") {
     const { createNatsBus, natsConnectionOptions } = await import("../bus/nats/index.js");
-    bus = await createNatsBus(natsConnectionOptions(natsFlags(values, "matrix-run"), io.env));
-  } else if (busKind !== "local") {
-    throw new ConfigError("--bus", `expected 'local' or 'nats', got '${busKind}'`);
+    bus = await createNatsBus(natsConnectionOptions(natsFlags(flags, "matrix-run"), io.env));
   }
-  const simulator: Record<string, unknown> = { speed: Number(values["sim-speed"] ?? 50) };
-  if (values["sim-profile"]) simulator.profile = values["sim-profile"];
+  const simulator: Record<string, unknown> = { speed: flags.simSpeed };
+  if (flags.simProfile) simulator.profile = flags.simProfile;
   const options: RunOptions = {
     out,
-    resume: values.resume ?? false,
-    parquet: values.parquet ?? false,
-    rows: integer("rows", values.rows),
-    concurrency: integer("concurrency", values.concurrency),
-    maxInFlight: integer("max-in-flight", values["max-in-flight"]),
-    trials: integer("trials", values.trials),
-    seed: integer("seed", values.seed),
-    llm: values.llm,
-    model: values.model,
+    resume: flags.resume ?? false,
+    parquet: flags.parquet ?? false,
+    rows: flags.rows,
+    concurrency: flags.concurrency,
+    maxInFlight: flags.maxInFlight,
+    trials: flags.trials,
+    seed: flags.seed,
+    llm: flags.llm,
+    model: flags.model,
     simulator,
     bus,
-    ...(values.source
+    ...(flags.source
       ? {
           source: {
-            kind: values.source.toLowerCase().endsWith(".csv") ? ("csv" as const) : ("jsonl" as const),
-            path: values.source,
+            kind: flags.source.toLowerCase().endsWith(".csv") ? ("csv" as const) : ("jsonl" as const),
+            path: flags.source,
           },
         }
       : {}),
@@ -115,17 +58,31 @@ export async function command(argv: string[], io: CliIo): Promise<number> {
     );
   }
   const run = pipeline.run(options);
-  const onSignal = () => void run.cancel();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  const timer = values.quiet
+  // First Ctrl-C (or SIGTERM): stop feeding, let the run close its files, print how to resume. A second
+  // Ctrl-C exits at once (the files hold every line finished so far; a half-written last line is
+  // skipped on resume).
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    interrupted = signal;
+    io.stderr(
+      `${io.interactive ? "\n" : ""}matrix run: stopping: closing the output files (Ctrl-C again to quit at once)\n`,
+    );
+    void run.cancel();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const timer = flags.quiet
     ? undefined
     : setInterval(() => io.stderr(progressLine(run.progress(), io.interactive)), io.interactive ? 250 : 2000);
   try {
     const summary = await run.done();
     if (timer) io.stderr(`${progressLine(run.progress(), io.interactive)}\n`);
     io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
-    return summary.cancelled ? 130 : 0;
+    if (!summary.cancelled) return 0;
+    io.stderr(`matrix run: cancelled; output in ${out}. resume with: ${resumeHint(argv)}\n`);
+    // 130 = 128 + SIGINT, the shell's code for Ctrl-C; 143 for SIGTERM.
+    return interrupted === "SIGTERM" ? 143 : 130;
   } finally {
     if (timer) clearInterval(timer);
     process.off("SIGINT", onSignal);

@@ -2,18 +2,12 @@
  * `matrix status --nats URL [--json]`: workers (from their heartbeats), active runs, and per role the
  * pending / in-flight / redelivered counts of its queue.
  *
- * Where you are: `cli/`. The snapshot is built in bus/nats/cluster-status.ts; this file only prints.
+ * Where you are: `cli/`, loaded only when `matrix status` runs (flags in program.ts). The snapshot is
+ * built in bus/nats/cluster-status.ts; this file only prints.
  */
-import { parseArgs } from "node:util";
 import type { CliIo } from "./cli-io.js";
-import { NATS_FLAG_HELP, NATS_FLAG_OPTIONS, natsFlags } from "./nats-flags.js";
-
-const HELP = `Usage: matrix status [options]
-
-Shows the workers, runs and queues of a Matrix cluster on NATS.
-
-  --json              print the snapshot as JSON
-${NATS_FLAG_HELP}`;
+import { natsFlags } from "./nats-flags.js";
+import type { StatusFlags } from "./program.js";
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => row[i]!.length)));
@@ -30,20 +24,12 @@ function age(time: number): string {
   return seconds < 120 ? `${seconds}s ago` : `${Math.round(seconds / 60)}m ago`;
 }
 
-export async function command(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { ...NATS_FLAG_OPTIONS, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
+export async function command(flags: StatusFlags, io: CliIo): Promise<number> {
   const { connectNats, natsConnectionOptions, clusterStatus } = await import("../bus/nats/index.js");
-  const connection = await connectNats(natsConnectionOptions(natsFlags(values, "matrix-status"), io.env));
+  const connection = await connectNats(natsConnectionOptions(natsFlags(flags, "matrix-status"), io.env));
   try {
     const status = await clusterStatus(connection);
-    if (values.json) {
+    if (flags.json) {
       io.stdout(`${JSON.stringify(status, null, 2)}\n`);
       return 0;
     }

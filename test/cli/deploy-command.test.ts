@@ -90,8 +90,10 @@ describe("matrix deploy k8s", () => {
     const bad = spawnSync(process.execPath, ["bin/matrix.js", "deploy", "k8s", "--engine", "tgi"], {
       encoding: "utf8",
     });
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain("ConfigError");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe(
+      "matrix deploy k8s: --engine: expected one of vllm, sglang, got 'tgi'; see 'matrix deploy k8s --help'\n",
+    );
   });
 });
 

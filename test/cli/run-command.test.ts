@@ -63,9 +63,10 @@ describe("matrix run", () => {
     const unknown = matrix(["run", "no-such-recipe"]);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain("'no-such-recipe' is neither a recipe (quickstart");
+    // A bad flag value is a usage error (exit 2); a runtime failure is exit 1 with the named error.
     const badFlag = matrix(["run", "quickstart", "--rows", "many"]);
-    expect(badFlag.status).toBe(1);
-    expect(badFlag.stderr).toContain("Option '--rows': expected a whole number, got 'many'");
+    expect(badFlag.status).toBe(2);
+    expect(badFlag.stderr).toContain("--rows: expected a whole number, 1 or more, got 'many'");
     const dir = tempDir();
     const file = join(dir, "bad.json");
     writeFileSync(

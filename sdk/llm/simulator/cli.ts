@@ -1,12 +1,20 @@
 /**
  * `matrix sim`: runs the simulator in the foreground until SIGINT/SIGTERM.
  *
- * Where you are: `llm/simulator/`. The `matrix` command (sdk/cli/) parses nothing itself for this verb: it
- * passes the arguments here. Flags are the config knobs in kebab case (`--max-num-seqs 64`), faults as
- * `--fault-rate-limit 0.1`; `--port`, `--host`, `--profile`, `--speed`, `--seed`, `--model-name`.
+ * Where you are: `llm/simulator/`. `runSimulatorCli(argv)` parses flags by hand for scripts and benchmarks
+ * that start the simulator without the `matrix` command; `matrix sim` (sdk/cli/) declares the same flags
+ * with commander from `SIMULATOR_NUMERIC_KNOBS` and `FAULT_KINDS` and calls `serveSimulator`. Flags are
+ * the config knobs in kebab case (`--max-num-seqs 64`), faults as `--fault-rate-limit 0.1`; `--port`,
+ * `--host`, `--profile`, `--model-name`, `--strict-model`.
  */
 import { ConfigError } from "../../errors.js";
-import { DEFAULT_PROFILE, NO_FAULTS, SIMULATOR_PROFILES, type FaultRates, type SimulatorConfig } from "./profiles.js";
+import {
+  DEFAULT_PROFILE,
+  NO_FAULTS,
+  SIMULATOR_NUMERIC_KNOBS,
+  SIMULATOR_PROFILES,
+  type FaultRates,
+} from "./profiles.js";
 import { startSimulator, type SimulatorHandle, type StartSimulatorOptions } from "./server.js";
 
 export interface SimulatorCliIo {
@@ -31,23 +39,7 @@ Faults: fault-rate-limit, fault-server-error, fault-hang, fault-malformed-json, 
 export function parseSimulatorArgs(argv: readonly string[]): StartSimulatorOptions {
   const options: Record<string, unknown> = {};
   const faults: Partial<FaultRates> = {};
-  const numeric = new Set<string>([
-    "port",
-    "speed",
-    "seed",
-    "stepBaseMs",
-    "stepPerSeqMs",
-    "prefillPerTokenMs",
-    "maxNumSeqs",
-    "kvCapacityTokens",
-    "outputTokensMedian",
-    "outputTokensSigma",
-    "maxOutputTokens",
-    "toolCallRate",
-    "adoptRate",
-    "yesRate",
-    "retryAfterSeconds",
-  ] satisfies (keyof SimulatorConfig | "port")[]);
+  const numeric = new Set<string>(["port", ...Object.keys(SIMULATOR_NUMERIC_KNOBS)]);
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]!;
     if (!arg.startsWith("--")) throw new ConfigError(arg, `unexpected argument\n${SIMULATOR_CLI_USAGE}`);
@@ -79,7 +71,12 @@ export function parseSimulatorArgs(argv: readonly string[]): StartSimulatorOptio
  * has stopped after SIGINT/SIGTERM (or `io.signal`).
  */
 export async function runSimulatorCli(argv: readonly string[], io: SimulatorCliIo = {}): Promise<void> {
-  const handle = await startSimulator(parseSimulatorArgs(argv));
+  await serveSimulator(parseSimulatorArgs(argv), io);
+}
+
+/** `runSimulatorCli` for options already parsed (the `matrix sim` command parses its flags itself). */
+export async function serveSimulator(options: StartSimulatorOptions, io: SimulatorCliIo = {}): Promise<void> {
+  const handle = await startSimulator(options);
   (io.stdout ?? process.stdout).write(`${handle.baseUrl}\n`);
   io.onReady?.(handle);
   await new Promise<void>((resolve) => {

@@ -66,6 +66,27 @@ export interface SimulatorConfig {
 /** The options `startSimulator` takes: any knob, plus a profile to start from. */
 export type SimulatorOptions = Partial<Omit<SimulatorConfig, "faults">> & { faults?: Partial<FaultRates> };
 
+/**
+ * The numeric knobs, each with one line of help: `matrix sim` takes them as kebab-case flags
+ * (`--max-num-seqs 64`), generated from this table so the flags cannot drift from the configuration.
+ */
+export const SIMULATOR_NUMERIC_KNOBS = {
+  speed: "time factor: 100 runs the model 100x faster than real time",
+  seed: "seed mixed into every reply's hash",
+  stepBaseMs: "fixed cost of one scheduler step, ms",
+  stepPerSeqMs: "added to a step per running sequence, ms",
+  prefillPerTokenMs: "added to the admitting step per prompt token, ms",
+  maxNumSeqs: "most sequences decoding at once (vLLM max_num_seqs)",
+  kvCapacityTokens: "KV-cache capacity in tokens",
+  outputTokensMedian: "median output length, tokens",
+  outputTokensSigma: "sigma of the lognormal output length",
+  maxOutputTokens: "hard cap on a sampled output length",
+  toolCallRate: "probability of a tool call when tools are offered (auto)",
+  adoptRate: "probability of adopting an answer stated earlier in the chat",
+  yesRate: 'probability of "Yes" to a yes/no question',
+  retryAfterSeconds: "seconds sent in retry-after with an injected 429",
+} as const satisfies Partial<Record<keyof SimulatorConfig, string>>;
+
 export const NO_FAULTS: FaultRates = {
   rateLimit: 0,
   serverError: 0,

@@ -1,0 +1,59 @@
+/**
+ * Typed, range-checked option values for the `matrix` command tree: whole-number counts with a
+ * minimum, positive decimals, ports, probabilities. A bad value is a usage error (exit 2) whose line
+ * says what the flag expects.
+ *
+ * Where you are: `cli/`, cheap to load (commander only): program.ts builds every option with these.
+ * Each count option is remembered with its minimum so the usage-error test can find every count in
+ * the tree and try a negative, a fractional, a non-numeric (and, where 0 is refused, a zero) value.
+ */
+import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
+
+const counts = new WeakMap<object, number>();
+
+/** The minimum of a count option made by `countOption`, or undefined for any other option. */
+export function countMinimum(option: object): number | undefined {
+  return counts.get(option);
+}
+
+function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
+  const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `${min} to ${max}`;
+  return (value: string): number => {
+    const number = Number(value);
+    if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(number) || number < min || number > max)
+      throw new InvalidArgumentError(`expected a whole number, ${range}, got '${value}'`);
+    return number;
+  };
+}
+
+/** `--flag <n>` taking a whole number of at least `min` (1 unless 0 means something). */
+export function countOption<Flags extends string>(flags: Flags, description: string, min = 1) {
+  const option = new Option(flags, description).argParser(wholeNumber(min));
+  counts.set(option, min);
+  return option;
+}
+
+/** `--port <port>`: 0 (any free port) to 65535. */
+export function portOption<Flags extends string>(flags: Flags, description: string) {
+  return new Option(flags, description).argParser(wholeNumber(0, 65535));
+}
+
+/** `--flag <x>`: a finite number above 0 (a speed factor). */
+export function positiveNumberOption<Flags extends string>(flags: Flags, description: string) {
+  return new Option(flags, description).argParser((value: string): number => {
+    const number = Number(value);
+    if (value.trim() === "" || !Number.isFinite(number) || number <= 0)
+      throw new InvalidArgumentError(`expected a number above 0, got '${value}'`);
+    return number;
+  });
+}
+
+/** `--flag <x>`: any finite number (a simulator knob, a rate); the SDK checks its own ranges. */
+export function numberOption<Flags extends string>(flags: Flags, description: string) {
+  return new Option(flags, description).argParser((value: string): number => {
+    const number = Number(value);
+    if (value.trim() === "" || !Number.isFinite(number))
+      throw new InvalidArgumentError(`expected a number, got '${value}'`);
+    return number;
+  });
+}

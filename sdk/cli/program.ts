@@ -1,0 +1,297 @@
+/**
+ * The `matrix` command tree, declared with commander: every command, argument, flag, value type and
+ * range, default and environment fallback. Help, `--version`, "did you mean" suggestions, the usage
+ * errors and shell completion are all generated from this tree, so they cannot drift from the flags.
+ *
+ * Where you are: `cli/`, loaded on every start, so it stays cheap: commander, the value parsers and
+ * plain data only. Each command's action imports its own module (`./run-command.js`, ...) on demand,
+ * which is what keeps `matrix run` from ever loading NATS or Jupyter code. How to add a command or a
+ * flag: see sdk/cli/main.ts.
+ */
+import { Argument, Command, Option, type CommandUnknownOpts, type OptionValues } from "@commander-js/extra-typings";
+import { FAULT_KINDS } from "../llm/simulator/faults.js";
+import { DEFAULT_PROFILE, SIMULATOR_NUMERIC_KNOBS, SIMULATOR_PROFILES } from "../llm/simulator/profiles.js";
+import type { CliIo } from "./cli-io.js";
+import { DEPLOY_DEFAULTS } from "./deploy-options.js";
+import { withNatsOptions } from "./nats-flags.js";
+import { countOption, numberOption, portOption, positiveNumberOption } from "./option-values.js";
+import { packageVersion } from "./package-version.js";
+
+/** The options an action receives, as commander parses them from a definition below. */
+type Flags<Definition extends () => { opts(): unknown }> = ReturnType<ReturnType<Definition>["opts"]>;
+
+/** An "Environment:" block for variables read by the SDK itself (not a flag's fallback). */
+function environment(entries: Record<string, string>): string {
+  const width = Math.max(...Object.keys(entries).map((name) => name.length));
+  const lines = Object.entries(entries).map(([name, text]) => `  ${name.padEnd(width)}  ${text}`);
+  return `\nEnvironment:\n${lines.join("\n")}\n`;
+}
+
+const LLM_ENVIRONMENT = {
+  OPENAI_BASE_URL: "default for --llm",
+  OPENAI_BASE_URLS: "several replicas, comma-separated (wins over OPENAI_BASE_URL)",
+  OPENAI_API_KEY: "API key sent to the LLM endpoints (never printed)",
+  OPENAI_MODEL: "default for --model",
+  MATRIX_LOG_LEVEL: "pino log level on stderr (default warn)",
+};
+
+// ---- matrix run -----------------------------------------------------------------------------------
+
+export const runDefinition = () =>
+  withNatsOptions(
+    new Command("run")
+      .description("run a recipe or pipeline file: output under --out, progress on stderr, summary on stdout")
+      .argument("<target>", "recipe name, or a pipeline file (.json, or .ts/.js exporting a pipeline)")
+      .addOption(countOption("--rows <n>", "read at most N source rows"))
+      .option("--source <file>", "rows from this JSONL or CSV file instead of the pipeline's")
+      .option("--out <dir>", "output directory (default: out/<pipeline name>)")
+      .option("--resume", "skip ids already in the output directory and append to it")
+      .option("--parquet", "also write <out>/output.parquet when the run ends")
+      .addOption(countOption("--concurrency <n>", "tasks handled at once per role"))
+      .addOption(countOption("--max-in-flight <n>", "tasks fed and not yet finished (default 256)"))
+      .addOption(countOption("--trials <n>", "trials per row"))
+      .addOption(countOption("--seed <n>", "base seed", 0))
+      .option("--llm <url>", "OpenAI-compatible base URL (default: OPENAI_BASE_URL(S), else the built-in simulator)")
+      .option("--model <name>", "model for chat roles (default: OPENAI_MODEL, else what the endpoint serves)")
+      .addOption(positiveNumberOption("--sim-speed <x>", "built-in simulator speed factor").default(50))
+      .addOption(
+        new Option("--sim-profile <name>", "built-in simulator latency profile").choices(
+          Object.keys(SIMULATOR_PROFILES),
+        ),
+      )
+      .addOption(
+        new Option("--bus <kind>", "where tasks travel; with nats, `matrix worker` processes serve the roles")
+          .choices(["local", "nats"] as const)
+          .default("local" as const),
+      )
+      .option("--quiet", "no progress line"),
+  ).addHelpText("after", environment(LLM_ENVIRONMENT));
+export type RunFlags = Flags<typeof runDefinition>;
+
+// ---- matrix sim -----------------------------------------------------------------------------------
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+export const simDefinition = () => {
+  const command = new Command("sim")
+    .description("start the OpenAI-compatible inference simulator; prints its base URL when it listens")
+    .addOption(portOption("--port <port>", "port to listen on (default: a free port)"))
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .addOption(
+      new Option("--profile <name>", "hardware profile the knobs start from")
+        .choices(Object.keys(SIMULATOR_PROFILES))
+        .default(DEFAULT_PROFILE),
+    )
+    .option("--model-name <name>", "model listed by /v1/models (default: the profile's)")
+    .option("--strict-model", "answer 404 model_not_found to requests naming another model");
+  for (const [knob, help] of Object.entries(SIMULATOR_NUMERIC_KNOBS))
+    command.addOption(numberOption(`--${kebab(knob)} <x>`, help).helpGroup("Model knobs (override the profile):"));
+  for (const kind of FAULT_KINDS)
+    command.addOption(
+      numberOption(`--fault-${kind} <rate>`, `probability (0..1) of a ${kind} fault`).helpGroup("Fault injection:"),
+    );
+  // The loops add flags the type system cannot follow; the action reads them by name.
+  return command as unknown as Command<[], Record<string, string | number | boolean | undefined>>;
+};
+
+// ---- matrix worker --------------------------------------------------------------------------------
+
+export const workerDefinition = () =>
+  withNatsOptions(
+    new Command("worker")
+      .description("serve the roles of every run registered on NATS (runs started later too) until SIGTERM")
+      .option("--roles <roles>", "serve only these roles, comma-separated (default: every role)")
+      .addOption(countOption("--concurrency <n>", "tasks per role handled at once by this worker (default 64)"))
+      .option(
+        "--llm <url>",
+        "OpenAI-compatible base URL for chat roles (default: OPENAI_BASE_URL(S), else the endpoints registered on NATS, else a local simulator)",
+      )
+      .option("--model <name>", "default model for chat roles")
+      .addOption(new Option("--id <name>", "worker id in heartbeats (default: host-pid)").env("MATRIX_WORKER_ID"))
+      .addOption(
+        countOption(
+          "--offload-threshold <bytes>",
+          "offload larger task states to the object store, for runs that do not say",
+          0,
+        ),
+      ),
+  ).addHelpText("after", environment(LLM_ENVIRONMENT));
+export type WorkerFlags = Flags<typeof workerDefinition>;
+
+// ---- matrix status --------------------------------------------------------------------------------
+
+export const statusDefinition = () =>
+  withNatsOptions(
+    new Command("status")
+      .description("show the workers, runs and queues of a Matrix cluster on NATS")
+      .option("--json", "print the snapshot as JSON"),
+  );
+export type StatusFlags = Flags<typeof statusDefinition>;
+
+// ---- matrix cluster up|down -----------------------------------------------------------------------
+
+const clusterDir = () =>
+  new Option("--dir <dir>", "where the cluster keeps cluster.json, logs and the NATS store").default(".matrix-cluster");
+
+export const clusterUpDefinition = () =>
+  new Command("up")
+    .description("start nats-server -js, a simulator and N workers in the background; record their pids")
+    .addOption(countOption("--workers <n>", "workers to start", 0).default(2))
+    .addOption(clusterDir())
+    .addOption(portOption("--port <port>", "NATS client port (default: a free port)"))
+    .addOption(portOption("--sim-port <port>", "simulator port (default: a free port)"))
+    .addOption(positiveNumberOption("--sim-speed <x>", "simulator speed factor").default(10))
+    .addHelpText("after", environment({ NATS_SERVER_BIN: "the nats-server binary (default: found on the PATH)" }));
+export type ClusterUpFlags = Flags<typeof clusterUpDefinition>;
+
+export const clusterDownDefinition = () =>
+  new Command("down")
+    .description("stop the processes recorded in <dir>/cluster.json (workers drain first), keep the data")
+    .addOption(clusterDir());
+export type ClusterDownFlags = Flags<typeof clusterDownDefinition>;
+
+// ---- matrix deploy slurm|k8s ----------------------------------------------------------------------
+
+function withDeployOptions<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues>(
+  command: Command<Args, Opts, Globals>,
+) {
+  const d = DEPLOY_DEFAULTS;
+  return command
+    .option("--model <name>", "model the inference servers load", d.model)
+    .addOption(
+      new Option("--engine <engine>", "inference server").choices(["vllm", "sglang"] as const).default(d.engine),
+    )
+    .addOption(countOption("--servers <n>", "inference servers").default(d.servers))
+    .addOption(countOption("--gpus-per-server <n>", "GPUs (tensor parallel size) per server").default(d.gpusPerServer))
+    .addOption(countOption("--workers <n>", "workers").default(d.workers))
+    .addOption(countOption("--concurrency <n>", "tasks per role per worker").default(d.concurrency))
+    .addOption(countOption("--nats-replicas <n>", "NATS servers; JetStream replicas min(3, N)").default(d.natsReplicas))
+    .option("--out <file>", "write to this file instead of stdout");
+}
+
+export const deploySlurmDefinition = () =>
+  withDeployOptions(new Command("slurm").description("generate a SLURM batch script for a Matrix cluster"))
+    .option("--partition <partition>", "SLURM partition")
+    .option("--account <account>", "SLURM account")
+    .option("--time <limit>", "SLURM time limit", DEPLOY_DEFAULTS.time)
+    .option("--store-dir <dir>", "JetStream store on the nodes", DEPLOY_DEFAULTS.storeDir)
+    .option("--run <command>", 'run this pipeline once the cluster is up, e.g. "quickstart --rows 100"');
+export type DeploySlurmFlags = Flags<typeof deploySlurmDefinition>;
+
+export const deployK8sDefinition = () =>
+  withDeployOptions(new Command("k8s").description("generate Kubernetes manifests for a Matrix cluster"))
+    .option("--image <image>", "image with this repository at /app", DEPLOY_DEFAULTS.image)
+    .option("--nats-image <image>", "NATS image (the 2.9 line)", DEPLOY_DEFAULTS.natsImage)
+    .option("--engine-image <image>", "inference image (default: vllm/vllm-openai or lmsysorg/sglang)")
+    .option("--namespace <namespace>", "Kubernetes namespace", DEPLOY_DEFAULTS.namespace);
+export type DeployK8sFlags = Flags<typeof deployK8sDefinition>;
+
+// ---- matrix endpoint register|list ----------------------------------------------------------------
+
+export const endpointRegisterDefinition = () =>
+  withNatsOptions(
+    new Command("register")
+      .description("announce an inference server in the endpoint registry on NATS")
+      .requiredOption("--url <url>", "the server's OpenAI-compatible base URL, e.g. http://10.0.0.5:8000/v1")
+      .option("--model <name>", "the model it serves")
+      .addOption(new Option("--kind <kind>", "server kind").choices(["vllm", "sglang", "other"] as const))
+      .option("--wait", "wait until <url>/models answers before registering")
+      .option("--keep", "stay running and refresh the entry every 20 s (entries expire after 60 s)"),
+  );
+export type EndpointRegisterFlags = Flags<typeof endpointRegisterDefinition>;
+
+export const endpointListDefinition = () =>
+  withNatsOptions(new Command("list").description("list the registered endpoints: url, model, kind"));
+export type EndpointListFlags = Flags<typeof endpointListDefinition>;
+
+// ---- matrix export --------------------------------------------------------------------------------
+
+export const exportDefinition = () =>
+  new Command("export")
+    .description("write the pipeline a notebook builds to a script that `matrix run <script>` runs")
+    .argument("<notebook>", "the .ipynb file")
+    .option("--out <file>", "the script to write (default: <notebook>.pipeline.ts beside it)")
+    .option("--name <variable>", "the variable holding the pipeline (default: the marked or last one)")
+    .addHelpText(
+      "after",
+      "\nCells starting with '// matrix:export' build the pipeline; without one, the last cell calling\n" +
+        "pipeline(...) or recipe(...) is used.\n",
+    );
+export type ExportFlags = Flags<typeof exportDefinition>;
+
+// ---- matrix completion ----------------------------------------------------------------------------
+
+export const completionDefinition = () =>
+  new Command("completion")
+    .description("print a shell completion script")
+    .addArgument(new Argument("<shell>", "bash or zsh").choices(["bash", "zsh"] as const))
+    .addHelpText(
+      "after",
+      "\nInstall:\n" +
+        "  bash  matrix completion bash > ~/.local/share/bash-completion/completions/matrix\n" +
+        '  zsh   matrix completion zsh > "${fpath[1]}/_matrix"   (then restart zsh)\n',
+    );
+
+// ---- the tree -------------------------------------------------------------------------------------
+
+/** What the actions share with main(): where to write, the command line, and the exit code. */
+export interface CliContext {
+  io: CliIo;
+  /** The arguments main() was given, for hints such as "resume with: matrix run ...". */
+  argv: readonly string[];
+  exitCode: number;
+}
+
+function group(name: string, description: string, commands: CommandUnknownOpts[]): CommandUnknownOpts {
+  const command = new Command(name).description(description);
+  for (const child of commands) command.addCommand(child);
+  return command;
+}
+
+export function matrixProgram(ctx: CliContext): CommandUnknownOpts {
+  const { io } = ctx;
+  // Each action stores its exit code for main(); its module is imported only when it runs.
+  const exit =
+    <Args extends unknown[]>(action: (...args: Args) => Promise<number>) =>
+    async (...args: Args) => {
+      ctx.exitCode = await action(...args);
+    };
+  const program = new Command("matrix")
+    .description("Build, launch and watch multi-agent pipelines that generate synthetic data for LLMs.")
+    .version(packageVersion(io.env.MATRIX_HOME) ?? "unknown", "-V, --version", "print the version")
+    .addHelpText("after", "\nRun 'matrix <command> --help' for a command's options.\n");
+  const commands = [
+    runDefinition().action(
+      exit(async (target, flags) => (await import("./run-command.js")).command(target, flags, io, ctx.argv)),
+    ),
+    simDefinition().action(exit(async (flags) => (await import("./sim-command.js")).command(flags, io))),
+    workerDefinition().action(exit(async (flags) => (await import("./worker-command.js")).command(flags, io))),
+    statusDefinition().action(exit(async (flags) => (await import("./status-command.js")).command(flags, io))),
+    group("cluster", "start or stop a local NATS cluster with workers on this machine", [
+      clusterUpDefinition().action(exit(async (flags) => (await import("./cluster-command.js")).up(flags, io))),
+      clusterDownDefinition().action(exit(async (flags) => (await import("./cluster-command.js")).down(flags, io))),
+    ]),
+    group("deploy", "generate a SLURM script or Kubernetes manifests for a cluster", [
+      deploySlurmDefinition().action(
+        exit(async (flags) => (await import("./deploy-command.js")).command("slurm", flags, io)),
+      ),
+      deployK8sDefinition().action(
+        exit(async (flags) => (await import("./deploy-command.js")).command("k8s", flags, io)),
+      ),
+    ]),
+    group("endpoint", "register or list inference endpoints on NATS", [
+      endpointRegisterDefinition().action(
+        exit(async (flags) => (await import("./endpoint-command.js")).register(flags, io)),
+      ),
+      endpointListDefinition().action(exit(async (flags) => (await import("./endpoint-command.js")).list(flags, io))),
+    ]),
+    exportDefinition().action(
+      exit(async (notebook, flags) => (await import("./export-command.js")).command(notebook, flags, io)),
+    ),
+    completionDefinition().action(
+      exit(async (shell) => (await import("./completion-command.js")).command(shell, program, io)),
+    ),
+  ];
+  for (const command of commands) program.addCommand(command);
+  return program;
+}
