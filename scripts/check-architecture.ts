@@ -39,6 +39,7 @@ const OWNED_PACKAGES: Array<[RegExp, string[]]> = [
   [/^openai($|\/)/, ["llm"]],
   [/^@nats-io\//, ["bus", "cli"]],
   [/^tslab($|\/)/, ["notebook"]],
+  [/^(commander|@commander-js\/extra-typings)($|\/)/, ["cli"]],
 ];
 
 function files(dir: string): string[] {

@@ -131,7 +131,7 @@ ${valueCases}
     return 0
   fi
   if [[ "$cur" == -* ]]; then
-    COMPREPLY=($(compgen -W "$(_matrix_flags "$path") --help" -- "$cur"))
+    COMPREPLY=($(compgen -W "$(_matrix_flags "$path")" -- "$cur"))
     return 0
   fi
   local subcommands="$(_matrix_subcommands "$path")"
@@ -150,7 +150,7 @@ complete -o filenames -F _matrix matrix
 }
 
 /** Escapes text for a zsh `_arguments` spec or `_describe` entry inside single quotes. */
-const zshText = (text: string) => text.replace(/'/g, `'\\''`).replace(/([[\]:\\])/g, "\\$1");
+const zshText = (text: string) => text.replace(/([[\]:\\])/g, "\\$1").replace(/'/g, `'\\''`);
 
 const zshName = (node: Node) => ["_matrix", ...node.path].join("_").replace(/[^\w]/g, "_");
 
@@ -204,7 +204,7 @@ ${node.children.map((child) => `        ${child.command.name()}) ${zshName(child
       const action = argument.argChoices
         ? `(${words.join(" ")})`
         : words.length > 0
-          ? `{_alternative 'words\\:${argument.name()}\\:(${words.join(" ")})' 'files\\:file\\:_files'}`
+          ? `{_alternative "words:${argument.name()}:(${words.join(" ")})" "files:file:_files"}`
           : "_files";
       return `    '${index + 1}:${zshText(argument.name())}:${action}'`;
     });

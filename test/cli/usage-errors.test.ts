@@ -1,0 +1,198 @@
+/**
+ * Every mistake on the `matrix` command line gets exit code 2 and exactly one line on stderr that
+ * names the problem and points to the command's help, never a stack trace. The cases are enumerated
+ * from the commander tree itself (program.ts), so a command or flag added later is covered without
+ * touching this file: for every command an unknown flag, each flag without its value, each count
+ * given a negative, fractional, non-numeric (and, where 0 is refused, zero) value, and a misspelt
+ * command name. Most cases call main() in-process; a few spawn the real binary.
+ */
+import { spawnSync } from "node:child_process";
+import type { CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import { describe, expect, it } from "vitest";
+import type { CliIo } from "../../sdk/cli/cli-io.js";
+import { main } from "../../sdk/cli/main.js";
+import { countMinimum } from "../../sdk/cli/option-values.js";
+import { matrixProgram } from "../../sdk/cli/program.js";
+
+function captured(): CliIo & { out: string; err: string } {
+  const io = {
+    out: "",
+    err: "",
+    stdout: (text: string) => void (io.out += text),
+    stderr: (text: string) => void (io.err += text),
+    interactive: false,
+    env: process.env,
+  };
+  return io;
+}
+
+interface Leaf {
+  path: string[];
+  command: CommandUnknownOpts;
+}
+
+function commands(command: CommandUnknownOpts, path: string[] = []): Leaf[] {
+  return command.commands
+    .filter((child) => child.name() !== "help")
+    .flatMap((child) => [
+      { path: [...path, child.name()], command: child },
+      ...commands(child, [...path, child.name()]),
+    ]);
+}
+
+const program = matrixProgram({ io: captured(), argv: [], exitCode: 0 });
+const all = commands(program);
+const leaves = all.filter((leaf) => leaf.command.commands.length === 0);
+/** Arguments and required flags that satisfy a leaf, so only the flag under test is wrong. */
+const satisfied = (leaf: Leaf) => [
+  ...leaf.command.registeredArguments.filter((a) => a.required).map((a) => a.argChoices?.[0] ?? "placeholder"),
+  ...(leaf.command.options as readonly Option[]).filter((o) => o.mandatory).flatMap((o) => [o.long!, "placeholder"]),
+];
+const valued = (leaf: Leaf) => (leaf.command.options as readonly Option[]).filter((o) => o.required && o.long);
+
+interface Case {
+  name: string;
+  argv: string[];
+  /** The command the line must name first ("matrix cluster up"). */
+  where: string;
+  /** What the line must say. */
+  says: string;
+}
+
+const cases: Case[] = leaves.flatMap((leaf) => {
+  const base = [...leaf.path, ...satisfied(leaf)];
+  const where = `matrix ${leaf.path.join(" ")}`;
+  const list: Case[] = [
+    {
+      name: `${where} --no-such-flag`,
+      argv: [...base, "--no-such-flag"],
+      where,
+      says: "unknown option '--no-such-flag'",
+    },
+  ];
+  for (const option of valued(leaf)) {
+    list.push({
+      name: `${where} ${option.long} (no value)`,
+      argv: [...base, option.long!],
+      where,
+      says: `${option.long} needs a value`,
+    });
+    const min = countMinimum(option);
+    if (min === undefined) continue;
+    const bad = ["-1", "abc", "2.5", ...(min >= 1 ? ["0"] : [])];
+    for (const value of bad)
+      list.push({
+        name: `${where} ${option.long} ${value}`,
+        argv: [...base, option.long!, value],
+        where,
+        says: `${option.long}: expected a whole number, ${min} or more, got '${value}'`,
+      });
+  }
+  return list;
+});
+
+const misspelt: Case[] = all.map((leaf) => {
+  const name = leaf.path[leaf.path.length - 1]!;
+  const typo = `${name}${name[name.length - 1]}`; // "run" -> "runn"
+  return {
+    name: `matrix ${[...leaf.path.slice(0, -1), typo].join(" ")}`,
+    argv: [...leaf.path.slice(0, -1), typo],
+    where: ["matrix", ...leaf.path.slice(0, -1)].join(" "),
+    says: `unknown command '${typo}' (did you mean '${name}'?)`,
+  };
+});
+
+/** Exit 2, nothing on stdout, one line on stderr: "<command>: <problem>; see '<command> --help'". */
+function expectUsageLine(code: number, stdout: string, stderr: string, where: string, says: string) {
+  expect(code, stderr).toBe(2);
+  expect(stdout).toBe("");
+  expect(stderr.endsWith("\n")).toBe(true);
+  const lines = stderr.trimEnd().split("\n");
+  expect(lines, stderr).toHaveLength(1);
+  expect(lines[0]!.startsWith(`${where}: `), lines[0]).toBe(true);
+  expect(lines[0]!.endsWith(`; see '${where} --help'`), lines[0]).toBe(true);
+  expect(lines[0]).toContain(says);
+  expect(stderr).not.toMatch(/\n\s+at |node:internal|Error \[/);
+}
+
+describe("matrix usage errors (enumerated from the command tree)", () => {
+  it("finds every command and its counts in the tree (so the cases below are not vacuous)", () => {
+    const names = all.map((leaf) => leaf.path.join(" "));
+    for (const name of [
+      "run",
+      "sim",
+      "worker",
+      "status",
+      "cluster up",
+      "cluster down",
+      "deploy k8s",
+      "endpoint list",
+      "export",
+      "completion",
+    ])
+      expect(names).toContain(name);
+    expect(cases.filter((c) => /expected a whole number/.test(String(c.says))).length).toBeGreaterThan(40);
+  });
+
+  it.each([...cases, ...misspelt])("$name", async ({ argv, where, says }) => {
+    const io = captured();
+    const code = await main(argv, io);
+    expectUsageLine(code, io.out, io.err, where, says);
+  });
+
+  it("a group without its sub-command says which ones exist", async () => {
+    for (const group of all.filter((leaf) => leaf.command.commands.length > 0)) {
+      const io = captured();
+      const code = await main(group.path, io);
+      const names = group.command.commands.map((child) => child.name()).filter((name) => name !== "help");
+      const where = ["matrix", ...group.path].join(" ");
+      expectUsageLine(code, io.out, io.err, where, `missing command: one of ${names.join(", ")}`);
+    }
+  });
+
+  it("--help of every command exits 0 with its usage on stdout; plain `matrix` prints the help on stderr, exit 2", async () => {
+    for (const leaf of all) {
+      const io = captured();
+      expect(await main([...leaf.path, "--help"], io)).toBe(0);
+      expect(io.out).toContain(`Usage: matrix ${leaf.path.join(" ")}`);
+      for (const option of valued(leaf)) expect(io.out).toContain(option.long);
+      expect(io.err).toBe("");
+    }
+    const bare = captured();
+    expect(await main([], bare)).toBe(2);
+    expect(bare.err).toContain("Usage: matrix [options] [command]");
+  });
+
+  it("runtime failures exit 1 with the named SDK error in one line", async () => {
+    const io = captured();
+    expect(await main(["run", "no-such-recipe"], io)).toBe(1);
+    expect(io.err).toMatch(
+      /^matrix run: ConfigError: .*'no-such-recipe' is neither a recipe \(.*quickstart.*\) nor a file\n$/,
+    );
+  });
+});
+
+describe("the real binary", () => {
+  const matrix = (args: string[]) =>
+    spawnSync(process.execPath, ["bin/matrix.js", ...args], { encoding: "utf8", timeout: 60_000 });
+
+  it("the issue's examples: one line, exit 2, no stack trace", () => {
+    const examples: Array<[string[], string, string]> = [
+      [["run", "quickstart", "--bogus"], "matrix run", "unknown option '--bogus'"],
+      [["run", "quickstart", "--rows", "-1"], "matrix run", "--rows: expected a whole number, 1 or more, got '-1'"],
+      [["run", "quickstart", "--rws", "5"], "matrix run", "unknown option '--rws' (did you mean '--rows'?)"],
+      [["runn", "quickstart"], "matrix", "unknown command 'runn' (did you mean 'run'?)"],
+      [["cluster", "up", "--workers"], "matrix cluster up", "--workers needs a value"],
+    ];
+    for (const [args, where, says] of examples) {
+      const result = matrix(args);
+      expectUsageLine(result.status!, result.stdout, result.stderr, where, says);
+    }
+  });
+
+  it("--version prints the package version", () => {
+    const result = matrix(["--version"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
