@@ -65,7 +65,12 @@ function lastConst(code: string[]): string[] {
 export async function command(target: string, flags: ExportFlags, io: CliIo): Promise<number> {
   const notebook = resolve(target);
   if (!existsSync(notebook)) throw new ConfigError("notebook", `'${target}' does not exist`);
-  const cells = (JSON.parse(readFileSync(notebook, "utf8")) as { cells?: Cell[] }).cells ?? [];
+  let cells: Cell[];
+  try {
+    cells = (JSON.parse(readFileSync(notebook, "utf8")) as { cells?: Cell[] }).cells ?? [];
+  } catch (error) {
+    throw new ConfigError("notebook", `'${target}' is not a notebook (.ipynb JSON): ${(error as Error).message}`);
+  }
   const selected = selectCells(cells);
   const candidates = flags.name
     ? [flags.name]

@@ -127,7 +127,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     io.stderr(
       io.env.MATRIX_DEBUG
         ? `${where}: ${failure.stack ?? failure.message}\n`
-        : `${where}: unexpected ${failure.name}: ${oneLine(failure.message)} (MATRIX_DEBUG=1 shows the stack)\n`,
+        : `${where}: ${failure.name}: ${oneLine(failure.message)} (MATRIX_DEBUG=1 shows the stack)\n`,
     );
     return 1;
   }

@@ -259,7 +259,14 @@ export function matrixProgram(ctx: CliContext): CommandUnknownOpts {
   const program = new Command("matrix")
     .description("Build, launch and watch multi-agent pipelines that generate synthetic data for LLMs.")
     .version(packageVersion(io.env.MATRIX_HOME) ?? "unknown", "-V, --version", "print the version")
-    .addHelpText("after", "\nRun 'matrix <command> --help' for a command's options.\n");
+    .addHelpText(
+      "after",
+      "\nRun 'matrix <command> --help' for a command's options." +
+        environment({
+          MATRIX_LOG_LEVEL: "pino log level on stderr (default warn)",
+          MATRIX_DEBUG: "set to 1 to print the stack of an error that is not one of the SDK's",
+        }),
+    );
   const commands = [
     runDefinition().action(
       exit(async (target, flags) => (await import("./run-command.js")).command(target, flags, io, ctx.argv)),

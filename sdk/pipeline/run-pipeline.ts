@@ -15,7 +15,7 @@ import { z } from "zod";
 import { startRoleAgents } from "../agent/role-agents.js";
 import type { Bus, BusConsumer } from "../bus/bus.js";
 import { createLocalBus } from "../bus/local-bus.js";
-import { createNatsBus, natsConnectionOptions, type NatsBusOptions, type NatsFlags } from "../bus/nats/index.js";
+import type { NatsBusOptions, NatsFlags } from "../bus/nats/index.js";
 import { drive } from "../driver/driver.js";
 import { Run, type RunControl } from "../driver/run.js";
 import { SummaryMetrics } from "../driver/summary-metrics.js";
@@ -174,6 +174,8 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
       let unsubscribeEvents: (() => void) | undefined;
       try {
         if (options.bus === "nats") {
+          // Loaded on demand: a local run (`matrix run`, a notebook) never pays for the NATS client.
+          const { createNatsBus, natsConnectionOptions } = await import("../bus/nats/index.js");
           bus = await createNatsBus({ ...natsConnectionOptions(options.nats ?? {}), ...options.natsBus });
         }
         if (needsLlm) llm = await resolveLlm(options.llm, { model, logger, simulator: options.simulator });

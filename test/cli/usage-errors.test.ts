@@ -7,21 +7,24 @@
  * command name. Most cases call main() in-process; a few spawn the real binary.
  */
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { CommandUnknownOpts, Option } from "@commander-js/extra-typings";
 import { describe, expect, it } from "vitest";
 import type { CliIo } from "../../sdk/cli/cli-io.js";
 import { main } from "../../sdk/cli/main.js";
 import { countMinimum } from "../../sdk/cli/option-values.js";
 import { matrixProgram } from "../../sdk/cli/program.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
-function captured(): CliIo & { out: string; err: string } {
+function captured(env: NodeJS.ProcessEnv = process.env): CliIo & { out: string; err: string } {
   const io = {
     out: "",
     err: "",
     stdout: (text: string) => void (io.out += text),
     stderr: (text: string) => void (io.err += text),
     interactive: false,
-    env: process.env,
+    env,
   };
   return io;
 }
@@ -161,6 +164,17 @@ describe("matrix usage errors (enumerated from the command tree)", () => {
     const bare = captured();
     expect(await main([], bare)).toBe(2);
     expect(bare.err).toContain("Usage: matrix [options] [command]");
+  });
+
+  it("an error that is not the SDK's (a pipeline script that throws) is one line too; MATRIX_DEBUG=1 adds the stack", async () => {
+    const file = join(tempDir(), "broken.mjs");
+    writeFileSync(file, 'throw new TypeError("boom in the script");\n');
+    const io = captured();
+    expect(await main(["run", file], io)).toBe(1);
+    expect(io.err).toBe("matrix run: TypeError: boom in the script (MATRIX_DEBUG=1 shows the stack)\n");
+    const debug = captured({ ...process.env, MATRIX_DEBUG: "1" });
+    expect(await main(["run", file], debug)).toBe(1);
+    expect(debug.err).toMatch(/^matrix run: TypeError: boom in the script\n\s+at /);
   });
 
   it("runtime failures exit 1 with the named SDK error in one line", async () => {
