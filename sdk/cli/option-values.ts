@@ -4,16 +4,25 @@
  * says what the flag expects.
  *
  * Where you are: `cli/`, cheap to load (commander only): program.ts builds every option with these.
- * Each count option is remembered with its minimum so the usage-error test can find every count in
- * the tree and try a negative, a fractional, a non-numeric (and, where 0 is refused, a zero) value.
+ * Each numeric option is remembered with its kind so the usage-error test can find every one in the
+ * tree: counts get a negative, a fractional, a non-numeric (and, where 0 is refused, a zero) value;
+ * the other numbers a non-numeric one, and a negative where they must be positive.
  */
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 
-const counts = new WeakMap<object, number>();
+/** What a numeric option accepts: a whole number from `min` (a count or a port), or a decimal. */
+export type NumericKind = { kind: "count"; min: number } | { kind: "port" } | { kind: "positive" | "number" };
 
-/** The minimum of a count option made by `countOption`, or undefined for any other option. */
-export function countMinimum(option: object): number | undefined {
-  return counts.get(option);
+const numeric = new WeakMap<object, NumericKind>();
+
+/** The kind of a numeric option made here, or undefined for any other option. */
+export function numericKind(option: object): NumericKind | undefined {
+  return numeric.get(option);
+}
+
+function remember<T extends object>(option: T, kind: NumericKind): T {
+  numeric.set(option, kind);
+  return option;
 }
 
 function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -28,32 +37,32 @@ function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
 
 /** `--flag <n>` taking a whole number of at least `min` (1 unless 0 means something). */
 export function countOption<Flags extends string>(flags: Flags, description: string, min = 1) {
-  const option = new Option(flags, description).argParser(wholeNumber(min));
-  counts.set(option, min);
-  return option;
+  return remember(new Option(flags, description).argParser(wholeNumber(min)), { kind: "count", min });
 }
 
 /** `--port <port>`: 0 (any free port) to 65535. */
 export function portOption<Flags extends string>(flags: Flags, description: string) {
-  return new Option(flags, description).argParser(wholeNumber(0, 65535));
+  return remember(new Option(flags, description).argParser(wholeNumber(0, 65535)), { kind: "port" });
 }
 
 /** `--flag <x>`: a finite number above 0 (a speed factor). */
 export function positiveNumberOption<Flags extends string>(flags: Flags, description: string) {
-  return new Option(flags, description).argParser((value: string): number => {
+  const option = new Option(flags, description).argParser((value: string): number => {
     const number = Number(value);
     if (value.trim() === "" || !Number.isFinite(number) || number <= 0)
       throw new InvalidArgumentError(`expected a number above 0, got '${value}'`);
     return number;
   });
+  return remember(option, { kind: "positive" });
 }
 
 /** `--flag <x>`: any finite number (a simulator knob, a rate); the SDK checks its own ranges. */
 export function numberOption<Flags extends string>(flags: Flags, description: string) {
-  return new Option(flags, description).argParser((value: string): number => {
+  const option = new Option(flags, description).argParser((value: string): number => {
     const number = Number(value);
     if (value.trim() === "" || !Number.isFinite(number))
       throw new InvalidArgumentError(`expected a number, got '${value}'`);
     return number;
   });
+  return remember(option, { kind: "number" });
 }

@@ -77,7 +77,8 @@ export async function command(target: string, flags: RunFlags, io: CliIo, argv: 
     : setInterval(() => io.stderr(progressLine(run.progress(), io.interactive)), io.interactive ? 250 : 2000);
   try {
     const summary = await run.done();
-    if (timer) io.stderr(`${progressLine(run.progress(), io.interactive)}\n`);
+    // The last progress line; on a terminal it was redrawn in place and still needs its newline.
+    if (timer) io.stderr(`${progressLine(run.progress(), io.interactive)}${io.interactive ? "\n" : ""}`);
     io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
     if (!summary.cancelled) return 0;
     io.stderr(`matrix run: cancelled; output in ${out}. resume with: ${resumeHint(argv)}\n`);

@@ -3,8 +3,8 @@
  * names the problem and points to the command's help, never a stack trace. The cases are enumerated
  * from the commander tree itself (program.ts), so a command or flag added later is covered without
  * touching this file: for every command an unknown flag, each flag without its value, each count
- * given a negative, fractional, non-numeric (and, where 0 is refused, zero) value, and a misspelt
- * command name. Most cases call main() in-process; a few spawn the real binary.
+ * given a negative, fractional, non-numeric (and, where 0 is refused, zero) value, every other number
+ * a non-numeric (and, where it must be positive, a negative) one, and a misspelt command name. Most cases call main() in-process; a few spawn the real binary.
  */
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -13,7 +13,7 @@ import type { CommandUnknownOpts, Option } from "@commander-js/extra-typings";
 import { describe, expect, it } from "vitest";
 import type { CliIo } from "../../sdk/cli/cli-io.js";
 import { main } from "../../sdk/cli/main.js";
-import { countMinimum } from "../../sdk/cli/option-values.js";
+import { numericKind } from "../../sdk/cli/option-values.js";
 import { matrixProgram } from "../../sdk/cli/program.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
@@ -80,15 +80,26 @@ const cases: Case[] = leaves.flatMap((leaf) => {
       where,
       says: `${option.long} needs a value`,
     });
-    const min = countMinimum(option);
-    if (min === undefined) continue;
-    const bad = ["-1", "abc", "2.5", ...(min >= 1 ? ["0"] : [])];
-    for (const value of bad)
+    const numeric = numericKind(option);
+    const bad: Array<[string, string]> =
+      numeric?.kind === "count"
+        ? ["-1", "abc", "2.5", ...(numeric.min >= 1 ? ["0"] : [])].map((value) => [
+            value,
+            `expected a whole number, ${numeric.min} or more, got '${value}'`,
+          ])
+        : numeric?.kind === "port"
+          ? ["-1", "abc", "70000"].map((value) => [value, `expected a whole number, 0 to 65535, got '${value}'`])
+          : numeric?.kind === "positive"
+            ? ["-1", "0", "abc"].map((value) => [value, `expected a number above 0, got '${value}'`])
+            : numeric?.kind === "number"
+              ? [["abc", "expected a number, got 'abc'"]]
+              : [];
+    for (const [value, expected] of bad)
       list.push({
         name: `${where} ${option.long} ${value}`,
         argv: [...base, option.long!, value],
         where,
-        says: `${option.long}: expected a whole number, ${min} or more, got '${value}'`,
+        says: `${option.long}: ${expected}`,
       });
   }
   return list;
