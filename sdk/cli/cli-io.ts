@@ -12,7 +12,24 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * A reader that went away (`matrix run --help | head`) is not an error: stop quietly, as Unix tools
+ * do, instead of dying with an unhandled EPIPE stack trace.
+ */
+const guarded = new WeakSet<NodeJS.WriteStream>();
+
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
+}
+
 export function processIo(): CliIo {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
