@@ -1,5 +1,5 @@
 /**
- * The pool's pure pieces: JSON-schema subset validation, retry policy (backoff, `retry-after`), secret
+ * The pool's pure pieces: JSON-schema validation (the cases of the former subset validator), retry policy (backoff, `retry-after`), secret
  * redaction, options from the environment, cache keys and the circuit breaker's state machine.
  *
  * Where you are: `test/llm/`, mirroring `sdk/llm/json-schema-validator.ts`, `retry-policy.ts`,
