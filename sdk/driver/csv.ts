@@ -1,9 +1,16 @@
 /**
- * A streaming RFC 4180 CSV reader: quoted fields, doubled quotes, newlines inside quotes, CRLF.
+ * A streaming RFC 4180 CSV reader: quoted fields, doubled quotes, newlines inside quotes, CRLF, a BOM.
+ *
+ * Kept instead of `csv-parse` (7.0.3, measured): its `info.lines` counts a CRLF inside a quoted field as two
+ * lines, so every line named after such a field is wrong; with `skip_records_with_error` it does not
+ * resynchronise after text following a closing quote (it stays inside the field and swallows the good rows
+ * up to the next quote into one skipped record); and it took 2x the CPU on a 16 MB file (0.9 s vs 0.45 s).
  *
  * Where you are: `driver/`. It yields one record per row with the line it started on, so errors can
  * name the line. It is a character-at-a-time state machine, so chunk boundaries never matter.
  */
+import { StringDecoder } from "node:string_decoder";
+
 export type CsvRecord =
   | { kind: "record"; fields: string[]; line: number; raw: string }
   | { kind: "error"; message: string; line: number; raw: string };
@@ -19,6 +26,8 @@ export async function* parseCsvRecords(chunks: AsyncIterable<string | Buffer>): 
   let startLine = 1;
   let lastWasCr = false;
   let error: string | undefined;
+  // Buffers may split a multi-byte character between chunks; the decoder holds the partial bytes back.
+  const decoder = new StringDecoder("utf8");
 
   const endRecord = (): CsvRecord => {
     const record: CsvRecord =
@@ -34,14 +43,19 @@ export async function* parseCsvRecords(chunks: AsyncIterable<string | Buffer>): 
   };
 
   for await (const chunk of chunks) {
-    let text = typeof chunk === "string" ? chunk : chunk.toString("utf8");
+    let text = typeof chunk === "string" ? chunk : decoder.write(chunk);
     // A byte-order mark (spreadsheet exports) is not part of the first header name.
     if (line === 1 && raw === "" && fields.length === 0 && field === "" && text.charCodeAt(0) === 0xfeff)
       text = text.slice(1);
     for (const char of text) {
-      // CRLF counts as one line break: the LF right after a CR is swallowed.
+      // CRLF counts as one line break: the LF right after a CR ends nothing and adds no line (inside quotes
+      // it stays part of the value).
       if (lastWasCr && char === "\n") {
         lastWasCr = false;
+        if (mode === "quoted") {
+          field += char;
+          raw += char;
+        }
         continue;
       }
       lastWasCr = char === "\r";

@@ -78,6 +78,41 @@ describe("run edge cases", () => {
     expect((await jsonlRun.done()).counts.done).toBe(1);
   });
 
+  it("a CSV export (BOM, CRLF, quoted newlines) dead-letters its bad rows by file and line and goes on", async () => {
+    const out = tempDir();
+    const file = join(out, "export.csv");
+    const lines = [
+      "\uFEFFid,text",
+      '1,"two\r\nlines"',
+      '2,"ok"stray',
+      "3,fine",
+      '4,"a ""quoted""\nword"',
+      "5,x,extra",
+      "6,last",
+    ];
+    writeFileSync(file, lines.join("\r\n") + "\r\n");
+    const run = noop.run({ source: { kind: "csv", path: file }, out });
+    const summary = await run.done();
+    expect(run.results().map((task) => [task.id, task.row!.text])).toEqual([
+      ["1", "two\r\nlines"],
+      ["3", "fine"],
+      ["4", 'a "quoted"\nword'],
+      ["6", "last"],
+    ]);
+    expect(summary.badRows).toBe(2);
+    const dead = readJsonl<{ error: { message: string; details: { file: string; line: number } } }>(
+      join(out, "dead-letters.jsonl"),
+    );
+    expect(dead.map((record) => [record.error.details.file, record.error.details.line])).toEqual([
+      [file, 4],
+      [file, 8],
+    ]);
+    expect(dead.map((record) => record.error.message)).toEqual([
+      expect.stringContaining("text after a closing quote"),
+      expect.stringContaining("expected 2 fields (as in the header), found 3"),
+    ]);
+  });
+
   it("a resume does not dead-letter the same bad source row twice", async () => {
     const out = tempDir();
     const file = join(out, "in.jsonl");
