@@ -11,10 +11,10 @@
 import { createHash } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Objm, StorageType, type ObjectStore } from "@nats-io/obj";
+import { LRUCache } from "lru-cache";
 import { BusError } from "../../errors.js";
 import type { Task } from "../../schema/task.js";
 import type { ContentRef, Turn } from "../../schema/turn.js";
-import { LruCache } from "./lru-cache.js";
 import { names } from "./names.js";
 
 const encoder = new TextEncoder();
@@ -33,8 +33,9 @@ export class ContentStore {
   private readonly objm: Objm;
   private readonly stores = new Map<string, Promise<ObjectStore>>();
   /** Refs this process has already stored, per run: content-addressed, so a second put is waste. */
-  private readonly stored = new LruCache<true>(200_000, () => 1);
-  private readonly cache: LruCache<string>;
+  private readonly stored = new LRUCache<string, true>({ max: 200_000 });
+  /** Fetched texts, bounded by bytes: conversation turns are read again at every later hop of their task. */
+  private readonly cache: LRUCache<string, string>;
   /** Per-run thresholds set by the run's driver (workers follow the driver's choice). */
   private readonly thresholds = new Map<string, number>();
   /** Counters for benchmarks and status. */
@@ -45,7 +46,11 @@ export class ContentStore {
     private readonly options: ContentStoreOptions,
   ) {
     this.objm = new Objm(nc);
-    this.cache = new LruCache<string>(options.cacheBytes ?? 64 * 1024 * 1024, (text) => text.length * 2);
+    // UTF-16 bytes in memory; a text larger than the whole cache is not kept (0 keeps nothing).
+    this.cache = new LRUCache<string, string>({
+      maxSize: Math.max(1, options.cacheBytes ?? 64 * 1024 * 1024),
+      sizeCalculation: (text) => Math.max(1, text.length * 2),
+    });
   }
 
   get enabled(): boolean {
@@ -165,10 +170,7 @@ export class ContentStore {
 
   /** Deletes the run's bucket (all its objects) and forgets what this process cached of it. */
   async destroy(runId: string): Promise<void> {
-    this.stores.delete(runId);
-    this.thresholds.delete(runId);
-    this.cache.deletePrefix(`${runId}/`);
-    this.stored.deletePrefix(`${runId}/`);
+    this.forget(runId);
     try {
       const store = await this.objm.open(names.objects(runId));
       await store.destroy();
@@ -182,7 +184,12 @@ export class ContentStore {
   forget(runId: string): void {
     this.stores.delete(runId);
     this.thresholds.delete(runId);
-    this.cache.deletePrefix(`${runId}/`);
-    this.stored.deletePrefix(`${runId}/`);
+    deleteRun(this.cache, runId);
+    deleteRun(this.stored, runId);
   }
+}
+
+/** Drops a run's entries (keys are `runId/sha256`). */
+function deleteRun<V extends {}>(cache: LRUCache<string, V>, runId: string): void {
+  for (const key of [...cache.keys()]) if (key.startsWith(`${runId}/`)) cache.delete(key);
 }
