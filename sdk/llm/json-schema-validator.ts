@@ -34,16 +34,36 @@ const DIALECTS: Record<string, Dialect> = {
   "http://json-schema.org/draft-07/schema": "draft-07",
 };
 
+/**
+ * Patterns are JavaScript regexes (zod emits its RegExp's source): compiled with the `u` flag when they are
+ * valid in it (zod's own `\p{...}` patterns need it) and without it otherwise (`\_`, `\-` outside a class).
+ */
+const regExp = Object.assign(
+  (pattern: string, flags: string): RegExp => {
+    try {
+      return new RegExp(pattern, flags);
+    } catch {
+      return new RegExp(pattern, flags.replace("u", ""));
+    }
+  },
+  { code: "new RegExp" },
+);
+
 const instances = new Map<Dialect, AjvInstance>();
 const byIdentity = new WeakMap<object, ValidateFunction>();
-// Schemas rebuilt per call (same content, new object) still compile once.
-const byContent = new LRUCache<string, ValidateFunction>({ max: 512 });
+// Schemas rebuilt per call (same content, new object) still compile once; ajv forgets an evicted one.
+const byContent = new LRUCache<string, ValidateFunction>({
+  max: 512,
+  dispose: (validate) => {
+    for (const ajv of instances.values()) ajv.removeSchema(validate.schema as object);
+  },
+});
 
 function ajvFor(dialect: Dialect): AjvInstance {
   let ajv = instances.get(dialect);
   if (ajv === undefined) {
     // verbose: errors carry the failing schema and data, which the messages below quote.
-    const options = { allErrors: true, strict: false, verbose: true, logger: false as const };
+    const options = { allErrors: true, strict: false, verbose: true, logger: false as const, code: { regExp } };
     ajv =
       dialect === "2020-12" ? new Ajv2020(options) : dialect === "2019-09" ? new Ajv2019(options) : new Ajv(options);
     addFormats(ajv);

@@ -40,6 +40,12 @@ describe("validateJsonSchema on what zod emits", () => {
     ]);
   });
 
+  it("compiles a zod regex that is valid JavaScript but not valid with the u flag", () => {
+    const schema = toSchema(z.object({ tag: z.string().regex(/^\_[a-z]+$/) }));
+    expect(validateJsonSchema(schema, { tag: "_ok" })).toEqual([]);
+    expect(validateJsonSchema(schema, { tag: "no" })).toEqual(["$.tag: does not match the pattern ^\\_[a-z]+$"]);
+  });
+
   it("checks a format that has no pattern beside it (ajv-formats)", () => {
     const schema = { type: "object", properties: { day: { type: "string", format: "date" } } };
     expect(validateJsonSchema(schema, { day: "2024-02-29" })).toEqual([]);
