@@ -151,11 +151,9 @@ const BOUNDS: Record<string, (limit: string) => string> = {
   maxLength: (limit) => `longer than ${limit} characters`,
   minItems: (limit) => `fewer than ${limit} items`,
   maxItems: (limit) => `more than ${limit} items`,
-  // A tuple (prefixItems / draft-07 items array) with more items than it allows.
-  items: (limit) => `more than ${limit} items`,
-  additionalItems: (limit) => `more than ${limit} items`,
-  unevaluatedItems: (limit) => `more than ${limit} items`,
 };
+// A tuple (prefixItems, or a draft-07 items array) given more items than it has places for.
+for (const keyword of ["items", "additionalItems", "unevaluatedItems"]) BOUNDS[keyword] = BOUNDS.maxItems!;
 
 function describeError(error: ErrorObject, root: unknown): string {
   const path = formatPath(error.instancePath, root);
@@ -172,19 +170,18 @@ function describeError(error: ErrorObject, root: unknown): string {
     case "required":
       return `${at(String(params.missingProperty))}: required property missing`;
     case "additionalProperties":
-      return `${at(String(params.additionalProperty))}: unexpected property`;
     case "unevaluatedProperties":
-      return `${at(String(params.unevaluatedProperty))}: unexpected property`;
+      return `${at(String(params.additionalProperty ?? params.unevaluatedProperty))}: unexpected property`;
     case "const":
       return `${path}: expected ${JSON.stringify(params.allowedValue)}`;
     case "enum":
       return `${path}: expected one of ${(params.allowedValues as unknown[]).map((option) => JSON.stringify(option)).join(", ")}`;
     case "anyOf":
-      return `${path}: does not match any of the allowed shapes`;
     case "oneOf":
-      return params.passingSchemas === null
-        ? `${path}: does not match any of the allowed shapes`
-        : `${path}: matches more than one of the allowed shapes (exactly one expected)`;
+      // oneOf names the branches that passed when more than one did.
+      return Array.isArray(params.passingSchemas)
+        ? `${path}: matches more than one of the allowed shapes (exactly one expected)`
+        : `${path}: does not match any of the allowed shapes`;
     case "pattern":
       return `${path}: does not match the pattern ${String(params.pattern)}`;
     case "format":

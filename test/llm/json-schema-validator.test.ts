@@ -93,6 +93,9 @@ describe("validateJsonSchema on what zod emits", () => {
     expect(validateJsonSchema(schema, { event: { kind: "c" } })).toEqual([
       "$.event: does not match any of the allowed shapes",
     ]);
+    expect(validateJsonSchema({ oneOf: [{ type: "number" }, { type: "integer" }] }, 3)).toEqual([
+      "$: matches more than one of the allowed shapes (exactly one expected)",
+    ]);
   });
 
   it("checks tuples, records and keys that are not identifiers", () => {
