@@ -5,12 +5,14 @@
  */
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { coral } from "./coral/coral.js";
+import { naturalReasoning } from "./natural-reasoning/natural-reasoning.js";
 import { quickstart } from "./quickstart.js";
 import type { RecipeOptions } from "./recipe-options.js";
 
 const RECIPES: Record<string, (options: RecipeOptions) => Pipeline> = {
   quickstart,
   coral,
+  "natural-reasoning": naturalReasoning,
 };
 
 export function recipeNames(): string[] {
