@@ -14,24 +14,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as aq from "arquero";
 import * as parquet from "parquet-wasm/node";
+import { seededRandom } from "./seeded-random.js";
 
-let seed = 20261201;
-function random(): number {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-}
+const { random, int, pick, shuffle } = seededRandom(20261201);
 const round = (value: number, decimals: number): number => Math.round(value * 10 ** decimals) / 10 ** decimals;
 
 interface Question {
@@ -86,15 +71,14 @@ const withUnit =
   (value: number) =>
     `${value.toFixed(decimals)} ${unit}`;
 
-// ---------------------------------------------------------------- math
-function mathQuestions(): Question[] {
-  const qs: Question[] = [];
-  const push = (
+/** Adds computed questions of one category: the key formatted, distractors from the given mistakes. */
+function computedAdder(qs: Question[], category: string) {
+  return (
     src: string,
     question: string,
     answer: number,
     mistakes: number[],
-    format = whole,
+    format: (value: number) => string = whole,
     step?: number,
     allowNegative = false,
   ) =>
@@ -102,9 +86,15 @@ function mathQuestions(): Question[] {
       question,
       answer: format(answer),
       distractors: numericDistractors(answer, mistakes, format, 9, step, allowNegative),
-      category: "math",
-      src: `matrix-ts/math-${src}`,
+      category,
+      src: `matrix-ts/${category}-${src}`,
     });
+}
+
+// ---------------------------------------------------------------- math
+function mathQuestions(): Question[] {
+  const qs: Question[] = [];
+  const push = computedAdder(qs, "math");
   const items = ["notebooks", "pens", "apples", "tickets", "bolts", "mugs", "plants", "cables"];
   for (let i = 0; i < 6; i++) {
     const name = pick(NAMES);
@@ -300,21 +290,7 @@ function mathQuestions(): Question[] {
 // ---------------------------------------------------------------- physics
 function physicsQuestions(): Question[] {
   const qs: Question[] = [];
-  const push = (
-    src: string,
-    question: string,
-    answer: number,
-    mistakes: number[],
-    format: (v: number) => string,
-    step?: number,
-  ) =>
-    qs.push({
-      question,
-      answer: format(answer),
-      distractors: numericDistractors(answer, mistakes, format, 9, step),
-      category: "physics",
-      src: `matrix-ts/physics-${src}`,
-    });
+  const push = computedAdder(qs, "physics");
   const vehicles = [
     ["A cyclist", 12, 32],
     ["A freight train", 40, 110],
@@ -745,22 +721,9 @@ function computerScienceQuestions(): Question[] {
 function economicsQuestions(): Question[] {
   const qs: Question[] = [];
   const money = (v: number) => `$${v.toFixed(2)}`;
-  const push = (
-    category: string,
-    src: string,
-    question: string,
-    answer: number,
-    mistakes: number[],
-    format: (v: number) => string,
-    step?: number,
-  ) =>
-    qs.push({
-      question,
-      answer: format(answer),
-      distractors: numericDistractors(answer, mistakes, format, 9, step),
-      category,
-      src: `matrix-ts/${category}-${src}`,
-    });
+  const adders = { economics: computedAdder(qs, "economics"), business: computedAdder(qs, "business") };
+  const push = (category: keyof typeof adders, ...rest: Parameters<ReturnType<typeof computedAdder>>) =>
+    adders[category](...rest);
   for (let i = 0; i < 4; i++) {
     const p = int(5, 80) * 100;
     const r = pick([2, 3, 4, 5, 6, 7.5, 8]);
@@ -911,21 +874,7 @@ function economicsQuestions(): Question[] {
 // ---------------------------------------------------------------- engineering
 function engineeringQuestions(): Question[] {
   const qs: Question[] = [];
-  const push = (
-    src: string,
-    question: string,
-    answer: number,
-    mistakes: number[],
-    format: (v: number) => string,
-    step?: number,
-  ) =>
-    qs.push({
-      question,
-      answer: format(answer),
-      distractors: numericDistractors(answer, mistakes, format, 9, step),
-      category: "engineering",
-      src: `matrix-ts/engineering-${src}`,
-    });
+  const push = computedAdder(qs, "engineering");
   for (let i = 0; i < 5; i++) {
     const r1 = pick([10, 22, 33, 47, 68, 100, 150, 220, 330, 470]);
     const r2 = pick([10, 22, 33, 47, 68, 100, 150, 220, 330, 470]);

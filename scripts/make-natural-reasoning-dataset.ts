@@ -12,24 +12,9 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { seededRandom } from "./seeded-random.js";
 
-let seed = 20261202;
-function random(): number {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-}
+const { random, int, pick, shuffle } = seededRandom(20261202);
 /** Some of the optional sentences, in their order: pages differ in what they bother to say. */
 const some = (sentences: string[], min: number): string[] =>
   sentences.filter((_, index) => index < min || random() < 0.6);
@@ -846,24 +831,19 @@ function otherLanguages(): Passage[] {
     // European languages get more pages than the three non-Latin scripts (as on the web DCLM crawls).
     const perKind = ["ru", "zh", "ja"].includes(pack.code) ? 4 : 8;
     for (let i = 0; i < perKind; i++) {
-      const plain = pack.plain[i % pack.plain.length]!();
-      out.push({
-        text: plain.join(pack.code === "zh" || pack.code === "ja" ? "" : " "),
-        language: pack.code,
-        reasoning: false,
-        kind: "plain",
-        site: pack.site,
-        slug: `page-${i}`,
-      });
-      const reasoning = pack.reasoning[i % pack.reasoning.length]!();
-      out.push({
-        text: reasoning.join(pack.code === "zh" || pack.code === "ja" ? "" : " "),
-        language: pack.code,
-        reasoning: true,
-        kind: "reasoning",
-        site: pack.site,
-        slug: `notes-${i}`,
-      });
+      for (const [reasoning, make, slug] of [
+        [false, pack.plain[i % pack.plain.length]!, `page-${i}`],
+        [true, pack.reasoning[i % pack.reasoning.length]!, `notes-${i}`],
+      ] as const) {
+        out.push({
+          text: make().join(pack.code === "zh" || pack.code === "ja" ? "" : " "),
+          language: pack.code,
+          reasoning,
+          kind: reasoning ? "reasoning" : "plain",
+          site: pack.site,
+          slug,
+        });
+      }
     }
   }
   return out;
