@@ -70,6 +70,29 @@ describe("matrix run coral | natural-reasoning", () => {
     expect(summaryFile(out).metricsScope).toEqual(after.metricsScope);
   });
 
+  it("--format maps another file's records, and names the formats it knows", async () => {
+    const out = tempDir();
+    const passages = await matrix([
+      "run",
+      "coral",
+      "--source",
+      "datasets/natural-reasoning/passages.jsonl",
+      "--format",
+      "dclm",
+      "--rows",
+      "3",
+      "--out",
+      out,
+      "--quiet",
+    ]);
+    // DCLM rows are no multiple-choice questions: each task fails in the coral prompt, dead-lettered.
+    expect(passages.status, passages.stderr).toBe(0);
+    expect((JSON.parse(passages.stdout) as RunSummary).counts).toEqual({ done: 0, failed: 3, filtered: 0 });
+    const unknown = await matrix(["run", "coral", "--source", "x.jsonl", "--format", "squad"]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain("Option '--format': expected one of mmlu-pro, dclm, got 'squad'");
+  });
+
   it("both run unchanged against an OpenAI-compatible server (--llm), on real-format files (--source)", async () => {
     const server = await startSimulator({ speed: 200 });
     onTestFinished(() => server.close());
