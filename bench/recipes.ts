@@ -64,7 +64,7 @@ try {
     .trim()
     .split("\n")
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-  const many = Array.from({ length: 50 }, (_, copy) =>
+  const many: Array<Record<string, unknown>> = Array.from({ length: 50 }, (_, copy) =>
     questions.map((q) => ({ ...q, question_id: (q.question_id as number) + copy * 1000 })),
   ).flat();
   const columns = Object.fromEntries(Object.keys(questions[0]!).map((key) => [key, many.map((q) => q[key])]));
