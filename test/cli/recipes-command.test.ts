@@ -61,33 +61,16 @@ describe("matrix run coral | natural-reasoning", () => {
     expect(nr.input).toBe(50);
     expect(Object.values(nr.terminationReasons).reduce((a, b) => a + b, 0)).toBe(50);
     expect(nr.survivors.language).toBeGreaterThan(nr.survivors.question);
-    const resumed = await matrix(["run", "natural-reasoning", "--rows", "80", "--out", out, "--resume", "--quiet"]);
+    const resumed = await matrix(["run", "natural-reasoning", "--rows", "70", "--out", out, "--resume", "--quiet"]);
     expect(resumed.status, resumed.stderr).toBe(0);
     const after = JSON.parse(resumed.stdout) as RunSummary;
     expect(after.skipped).toBe(50);
-    expect(after.metricsScope).toEqual({ tasks: 80, thisRun: 30, earlierRuns: 50 });
-    expect((after.metrics!.naturalReasoning as NaturalReasoningSummary).input).toBe(80);
+    expect(after.metricsScope).toEqual({ tasks: 70, thisRun: 20, earlierRuns: 50 });
+    expect((after.metrics!.naturalReasoning as NaturalReasoningSummary).input).toBe(70);
     expect(summaryFile(out).metricsScope).toEqual(after.metricsScope);
   });
 
-  it("--format maps another file's records, and names the formats it knows", async () => {
-    const out = tempDir();
-    const passages = await matrix([
-      "run",
-      "coral",
-      "--source",
-      "datasets/natural-reasoning/passages.jsonl",
-      "--format",
-      "dclm",
-      "--rows",
-      "3",
-      "--out",
-      out,
-      "--quiet",
-    ]);
-    // DCLM rows are no multiple-choice questions: each task fails in the coral prompt, dead-lettered.
-    expect(passages.status, passages.stderr).toBe(0);
-    expect((JSON.parse(passages.stdout) as RunSummary).counts).toEqual({ done: 0, failed: 3, filtered: 0 });
+  it("--format names the record formats it knows", async () => {
     const unknown = await matrix(["run", "coral", "--source", "x.jsonl", "--format", "squad"]);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain("Option '--format': expected one of mmlu-pro, dclm, got 'squad'");
