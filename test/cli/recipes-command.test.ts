@@ -70,10 +70,10 @@ describe("matrix run coral | natural-reasoning", () => {
     expect(summaryFile(out).metricsScope).toEqual(after.metricsScope);
   });
 
-  it("--format names the record formats it knows", async () => {
+  it("--format names the record formats it knows (a usage error)", async () => {
     const unknown = await matrix(["run", "coral", "--source", "x.jsonl", "--format", "squad"]);
-    expect(unknown.status).toBe(1);
-    expect(unknown.stderr).toContain("Option '--format': expected one of mmlu-pro, dclm, got 'squad'");
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("--format: expected one of mmlu-pro, dclm, got 'squad'");
   });
 
   it("both run unchanged against an OpenAI-compatible server (--llm), on real-format files (--source)", async () => {
