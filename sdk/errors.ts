@@ -89,16 +89,25 @@ export class ModuleLoadError extends MatrixError {
   }
 }
 
-/** A source row could not be read or parsed; `file` and `line` say where. */
+/** A source row could not be read or parsed; `file` and `line` (or `row`, in a columnar file) say where. */
 export class SourceRowError extends MatrixError {
   readonly file?: string;
   readonly line?: number;
+  /** The record's position (1-based) in a file without lines, e.g. Parquet. */
+  readonly row?: number;
   readonly rowId?: string;
-  constructor(message: string, where: { file?: string; line?: number; rowId?: string }, options?: MatrixErrorOptions) {
-    const place = [where.file, where.line === undefined ? undefined : `line ${where.line}`].filter(Boolean).join(":");
+  constructor(
+    message: string,
+    where: { file?: string; line?: number; row?: number; rowId?: string },
+    options?: MatrixErrorOptions,
+  ) {
+    const at =
+      where.line !== undefined ? `line ${where.line}` : where.row !== undefined ? `row ${where.row}` : undefined;
+    const place = [where.file, at].filter(Boolean).join(":");
     super("source-row", place ? `${place}: ${message}` : message, options);
     this.file = where.file;
     this.line = where.line;
+    this.row = where.row;
     this.rowId = where.rowId;
   }
 }
@@ -220,7 +229,7 @@ export class MetricsError extends MatrixError {
 export function serializeError(error: unknown, role?: string): SerializedError {
   if (MatrixError.isInstance(error)) {
     const details: Record<string, unknown> = {};
-    for (const key of ["path", "file", "line", "rowId", "status", "endpoint", "variable", "issues"]) {
+    for (const key of ["path", "file", "line", "row", "rowId", "status", "endpoint", "variable", "issues"]) {
       const value = (error as unknown as Record<string, unknown>)[key];
       if (value !== undefined) details[key] = value;
     }

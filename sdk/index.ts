@@ -45,7 +45,16 @@ export type { AgentContext } from "./agent/agent-context.js";
 export type { TaskUpdate } from "./agent/task-update.js";
 export * from "./quality/index.js";
 
-export { openSource, type RuntimeSource, type Row, type SourceItem } from "./driver/source.js";
+export { openSource, fileSource, type RuntimeSource, type Row, type SourceItem } from "./driver/source.js";
+export {
+  RECORD_FORMATS,
+  MmluProRecordSchema,
+  DclmRecordSchema,
+  recordMapper,
+  type RecordFormat,
+  type MmluProRow,
+  type DclmRow,
+} from "./driver/record-formats.js";
 export { Run, type RunProgress } from "./driver/run.js";
 export { JsonlSink, readIds, sinkFiles } from "./sink/jsonl-sink.js";
 
@@ -56,6 +65,12 @@ export * from "./llm/index.js";
 export { startSimulator } from "./llm/simulator/index.js";
 export { rootLogger } from "./logger.js";
 export { recipe, recipeNames } from "./recipes/index.js";
+export type { RecipeOptions } from "./recipes/recipe-options.js";
+export type { CoralOptions } from "./recipes/coral/coral.js";
+export type { CoralState } from "./recipes/coral/coral-matcher.js";
+export type { CoralSummary } from "./recipes/coral/coral-metrics.js";
+export type { NaturalReasoningOptions } from "./recipes/natural-reasoning/natural-reasoning.js";
+export type { NaturalReasoningSummary } from "./recipes/natural-reasoning/nr-metrics.js";
 export { jsonlToParquet, readParquet } from "./sink/parquet-export.js";
 
 // Leaves. Notebook displays live in ./notebook/index.js (imported by notebooks next to this file), so

@@ -11,6 +11,7 @@
 import { Argument, Command, Option, type CommandUnknownOpts, type OptionValues } from "@commander-js/extra-typings";
 import { FAULT_KINDS } from "../llm/simulator/faults.js";
 import { DEFAULT_PROFILE, SIMULATOR_NUMERIC_KNOBS, SIMULATOR_PROFILES } from "../llm/simulator/profiles.js";
+import { RECORD_FORMATS } from "../schema/record-format.js";
 import type { CliIo } from "./cli-io.js";
 import { DEPLOY_DEFAULTS } from "./deploy-options.js";
 import { withNatsOptions } from "./nats-flags.js";
@@ -43,7 +44,16 @@ export const runDefinition = () =>
       .description("run a recipe or pipeline file: output under --out, progress on stderr, summary on stdout")
       .argument("<target>", "recipe name, or a pipeline file (.json, or .ts/.js exporting a pipeline)")
       .addOption(countOption("--rows <n>", "read at most N source rows"))
-      .option("--source <file>", "rows from this JSONL or CSV file instead of the pipeline's")
+      .option(
+        "--source <file>",
+        "rows from this file instead of the pipeline's: JSONL (also .zst, .gz), CSV or Parquet",
+      )
+      .addOption(
+        new Option(
+          "--format <name>",
+          "map --source's records from a dataset format (default: the pipeline source's, so a recipe reads real MMLU-Pro/DCLM files as they are)",
+        ).choices(RECORD_FORMATS),
+      )
       .option("--out <dir>", "output directory (default: out/<pipeline name>)")
       .option("--resume", "skip ids already in the output directory and append to it")
       .option("--parquet", "also write <out>/output.parquet when the run ends")

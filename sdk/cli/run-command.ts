@@ -10,6 +10,9 @@
  */
 import { existsSync, statSync } from "node:fs";
 import type { Bus } from "../bus/bus.js";
+import { fileSource } from "../driver/source.js";
+import type { SourceDefinition } from "../schema/pipeline-definition.js";
+import type { RecordFormat } from "../schema/record-format.js";
 import { sinkFiles } from "../sink/jsonl-sink.js";
 import type { RunOptions } from "../pipeline/run-pipeline.js";
 import type { CliIo } from "./cli-io.js";
@@ -18,6 +21,12 @@ import { natsFlags } from "./nats-flags.js";
 import type { RunFlags } from "./program.js";
 import { progressLine } from "./progress-line.js";
 import { resumeHint } from "./resume-hint.js";
+
+/** `--source` (and `--format`): a recipe keeps its record format for a file of the same kind. */
+function sourceOption(path: string, format: RecordFormat | undefined, current: SourceDefinition | undefined) {
+  const inherited = current && "format" in current && !path.toLowerCase().endsWith(".csv") ? current.format : undefined;
+  return fileSource(path, format ?? inherited);
+}
 
 export async function command(target: string, flags: RunFlags, io: CliIo, argv: readonly string[]): Promise<number> {
   const pipeline = await loadPipeline(target, { home: io.env.MATRIX_HOME });
@@ -42,14 +51,7 @@ export async function command(target: string, flags: RunFlags, io: CliIo, argv: 
     model: flags.model,
     simulator,
     bus,
-    ...(flags.source
-      ? {
-          source: {
-            kind: flags.source.toLowerCase().endsWith(".csv") ? ("csv" as const) : ("jsonl" as const),
-            path: flags.source,
-          },
-        }
-      : {}),
+    ...(flags.source ? { source: sourceOption(flags.source, flags.format, pipeline.definition.source) } : {}),
   };
   const previous = sinkFiles(out).output;
   if (!options.resume && existsSync(previous) && statSync(previous).size > 0) {

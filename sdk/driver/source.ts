@@ -1,20 +1,25 @@
 /**
- * Sources: where rows come from. JSONL and CSV files (read as streams, with line numbers), arrays,
- * arquero tables and any (async) iterable.
+ * Sources: where rows come from. JSONL files (plain, `.zst` or `.gz`) and CSV files (read as streams,
+ * with line numbers), Parquet files (row group by row group), arrays, arquero tables and any (async)
+ * iterable; a file's records can be mapped from a public dataset's format (mmlu-pro, dclm).
  *
  * Where you are: `driver/`. A row that cannot be parsed is yielded as an error item (file and line),
  * never thrown: the driver dead-letters it and the run goes on.
  */
 import { createReadStream, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { ConfigError, SourceRowError } from "../errors.js";
+import { ConfigError, SourceError, SourceRowError } from "../errors.js";
 import type { SourceDefinition } from "../schema/pipeline-definition.js";
 import { parseCsvRecords } from "./csv.js";
+import { parquetRows } from "./parquet-rows.js";
+import { recordMapper, type RecordFormat } from "./record-formats.js";
+import { compressionOf, openTextInput } from "./text-input.js";
 
 export type Row = Record<string, unknown>;
 
 export type SourceItem =
-  | { kind: "row"; row: Row; index: number; file?: string; line?: number }
+  /** `line` in a text file; `position` (1-based) in a file without lines (Parquet). */
+  | { kind: "row"; row: Row; index: number; file?: string; line?: number; position?: number }
   | { kind: "error"; error: SourceRowError; raw?: string };
 
 /** Anything with arquero's `objects()` (a table), without importing arquero here. */
@@ -46,30 +51,39 @@ function isDefinition(value: unknown): value is SourceDefinition {
 }
 
 async function* jsonlRows(file: string): AsyncGenerator<SourceItem> {
-  const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
+  const lines = createInterface({ input: openTextInput(file), crlfDelay: Infinity });
   let line = 0;
   let index = 0;
-  for await (let text of lines) {
-    line++;
-    // Files saved by spreadsheet tools often start with a byte-order mark.
-    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (text.trim() === "") continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      yield {
-        kind: "error",
-        error: new SourceRowError(`not valid JSON (${(error as Error).message})`, { file, line }),
-        raw: text,
-      };
-      continue;
+  try {
+    for await (let text of lines) {
+      line++;
+      // Files saved by spreadsheet tools often start with a byte-order mark.
+      if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (text.trim() === "") continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        yield {
+          kind: "error",
+          error: new SourceRowError(`not valid JSON (${(error as Error).message})`, { file, line }),
+          raw: text,
+        };
+        continue;
+      }
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        yield { kind: "error", error: new SourceRowError("a row must be a JSON object", { file, line }), raw: text };
+        continue;
+      }
+      yield { kind: "row", row: value as Row, index: index++, file, line };
     }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      yield { kind: "error", error: new SourceRowError("a row must be a JSON object", { file, line }), raw: text };
-      continue;
-    }
-    yield { kind: "row", row: value as Row, index: index++, file, line };
+  } catch (error) {
+    // A failure of the file itself (unreadable, a truncated or corrupt .zst), not of one row.
+    const compression = compressionOf(file);
+    const what = compression === "none" ? "could not be read" : `is not a readable ${compression} stream`;
+    throw new SourceError(`${file} ${what} after line ${line}: ${(error as Error)?.message ?? error}`, index, {
+      cause: error,
+    });
   }
 }
 
@@ -123,15 +137,49 @@ function* tableRows(table: TableLike): Generator<Row> {
   }
 }
 
+/** Applies a record format's mapping; a record that does not fit becomes an error item (dead-lettered). */
+async function* formatted(items: AsyncIterable<SourceItem>, format: RecordFormat): AsyncGenerator<SourceItem> {
+  const map = recordMapper(format);
+  for await (const item of items) {
+    if (item.kind === "error") {
+      yield item;
+      continue;
+    }
+    try {
+      yield { ...item, row: map(item.row, { file: item.file, line: item.line, row: item.position }) };
+    } catch (error) {
+      if (!(error instanceof SourceRowError)) throw error;
+      yield { kind: "error", error, raw: JSON.stringify(item.row) };
+    }
+  }
+}
+
+/**
+ * The source definition for a file, by its extension: `.csv`, `.parquet`, else JSON Lines (`.jsonl`,
+ * `.json`, and their `.zst`/`.gz` forms); `format` maps a public dataset's records (mmlu-pro, dclm).
+ */
+export function fileSource(path: string, format?: RecordFormat): SourceDefinition {
+  const lower = path.toLowerCase();
+  if (lower.endsWith(".csv")) {
+    if (format !== undefined)
+      throw new ConfigError("source", `a record format ('${format}') applies to JSONL and Parquet files, not CSV`);
+    return { kind: "csv", path };
+  }
+  const kind = lower.endsWith(".parquet") ? "parquet" : "jsonl";
+  return format === undefined ? { kind, path } : { kind, path, format };
+}
+
 export function openSource(source: RuntimeSource): AsyncIterable<SourceItem> {
   if (isTable(source)) return iterableRows(tableRows(source));
   if (isDefinition(source)) {
-    if ((source.kind === "jsonl" || source.kind === "csv") && !existsSync(source.path)) {
+    if (source.kind !== "rows" && !existsSync(source.path)) {
       throw new ConfigError("source", `the ${source.kind.toUpperCase()} file '${source.path}' does not exist`);
     }
     switch (source.kind) {
       case "jsonl":
-        return jsonlRows(source.path);
+        return source.format ? formatted(jsonlRows(source.path), source.format) : jsonlRows(source.path);
+      case "parquet":
+        return source.format ? formatted(parquetRows(source.path), source.format) : parquetRows(source.path);
       case "csv":
         return csvRows(source.path);
       case "rows":

@@ -31,6 +31,8 @@ import type { AgentContext } from "../agent/agent-context.js";
 import type { TaskUpdate } from "../agent/task-update.js";
 import type { ChatMessage } from "../llm/llm-client.js";
 import type { Run } from "../driver/run.js";
+import type { RecordFormat } from "../driver/record-formats.js";
+import { fileSource } from "../driver/source.js";
 import type { MetricContext } from "../driver/summary-metrics.js";
 import { parseDefinition } from "./definition.js";
 import { exportPipeline } from "./export-script.js";
@@ -164,12 +166,18 @@ export class Pipeline {
     return this.derive({ modules: { ...this.definition.modules, [name]: { path } } });
   }
 
-  /** A JSONL or CSV path (by extension), or rows inline. Runtime sources (tables, iterables) go to `run()`. */
-  source(source: string | SourceDefinition | Record<string, unknown>[]): Pipeline {
+  /**
+   * A file path (by extension: JSONL, also `.zst`/`.gz`; CSV; Parquet), or rows inline. `format` maps a
+   * public dataset's records to rows (`mmlu-pro`, `dclm`). Runtime sources (tables, iterables) go to `run()`.
+   */
+  source(
+    source: string | SourceDefinition | Record<string, unknown>[],
+    options: { format?: RecordFormat } = {},
+  ): Pipeline {
     const definition: SourceDefinition = Array.isArray(source)
       ? { kind: "rows", rows: source }
       : typeof source === "string"
-        ? { kind: source.toLowerCase().endsWith(".csv") ? "csv" : "jsonl", path: source }
+        ? fileSource(source, options.format)
         : source;
     return this.derive({ source: definition });
   }

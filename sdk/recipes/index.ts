@@ -4,17 +4,26 @@
  * Where you are: `recipes/`, a leaf above `pipeline/`. Add a recipe by adding a file and a line here.
  */
 import type { Pipeline } from "../pipeline/pipeline.js";
+import { coral } from "./coral/coral.js";
+import { naturalReasoning } from "./natural-reasoning/natural-reasoning.js";
 import { quickstart } from "./quickstart.js";
+import type { RecipeOptions } from "./recipe-options.js";
 
-const RECIPES: Record<string, (options: { home?: string }) => Pipeline> = {
+const RECIPES: Record<string, (options: RecipeOptions) => Pipeline> = {
   quickstart,
+  coral,
+  "natural-reasoning": naturalReasoning,
 };
 
 export function recipeNames(): string[] {
   return Object.keys(RECIPES);
 }
 
-/** The recipe `name`, with its datasets resolved under `home` (the repo root; default: cwd). */
-export function recipe(name: string, options: { home?: string } = {}): Pipeline | undefined {
+/**
+ * The recipe `name`, built with `options`: `home` (the repo root its datasets are under; default: cwd),
+ * `dataset` (another file in the same record format), `model`, and the recipe's own (e.g. coral's
+ * `maxTurns`, natural-reasoning's `thresholds`). An unknown option is a ConfigError naming it.
+ */
+export function recipe(name: string, options: RecipeOptions = {}): Pipeline | undefined {
   return RECIPES[name]?.(options);
 }

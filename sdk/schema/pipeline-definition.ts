@@ -6,6 +6,7 @@
  * (`{ fn: "(task, ctx) => ..." }`), the way arquero serializes table expressions.
  */
 import { z } from "zod";
+import { RECORD_FORMATS } from "./record-format.js";
 
 /** An inline function stored by source text. It may not capture outer variables (see pipeline/function-source). */
 export const FunctionSourceSchema = z.object({ fn: z.string().min(1) });
@@ -111,8 +112,16 @@ export const FlowSchema = z.discriminatedUnion("kind", [
 ]);
 export type FlowDefinition = z.infer<typeof FlowSchema>;
 
+/**
+ * How records of a public dataset become rows (see driver/record-formats): `mmlu-pro` (options list →
+ * choices keyed A…, id = question_id), `dclm` (web pages, id = WARC-Record-ID).
+ */
+export const RecordFormatSchema = z.enum(RECORD_FORMATS);
+
 export const SourceSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("jsonl"), path: z.string().min(1) }),
+  /** JSON Lines; `.zst`/`.zstd` (Zstandard) and `.gz` files are decompressed by extension. */
+  z.object({ kind: z.literal("jsonl"), path: z.string().min(1), format: RecordFormatSchema.optional() }),
+  z.object({ kind: z.literal("parquet"), path: z.string().min(1), format: RecordFormatSchema.optional() }),
   z.object({ kind: z.literal("csv"), path: z.string().min(1) }),
   z.object({ kind: z.literal("rows"), rows: z.array(z.record(z.string(), z.unknown())) }),
 ]);

@@ -40,7 +40,7 @@ export function sinkFiles(outDir: string): SinkFiles {
 function badRowKey(record: BadRowRecord): string {
   const details = record.error.details ?? {};
   return details.file !== undefined
-    ? `${details.file}:${details.line}`
+    ? `${details.file}:${details.line ?? `row ${details.row}`}`
     : `${details.rowId ?? ""}|${record.error.message}|${record.raw ?? ""}`;
 }
 

@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { CapturedVariableError, PipelineDefinitionError } from "../../sdk/errors.js";
 import { Pipeline, pipeline } from "../../sdk/pipeline/pipeline.js";
@@ -104,7 +105,7 @@ describe("summary metrics", () => {
           return acc + 1;
         },
       })
-      .run({ source: rows(6) })
+      .run({ source: rows(6), logger: pino({ level: "silent" }) })
       .done();
     expect(summary.counts).toEqual({ done: 3, failed: 0, filtered: 3 });
     expect(summary.metrics!.broken).toBeNull();

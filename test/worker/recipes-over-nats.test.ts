@@ -5,23 +5,33 @@
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import pino from "pino";
 import { createNatsBus, type NatsBus } from "../../sdk/bus/nats/index.js";
+import type { Run } from "../../sdk/driver/run.js";
+import { startSimulator, type SimulatorHandle } from "../../sdk/llm/simulator/index.js";
 import { pipeline } from "../../sdk/pipeline/pipeline.js";
+import { recipe } from "../../sdk/recipes/index.js";
+import type { Task } from "../../sdk/schema/task.js";
 import type { RunSummary } from "../../sdk/schema/event.js";
 import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { spawnWorker, waitForReady, type WorkerProcess } from "../helpers/worker-process.js";
 
+const silent = pino({ level: "silent" });
+
 describeWithNats("recipes and summary metrics over NATS with worker processes", () => {
   let server: NatsServerHandle;
   let bus: NatsBus;
+  let llm: SimulatorHandle;
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
     server = await startNatsServer();
     bus = await createNatsBus({ servers: [server.url] });
+    // One inference server shared by the workers (as `matrix cluster up` runs them).
+    llm = await startSimulator({ speed: 1000 });
     for (const id of ["w1", "w2"]) {
-      const worker = spawnWorker(["--nats", server.url, "--id", id]);
+      const worker = spawnWorker(["--nats", server.url, "--id", id, "--llm", llm.baseUrl, "--model", "sim-model"]);
       workers.push(worker);
     }
     await Promise.all(workers.map((worker) => waitForReady(worker)));
@@ -31,6 +41,38 @@ describeWithNats("recipes and summary metrics over NATS with worker processes", 
     for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill("SIGKILL");
     await bus?.close();
     await server?.dispose();
+    await llm?.close();
+  });
+
+  /** The same recipe and rows over NATS (the workers' agents) and locally: the same seeds, the same trajectories. */
+  async function bothWays(name: string, options: Record<string, unknown>, rows: number) {
+    const p = recipe(name, options)!;
+    const overNats = p.run({ rows, bus, seed: 5, out: tempDir(), logger: silent });
+    const local = p.run({ rows, seed: 5, llm: llm.baseUrl, model: "sim-model", logger: silent });
+    const [nats, here] = [await overNats.done(), await local.done()];
+    const trajectory = (t: Task) => [t.status, t.reason, t.history.map((turn) => [turn.role, turn.content]), t.state];
+    const byId = (run: Run) => Object.fromEntries(run.results().map((t) => [t.id, trajectory(t)]));
+    expect(byId(overNats)).toEqual(byId(local));
+    const agents = new Set(overNats.results().flatMap((t) => t.history.map((turn) => turn.agent.split("/")[0])));
+    expect([...agents].every((agent) => agent === "w1" || agent === "w2")).toBe(true);
+    return { nats, here, tasks: overNats.results() };
+  }
+
+  it("coral runs on the workers exactly as it runs locally; the driver computes its summary", async () => {
+    const { nats, here, tasks } = await bothWays("coral", { maxTurns: 4 }, 16);
+    expect(tasks).toHaveLength(16);
+    expect(nats.metrics).toEqual(here.metrics);
+    expect(nats.metrics!.coral).toMatchObject({ tasks: 16 });
+  });
+
+  it("natural-reasoning (its language module shipped to the workers) runs there exactly as locally", async () => {
+    const { nats, here, tasks } = await bothWays("natural-reasoning", {}, 60);
+    expect(tasks).toHaveLength(60);
+    expect(nats.metrics).toEqual(here.metrics);
+    const reasons = (nats.metrics!.naturalReasoning as { terminationReasons: Record<string, number> })
+      .terminationReasons;
+    expect(reasons.language).toBeGreaterThan(0);
+    expect(Object.values(reasons).reduce((sum, n) => sum + n, 0)).toBe(60);
   });
 
   it("summary metrics are computed by the driver from tasks the workers finished", async () => {

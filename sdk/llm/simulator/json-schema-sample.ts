@@ -5,6 +5,11 @@
  * properties, required, type string|number|integer|boolean|array|null, enum, const, anyOf/oneOf,
  * minimum/maximum, minLength/maxLength, items, minItems/maxItems, local `$ref` into `$defs`). An unknown
  * keyword is ignored rather than failing, because a reply that is mostly right beats a crash.
+ *
+ * Two hints make sampled replies behave like a model's: an `enum` that holds a value the prompt states
+ * (`prefer`, e.g. the answer letter a reply to extract gives) yields that value, as an extractor at
+ * temperature 0 would; a schema's `examples` are followed with probability `EXAMPLE_RATE`, as a model
+ * shown examples mostly copies their form, so checks on that form see both outcomes.
  */
 import type { Random } from "./random.js";
 
@@ -25,31 +30,52 @@ const WORDS = [
   "violet",
 ];
 
+/** How often a schema's `examples` are followed (otherwise a value is sampled from the schema). */
+export const EXAMPLE_RATE = 0.75;
+
+/** Values the prompt states (see `prefer` above); empty when it states none. */
+export interface SampleHints {
+  prefer?: readonly unknown[];
+}
+
 /** A JSON value conforming to `schema` (best effort for constructs outside the subset above). */
-export function sampleJsonSchema(schema: unknown, random: Random, root: unknown = schema, depth = 0): unknown {
+export function sampleJsonSchema(
+  schema: unknown,
+  random: Random,
+  root: unknown = schema,
+  depth = 0,
+  hints: SampleHints = {},
+): unknown {
   if (typeof schema !== "object" || schema === null || depth > 12) return null;
   const node = schema as Schema;
-  if (typeof node.$ref === "string") return sampleJsonSchema(resolveRef(node.$ref, root), random, root, depth + 1);
+  const inner = (child: unknown) => sampleJsonSchema(child, random, root, depth + 1, hints);
+  if (typeof node.$ref === "string") return inner(resolveRef(node.$ref, root));
   if ("const" in node) return node.const;
-  if (Array.isArray(node.enum) && node.enum.length > 0) return random.pick(node.enum);
+  if (Array.isArray(node.enum) && node.enum.length > 0) {
+    const stated = hints.prefer?.find((value) => (node.enum as unknown[]).includes(value));
+    return stated !== undefined ? stated : random.pick(node.enum);
+  }
+  if (Array.isArray(node.examples) && node.examples.length > 0 && random.next() < EXAMPLE_RATE) {
+    return random.pick(node.examples);
+  }
   const variants = (node.anyOf ?? node.oneOf) as unknown[] | undefined;
   if (Array.isArray(variants) && variants.length > 0) {
-    return sampleJsonSchema(random.pick(variants), random, root, depth + 1);
+    return inner(random.pick(variants));
   }
   if (Array.isArray(node.allOf) && node.allOf.length > 0) {
-    return sampleJsonSchema(Object.assign({}, ...(node.allOf as Schema[])), random, root, depth + 1);
+    return inner(Object.assign({}, ...(node.allOf as Schema[])));
   }
   let type = node.type;
   if (Array.isArray(type)) type = type.find((entry) => entry !== "null") ?? type[0];
   if (type === undefined) type = node.properties ? "object" : node.items ? "array" : "string";
   switch (type) {
     case "object":
-      return sampleObject(node, random, root, depth);
+      return sampleObject(node, random, root, depth, hints);
     case "array": {
       const min = numberOr(node.minItems, 0);
       const max = numberOr(node.maxItems, Math.max(min, 3));
       const length = random.int(Math.max(min, Math.min(1, max)), Math.max(min, Math.min(max, min + 3)));
-      return Array.from({ length }, () => sampleJsonSchema(node.items ?? {}, random, root, depth + 1));
+      return Array.from({ length }, () => inner(node.items ?? {}));
     }
     case "integer": {
       const min = Math.ceil(numberOr(node.minimum, numberOr(node.exclusiveMinimum, -1) + 1));
@@ -71,14 +97,20 @@ export function sampleJsonSchema(schema: unknown, random: Random, root: unknown 
   }
 }
 
-function sampleObject(node: Schema, random: Random, root: unknown, depth: number): Record<string, unknown> {
+function sampleObject(
+  node: Schema,
+  random: Random,
+  root: unknown,
+  depth: number,
+  hints: SampleHints,
+): Record<string, unknown> {
   const properties = (node.properties ?? {}) as Record<string, unknown>;
   const required = new Set(Array.isArray(node.required) ? (node.required as string[]) : []);
   const result: Record<string, unknown> = {};
   for (const [key, propertySchema] of Object.entries(properties)) {
     // Optional properties appear most of the time, as a model fills them when it can.
     if (required.has(key) || random.next() < 0.7) {
-      result[key] = sampleJsonSchema(propertySchema, random, root, depth + 1);
+      result[key] = sampleJsonSchema(propertySchema, random, root, depth + 1, hints);
     }
   }
   for (const key of required) {

@@ -56,7 +56,7 @@ export function planChatReply(body: ChatCompletionRequest, config: SimulatorConf
   const format = body.response_format;
   if (format?.type === "json_schema" || format?.type === "json_object") {
     const schema = format.type === "json_schema" && format.json_schema.schema ? format.json_schema.schema : FREE_OBJECT;
-    const json = JSON.stringify(sampleJsonSchema(schema, random));
+    const json = JSON.stringify(sampleJsonSchema(schema, random, schema, 0, { prefer: statedValues(body) }));
     return finish(
       { promptTokens, wordCount: 0, fixed: splitIntoTokens(breakJson(json, malformed)) },
       random,
@@ -72,6 +72,13 @@ export function planChatReply(body: ChatCompletionRequest, config: SimulatorConf
     .map(messageText)
     .reverse();
   return finish({ promptTokens, ...textReply(question, earlierTexts, sampled, config, random) }, random, maxTokens);
+}
+
+/** An answer letter the last user message states ("The correct answer is (C)"): what an extractor copies. */
+function statedValues(body: ChatCompletionRequest): string[] {
+  const lastUser = [...body.messages].reverse().find((message) => message.role === "user");
+  const stated = lastUser ? findStatedAnswer([messageText(lastUser)], [..."ABCDEFGHIJ"]) : undefined;
+  return stated === undefined ? [] : [stated];
 }
 
 /** Plans a `/v1/completions` reply: the same text rules, applied to the prompt. */
