@@ -5,7 +5,7 @@
  * Run: npm run bench:local   (node --expose-gc is used for the memory figure when available)
  */
 import { cpus, totalmem } from "node:os";
-import { pipeline } from "../sdk/index.js";
+import { LiveMetrics, pipeline } from "../sdk/index.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -13,6 +13,7 @@ async function hopsPerSecond(
   tasks: number,
   hopsPerTask: number,
   concurrency: number,
+  extra: { metrics?: LiveMetrics; trace?: boolean } = {},
 ): Promise<{ hops: number; seconds: number }> {
   // No-op agents; the hop budget travels in the row and the router alone decides where a task goes.
   const limited = pipeline("bench-hops")
@@ -21,7 +22,9 @@ async function hopsPerSecond(
     .router("a", (task) => (task.hops < (task.row!.hops as number) ? (task.hops % 2 === 0 ? "a" : "b") : null));
   const rows = Array.from({ length: tasks }, (_, i) => ({ id: String(i), hops: hopsPerTask }));
   const started = process.hrtime.bigint();
-  const summary = await limited.run({ source: rows, maxInFlight: concurrency, concurrency, keepResults: false }).done();
+  const summary = await limited
+    .run({ source: rows, maxInFlight: concurrency, concurrency, keepResults: false, ...extra })
+    .done();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (summary.counts.done !== tasks) throw new Error(`expected ${tasks} done, got ${JSON.stringify(summary.counts)}`);
   return { hops: summary.hops, seconds };
@@ -79,6 +82,27 @@ async function main(): Promise<void> {
     process.stdout.write(
       `local bus, no-op agents: ${tasks} tasks x ${hops} hops, ${concurrency} in flight: ` +
         `${Math.round(result.hops / result.seconds).toLocaleString("en-US")} hops/s (${result.hops} hops in ${result.seconds.toFixed(2)} s)\n`,
+    );
+  }
+  // What live Prometheus metrics (LiveMetrics) and per-task tracing cost on the hot path: same
+  // workload, alternating, so machine noise hits each variant alike.
+  const variants: Array<[string, () => { metrics?: LiveMetrics; trace?: boolean }]> = [
+    ["no metrics", () => ({})],
+    ["LiveMetrics", () => ({ metrics: new LiveMetrics() })],
+    ["trace", () => ({ trace: true })],
+  ];
+  const rates = new Map<string, number[]>();
+  for (let round = 0; round < 3; round++) {
+    for (const [name, extra] of variants) {
+      const result = await hopsPerSecond(20_000, 20, 256, extra());
+      rates.set(name, [...(rates.get(name) ?? []), result.hops / result.seconds]);
+    }
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const base = median(rates.get("no metrics")!);
+  for (const [name, values] of rates) {
+    process.stdout.write(
+      `  20000 tasks x 20 hops, ${name}: ${Math.round(median(values)).toLocaleString("en-US")} hops/s (median of 3; ${(median(values) / base).toFixed(2)}x)\n`,
     );
   }
   if (!gc) process.stdout.write("(memory figures are rough: run with node --expose-gc for exact ones)\n");

@@ -25,8 +25,9 @@ const TIERS: Record<string, number> = {
   sink: 2,
   pipeline: 3,
   worker: 3,
+  // metrics sits beside pipeline and worker, which serve its live Prometheus registry (metricsPort).
+  metrics: 3,
   recipes: 4,
-  metrics: 4,
   notebook: 4,
   cli: 4,
   index: 5,

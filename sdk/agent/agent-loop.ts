@@ -12,7 +12,9 @@ import type { LlmClient } from "../llm/llm-client.js";
 import type { HopEndEvent } from "../schema/event.js";
 import type { Turn } from "../schema/turn.js";
 import { inlineContent, type AgentContext } from "./agent-context.js";
+import type { AgentMeter } from "./agent-meter.js";
 import { runHop, type HopOptions } from "./hop.js";
+import { traceHop } from "./hop-trace.js";
 import type { Handler } from "./task-update.js";
 
 export interface AgentOptions extends HopOptions {
@@ -36,11 +38,15 @@ export interface AgentOptions extends HopOptions {
   onHop?: (event: HopEndEvent) => void;
   /** First retry delay for a handler that threw; doubles each attempt. @default 200 */
   retryDelayMs?: number;
+  /** Counts deliveries for metrics (two calls per hop: keep it to counters). */
+  meter?: AgentMeter;
+  /** Record each hop's timings and size in `task.trace` (agent/hop-trace.ts). @default false */
+  trace?: boolean;
 }
 
 /** Starts consuming `role`. Stop it with the returned consumer (drains in-flight hops). */
 export function startAgent(options: AgentOptions): BusConsumer {
-  const { bus, role, handler, flow, signal, onHop, retryDelayMs = 200 } = options;
+  const { bus, role, handler, flow, signal, onHop, meter, trace, retryDelayMs = 200 } = options;
   const ctx: AgentContext = {
     params: options.params,
     modules: options.modules ?? {},
@@ -55,8 +61,11 @@ export function startAgent(options: AgentOptions): BusConsumer {
     const task = delivery.task;
     task.attempt = delivery.deliveryCount;
     const started = Date.now();
-    const outcome = await runHop(task, role, handler, flow, ctx, options);
+    meter?.received();
+    const tracer = trace ? traceHop(ctx, delivery, started) : undefined;
+    const outcome = await runHop(task, role, handler, flow, tracer?.ctx ?? ctx, options);
     if (outcome.kind === "retry") {
+      meter?.settled("retried");
       options.logger?.warn(
         { taskId: task.id, role, attempt: task.attempt, err: outcome.error },
         "hop failed; retrying",
@@ -64,15 +73,19 @@ export function startAgent(options: AgentOptions): BusConsumer {
       await delivery.nak(retryDelayMs * 2 ** (delivery.deliveryCount - 1));
       return;
     }
+    tracer?.record(task, Date.now() - started);
     try {
       await bus.publish(task.cursor, task);
     } catch (error) {
       // Not published, so not acked: the task comes back on redelivery (or stays for resume).
       options.logger?.error({ taskId: task.id, role, err: error }, "publishing the next hop failed");
+      if (tracer) task.trace?.pop();
+      meter?.settled("unpublished");
       await delivery.nak(retryDelayMs);
       return;
     }
     await delivery.ack();
+    meter?.settled(task.status === "failed" ? "failed" : "ok");
     if (onHop) {
       const now = Date.now();
       try {
@@ -84,6 +97,8 @@ export function startAgent(options: AgentOptions): BusConsumer {
           handleMs: now - started,
           promptTokens: outcome.promptTokens,
           completionTokens: outcome.completionTokens,
+          model: outcome.model,
+          bytes: delivery.bytes ?? task.trace?.[task.trace.length - 1]?.bytes,
           next: task.cursor,
           time: now,
         });

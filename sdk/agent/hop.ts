@@ -9,6 +9,7 @@ import { AgentError, MatrixError, serializeError } from "../errors.js";
 import { END, type Flow, type FlowStep } from "../flow/flow.js";
 import { SINK, type Task } from "../schema/task.js";
 import type { AgentContext } from "./agent-context.js";
+import { replayStep } from "./replay.js";
 import { applyUpdate, type Handler } from "./task-update.js";
 
 export interface HopOptions {
@@ -21,7 +22,8 @@ export interface HopOptions {
 }
 
 export type HopOutcome =
-  { kind: "next"; task: Task; promptTokens: number; completionTokens: number } | { kind: "retry"; error: unknown };
+  | { kind: "next"; task: Task; promptTokens: number; completionTokens: number; model?: string }
+  | { kind: "retry"; error: unknown };
 
 function fail(task: Task, role: string, error: unknown): void {
   task.status = "failed";
@@ -29,6 +31,7 @@ function fail(task: Task, role: string, error: unknown): void {
   task.reason = "error";
   task.cursor = SINK;
   task.timestamps.finished = Date.now();
+  if (task.replay !== undefined) delete task.replay;
 }
 
 function endTask(task: Task, status: "done" | "filtered" | "failed", reason: string | undefined): void {
@@ -36,6 +39,7 @@ function endTask(task: Task, status: "done" | "filtered" | "failed", reason: str
   if (reason !== undefined) task.reason = reason;
   task.cursor = SINK;
   task.timestamps.finished = Date.now();
+  if (task.replay !== undefined) delete task.replay;
 }
 
 /** Whether a failed handler should be retried on another delivery rather than fail the task now. */
@@ -66,7 +70,8 @@ export async function runHop(
   const start = Date.now();
   let update;
   try {
-    update = await handler(task, ctx);
+    // A fork replays its original's turns first (agent/replay.ts); every other task goes straight on.
+    update = task.replay === undefined ? await handler(task, ctx) : await replayStep(task, role, handler, ctx);
   } catch (error) {
     if (retryable(error) && task.attempt < options.maxAttempts && !ctx.signal.aborted) return { kind: "retry", error };
     const wrapped = MatrixError.isInstance(error)
@@ -81,9 +86,10 @@ export async function runHop(
   if (update) applyUpdate(task, update, role, ctx.agent, start, end);
   const promptTokens = update?.usage?.promptTokens ?? 0;
   const completionTokens = update?.usage?.completionTokens ?? 0;
+  const model = update?.model;
   if (update?.end) {
     endTask(task, update.end, update.reason);
-    return { kind: "next", task, promptTokens, completionTokens };
+    return { kind: "next", task, promptTokens, completionTokens, model };
   }
   try {
     const step: FlowStep = update?.next !== undefined ? { next: update.next } : await flow.next(task, role, ctx);
@@ -103,5 +109,5 @@ export async function runHop(
       new AgentError(role, task.id, `the flow failed: ${(error as Error)?.message ?? error}`, { cause: error }),
     );
   }
-  return { kind: "next", task, promptTokens, completionTokens };
+  return { kind: "next", task, promptTokens, completionTokens, model };
 }

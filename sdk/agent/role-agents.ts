@@ -8,6 +8,7 @@ import type { BusConsumer } from "../bus/bus.js";
 import type { Flow } from "../flow/flow.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
 import { startAgent, type AgentOptions } from "./agent-loop.js";
+import type { AgentMeter } from "./agent-meter.js";
 import { roleHandler } from "./role-handler.js";
 import type { Handler } from "./task-update.js";
 
@@ -26,6 +27,8 @@ export interface RoleAgentsOptions extends Pick<
   concurrency?: number;
   /** Replaces every role's handler (a worker that cannot load the run's modules fails each task). */
   handler?: Handler;
+  /** The delivery meter of each role (metrics). @default none */
+  meter?: (role: string) => AgentMeter;
 }
 
 export function startRoleAgents(options: RoleAgentsOptions): BusConsumer[] {
@@ -44,12 +47,14 @@ export function startRoleAgents(options: RoleAgentsOptions): BusConsumer[] {
       modules: options.modules,
       signal: options.signal,
       llm: options.llm,
-      logger: options.logger?.child({ role }),
+      logger: options.logger?.child({ role, agent: `${options.agentPrefix}/${role}` }),
       content: options.content,
       maxHops: definition.options.maxHops ?? 1000,
       maxAttempts: definition.options.maxAttempts ?? 3,
       roles: allRoles,
       onHop: options.onHop,
+      meter: options.meter?.(role),
+      trace: definition.options.trace ?? false,
     });
   });
 }

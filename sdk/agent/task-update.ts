@@ -29,6 +29,8 @@ export interface TaskUpdate {
   reason?: string;
   /** Override the flow and go to this role next. */
   next?: string;
+  /** Turns appended exactly as they are (a fork replaying its original's turns; agent/replay.ts). */
+  replayed?: Turn[];
 }
 
 export type Handler = (task: Task, ctx: import("./agent-context.js").AgentContext) => Promise<TaskUpdate | void>;
@@ -43,6 +45,7 @@ export function applyUpdate(
   end: number,
 ): void {
   if (update.state) Object.assign(task.state, update.state);
+  if (update.replayed) task.history.push(...update.replayed);
   const timing = { start, end };
   if (update.turns) {
     for (const extra of update.turns) {

@@ -16,6 +16,8 @@ export interface Delivery {
   readonly deliveryCount: number;
   /** When the task was published to this role (ms since epoch). */
   readonly publishedAt: number;
+  /** The message's size in bytes, on a bus that serializes tasks (NATS). */
+  readonly bytes?: number;
   /** Done with it: the successor (if any) is already published. */
   ack(): Promise<void>;
   /** Give it back to be delivered again (after `delayMs`). */

@@ -62,6 +62,8 @@ export class Run implements AsyncIterable<RunEvent> {
   sampleQueues: () => Record<string, number> = () => ({});
   /** The pipeline's summary metrics so far; set by whoever started the run. */
   sampleMetrics: () => Record<string, unknown> = () => ({});
+  /** Where this run's Prometheus metrics are served (`run({ metricsPort })`), once the endpoint is up. */
+  metricsUrl: string | undefined = undefined;
 
   constructor(
     fields: { runId: string; pipeline: string; keepResults?: boolean; signal?: AbortSignal; logger?: Logger },

@@ -15,7 +15,7 @@ import { z } from "zod";
 import { startRoleAgents } from "../agent/role-agents.js";
 import type { Bus, BusConsumer } from "../bus/bus.js";
 import { createLocalBus } from "../bus/local-bus.js";
-import type { NatsBusOptions, NatsFlags } from "../bus/nats/index.js";
+import type { NatsBus, NatsBusOptions, NatsFlags } from "../bus/nats/index.js";
 import { drive } from "../driver/driver.js";
 import { Run, type RunControl } from "../driver/run.js";
 import { SummaryMetrics } from "../driver/summary-metrics.js";
@@ -25,6 +25,8 @@ import { compileFlow } from "../flow/compile-flow.js";
 import { bundleModules, checkModulePaths, loadModules } from "../flow/module-loader.js";
 import type { LlmClient } from "../llm/llm-client.js";
 import { rootLogger } from "../logger.js";
+import { processLiveMetrics, type LiveMetrics } from "../metrics/live-metrics.js";
+import { serveMetrics } from "../metrics/metrics-server.js";
 import { formatIssuePath } from "../schema/issue-path.js";
 import type { RunSummary } from "../schema/event.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
@@ -69,6 +71,18 @@ export interface RunOptions {
   runId?: string;
   /** Keep finished tasks in memory for `run.results()` and tables. @default true */
   keepResults?: boolean;
+  /**
+   * Serve Prometheus metrics on `GET http://<metricsHost>:<port>/metrics` (0 = any free port; the URL is
+   * `run.metricsUrl` once the run has started). The endpoint serves every run of this process and stays
+   * up after the run, so the final values can be scraped. @default no endpoint
+   */
+  metricsPort?: number;
+  /** Interface of the metrics endpoint; `0.0.0.0` for a Prometheus on another machine. @default "127.0.0.1" */
+  metricsHost?: string;
+  /** The LiveMetrics to fill. @default the process's own (`processLiveMetrics()`) when `metricsPort` is set */
+  metrics?: LiveMetrics;
+  /** Record each hop's queue wait, handling time, LLM time and size in `task.trace` (`run.trace(id)`). */
+  trace?: boolean;
   signal?: AbortSignal;
   logger?: Logger;
 }
@@ -129,8 +143,10 @@ function checkResumable(out: string, settings: NonNullable<RunSummary["settings"
   }
 }
 
-export function runPipeline(definition: PipelineDefinition, options: RunOptions = {}): Run {
+export function runPipeline(given: PipelineDefinition, options: RunOptions = {}): Run {
   checkOptions(options);
+  // Tracing travels in the definition, so remote workers trace too.
+  const definition = options.trace ? { ...given, options: { ...given.options, trace: true } } : given;
   const runId = options.runId ?? newRunId(definition.name);
   const source = options.source ?? definition.source;
   if (source === undefined)
@@ -147,7 +163,7 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
     trials: options.trials ?? definition.options.trials ?? 1,
     idField: definition.options.idField ?? "id",
     seed: options.seed ?? definition.options.seed ?? 0,
-    definition: createHash("sha256").update(JSON.stringify(definition)).digest("hex").slice(0, 16),
+    definition: createHash("sha256").update(JSON.stringify(given)).digest("hex").slice(0, 16),
   };
   if (options.resume && options.out) checkResumable(options.out, settings, logger);
   // A bus this run creates (local, or NATS from connection options) is closed when the run ends; one
@@ -161,6 +177,7 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
   const flow = compileFlow(flowDefinition, roleNames);
   const model = options.model ?? definition.options.model;
   const needsLlm = localAgents && Object.values(definition.roles).some((role) => role.kind === "chat");
+  const metrics = options.metrics ?? (options.metricsPort !== undefined ? processLiveMetrics() : undefined);
 
   // Metric functions see params and modules; the modules are loaded here for them even when the
   // agents run elsewhere (NATS workers), because the metrics are computed where the sink is.
@@ -177,6 +194,23 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
           // Loaded on demand: a local run (`matrix run`, a notebook) never pays for the NATS client.
           const { createNatsBus, natsConnectionOptions } = await import("../bus/nats/index.js");
           bus = await createNatsBus({ ...natsConnectionOptions(options.nats ?? {}), ...options.natsBus });
+        }
+        if (metrics) {
+          // Duck-typed: a local run must not load the NATS client just to ask.
+          const natsBus = typeof (bus as Partial<NatsBus>).queueDepth === "function" ? (bus as NatsBus) : undefined;
+          if (natsBus)
+            metrics.queueDepths(runId, async () =>
+              Object.fromEntries(
+                await Promise.all(
+                  roleNames.map(async (role) => [role, await natsBus.queueDepth(runId, role)] as const),
+                ),
+              ),
+            );
+          if (options.metricsPort !== undefined) {
+            const server = await serveMetrics(metrics, { port: options.metricsPort, host: options.metricsHost });
+            run.metricsUrl = server.url;
+            logger.info({ url: server.url }, "serving Prometheus metrics");
+          }
         }
         if (needsLlm) llm = await resolveLlm(options.llm, { model, logger, simulator: options.simulator });
         // Bundled before the run opens: a module that does not bundle (or throws on load, here for
@@ -200,9 +234,16 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
               concurrency: options.concurrency,
               modules,
               signal: control.signal,
-              llm: llm?.client,
+              llm: llm && metrics ? metrics.llmClient(runId, llm.client) : llm?.client,
               logger,
-              onHop: control.emit,
+              // This process's agents count in this process's metrics; remote agents count in theirs.
+              onHop: metrics
+                ? (event) => {
+                    metrics.hop(runId, event);
+                    control.emit(event);
+                  }
+                : control.emit,
+              meter: metrics ? (role) => metrics.agentMeter(runId, role) : undefined,
             }),
           );
         }
@@ -267,9 +308,11 @@ export function runPipeline(definition: PipelineDefinition, options: RunOptions 
             .catch((error: unknown) => logger.warn({ err: error }, "closing the run on the bus failed"));
         if (ownsBus) await bus.close();
         await llm?.close();
+        metrics?.forgetRun(runId);
       }
     },
   );
+  metrics?.attachRun(run);
   run.sampleQueues = () => Object.fromEntries(roleNames.map((role) => [role, bus.depth(role)]));
   run.sampleMetrics = () => metrics?.report().metrics ?? {};
   return run;

@@ -31,6 +31,10 @@ export interface HopEndEvent {
   handleMs: number;
   promptTokens: number;
   completionTokens: number;
+  /** The model that made this hop's tokens, when it called one (budgets price tokens by model). */
+  model?: string;
+  /** The task's size as it arrived, where the bus serializes tasks (NATS) or the run traces. */
+  bytes?: number;
   next: string;
   time: number;
 }

@@ -144,6 +144,8 @@ export const PipelineOptionsSchema = z.object({
   concurrency: z.number().int().positive().optional(),
   /** Default model for chat roles. */
   model: z.string().optional(),
+  /** Record each hop's queue wait, handling time, LLM time and message size in `task.trace`. @default false */
+  trace: z.boolean().optional(),
 });
 export type PipelineOptions = z.infer<typeof PipelineOptionsSchema>;
 

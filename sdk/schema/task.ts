@@ -29,6 +29,24 @@ export const RoleUsageSchema = z.object({
 });
 export type RoleUsage = z.infer<typeof RoleUsageSchema>;
 
+/** One hop of a traced task (`options.trace`): where its time went and how big it was. */
+export const HopTraceSchema = z.object({
+  role: z.string(),
+  agent: z.string(),
+  /** When the agent took the task (ms since epoch). */
+  start: z.number(),
+  /** Time the task waited in the role's queue before that. */
+  queueMs: z.number().nonnegative(),
+  /** Time the handler ran (LLM time included). */
+  handleMs: z.number().nonnegative(),
+  /** Time spent waiting for LLM calls within the hop, and how many were made. */
+  llmMs: z.number().nonnegative(),
+  llmCalls: z.number().int().nonnegative(),
+  /** Size of the task as it arrived (the message on NATS; its JSON on the local bus). */
+  bytes: z.number().int().nonnegative(),
+});
+export type HopTrace = z.infer<typeof HopTraceSchema>;
+
 export const TaskSchema = z.object({
   /** Unique per run: `<rowId>` for one trial, `<rowId>#<trial>` otherwise. The exactly-once key. */
   id: z.string().min(1),
@@ -57,5 +75,14 @@ export const TaskSchema = z.object({
     created: z.number(),
     finished: z.number().optional(),
   }),
+  /** Per-hop timings and sizes, when the run traces (`options.trace`). */
+  trace: z.array(HopTraceSchema).optional(),
+  /** How many times this task was taken from the dead letters and re-queued (`retry`). */
+  retries: z.number().int().nonnegative().optional(),
+  /** For a fork or replay: the id of the task it was made from, and how many of its turns it reuses. */
+  forkOf: z.string().optional(),
+  fromTurn: z.number().int().nonnegative().optional(),
+  /** Turns of the original still to be replayed (a fork consumes them, hop by hop, instead of calling the model). */
+  replay: z.array(TurnSchema).optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;

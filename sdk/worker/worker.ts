@@ -24,6 +24,8 @@ import { rootLogger } from "../logger.js";
 import { effectiveFlow, parseDefinition } from "../pipeline/definition.js";
 import { resolveLlm, type LlmOption } from "../pipeline/resolve-llm.js";
 import { listEndpoints } from "../bus/nats/endpoint-registry.js";
+import { LiveMetrics } from "../metrics/live-metrics.js";
+import { serveMetrics, type MetricsServer } from "../metrics/metrics-server.js";
 import type { HopEndEvent } from "../schema/event.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
 
@@ -43,6 +45,12 @@ export interface WorkerOptions {
   /** The version reported in heartbeats. */
   version?: string;
   logger?: Logger;
+  /** Serve Prometheus metrics on `GET http://<metricsHost>:<port>/metrics` (0 = any free port). @default none */
+  metricsPort?: number;
+  /** @default "127.0.0.1" */
+  metricsHost?: string;
+  /** The LiveMetrics to fill. @default a new one (labelled with the worker id) when `metricsPort` is set */
+  metrics?: LiveMetrics;
 }
 
 interface ServedRun {
@@ -62,6 +70,8 @@ export class Worker {
   private stopWatching: (() => void) | undefined;
   private draining: Promise<void> | undefined;
   private readonly logger: Logger;
+  readonly metrics: LiveMetrics | undefined;
+  private metricsServer: MetricsServer | undefined;
   /** Resolves when the worker has drained and closed its connection. */
   readonly done: Promise<void>;
   private resolveDone!: () => void;
@@ -70,6 +80,14 @@ export class Worker {
     this.id = options.id ?? `${hostname()}-${process.pid}`;
     this.logger = (options.logger ?? rootLogger()).child({ worker: this.id });
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.metrics =
+      options.metrics ??
+      (options.metricsPort !== undefined ? new LiveMetrics({ labels: { worker: this.id } }) : undefined);
+  }
+
+  /** Where this worker's Prometheus metrics are served, once started with `metricsPort`. */
+  get metricsUrl(): string | undefined {
+    return this.metricsServer?.url;
   }
 
   /** Runs currently served. */
@@ -94,6 +112,11 @@ export class Worker {
   async start(): Promise<void> {
     const bus = this.options.bus;
     const heartbeatMs = this.options.heartbeatMs ?? 5000;
+    if (this.metrics && this.options.metricsPort !== undefined)
+      this.metricsServer = await serveMetrics(this.metrics, {
+        port: this.options.metricsPort,
+        host: this.options.metricsHost,
+      });
     this.registry = await WorkerRegistry.open(bus.connection, { ttlMs: heartbeatMs * 3 });
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), heartbeatMs);
@@ -190,8 +213,16 @@ export class Worker {
     }
     const flow = compileFlow(effectiveFlow(definition), roleNames);
     const bus = this.countingView(this.options.bus.forRun(runId));
+    const metrics = this.metrics;
+    if (metrics)
+      metrics.queueDepths(runId, async () =>
+        Object.fromEntries(
+          await Promise.all(mine.map(async (role) => [role, await this.options.bus.queueDepth(runId, role)] as const)),
+        ),
+      );
     const onHop = (event: HopEndEvent): void => {
       this.hops++;
+      metrics?.hop(runId, event);
       this.options.bus.emit(runId, event);
     };
     served.consumers.push(
@@ -205,8 +236,9 @@ export class Worker {
         concurrency: this.options.concurrency,
         modules,
         signal: served.abort.signal,
-        llm,
+        llm: llm && metrics ? metrics.llmClient(runId, llm) : llm,
         logger,
+        meter: metrics ? (role) => metrics.agentMeter(runId, role) : undefined,
         content: this.options.bus.content.reader(runId),
         onHop,
         handler: moduleFailure
@@ -262,6 +294,7 @@ export class Worker {
     served.abort.abort();
     await Promise.all(served.consumers.map((consumer) => consumer.stop()));
     this.options.bus.content.forget(served.runId);
+    this.metrics?.forgetRun(served.runId);
     this.logger.info({ runId: served.runId }, "run withdrawn; stopped its agents");
   }
 
@@ -276,6 +309,8 @@ export class Worker {
       await this.registry?.remove(this.id).catch(() => {});
       await this.options.bus.close();
       if (this.llm) await (await this.llm.catch(() => undefined))?.close();
+      this.metrics?.close();
+      await this.metricsServer?.close();
       this.resolveDone();
     })();
     return this.draining;

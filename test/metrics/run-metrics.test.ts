@@ -1,9 +1,9 @@
 /**
- * RunMetrics folds events and progress samples; tables, Prometheus text and the results table are
- * views of it. Also the pipeline diagram's edges, which need no kernel.
+ * RunMetrics folds events and progress samples; tables and the results table are views of it. Also
+ * the pipeline diagram's edges, which need no kernel.
  */
 import { describe, expect, it } from "vitest";
-import { pipeline, prometheusText, resultsTable, roleLatencyTable, RunMetrics, type Task } from "../../sdk/index.js";
+import { pipeline, resultsTable, roleLatencyTable, RunMetrics, type Task } from "../../sdk/index.js";
 import { flowEdges } from "../../sdk/notebook/index.js";
 
 function task(id: string, status: Task["status"], state: Record<string, unknown>): Task {
@@ -65,9 +65,6 @@ describe("RunMetrics", () => {
     expect(metrics.taskTokens).toEqual([4, 4]);
     const latency = roleLatencyTable(metrics).objects()[0] as Record<string, number>;
     expect(latency).toMatchObject({ role: "a", hops: 2, handleMeanMs: 20, handleP50Ms: 20 });
-    const text = await prometheusText(metrics, { pipeline: "p" });
-    expect(text).toContain('matrix_tasks_total{status="done",pipeline="p"} 1');
-    expect(text).toMatch(/matrix_hop_handle_seconds_count\{[^}]*role="a"[^}]*\} 2/);
   });
 
   it("samples progress into a time series with per-interval rates", () => {

@@ -353,6 +353,12 @@ export class NatsBus implements Bus {
     return known?.value ?? 0;
   }
 
+  /** Tasks waiting in `role`'s queue of `runId`, asked of the server now (a metrics scrape). */
+  async queueDepth(runId: string, role: string): Promise<number> {
+    const info = await (await this.jsm()).consumers.info(names.stream(runId), names.consumer(role));
+    return info.num_pending;
+  }
+
   onEvent(runId: string, listener: (event: RunEvent) => void): () => void {
     return subscribeEvents(this.connection, runId, listener);
   }

@@ -32,6 +32,7 @@ export function natsDelivery(msg: JsMsg, task: Task, workingEveryMs: number): Na
     task,
     deliveryCount: msg.info.deliveryCount,
     publishedAt: Math.floor(msg.info.timestampNanos / 1e6),
+    bytes: msg.data.length,
     get settled() {
       return settled;
     },
