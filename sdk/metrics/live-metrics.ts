@@ -368,9 +368,10 @@ export class LiveMetrics {
     const series = this.roleSeries(run, event.role);
     series.handle.observe(event.handleMs / 1000);
     series.dequeue.observe(event.queueMs / 1000);
+    if (event.bytes !== undefined) this.taskSize(run, event.role, event.bytes);
   }
 
-  /** A task of `run` serialized for `role`'s queue took `bytes`. */
+  /** A task of `run` arrived at `role` as `bytes` (a NATS message, or a traced hop's JSON). */
   taskSize(run: string, role: string, bytes: number): void {
     const key = `${run}\u0000${role}`;
     let series = this.taskBytesSeries.get(key);
