@@ -63,7 +63,16 @@ export { LocalBus, createLocalBus } from "./bus/local-bus.js";
 
 export * from "./llm/index.js";
 export { startSimulator } from "./llm/simulator/index.js";
-export { rootLogger } from "./logger.js";
+export {
+  rootLogger,
+  createLogger,
+  configureLogging,
+  isLogLevel,
+  LOG_LEVELS,
+  type LogLevel,
+  type LoggingOptions,
+} from "./logger.js";
+export { registerSecret } from "./secrets.js";
 export { recipe, recipeNames } from "./recipes/index.js";
 export type { RecipeOptions } from "./recipes/recipe-options.js";
 export type { CoralOptions } from "./recipes/coral/coral.js";

@@ -22,6 +22,7 @@ import { setMaxListeners } from "node:events";
 import OpenAI from "openai";
 import pino, { type Logger } from "pino";
 import { ConfigError, LlmApiError, NoEndpointError, StructuredOutputError } from "../errors.js";
+import { registerSecret } from "../secrets.js";
 import { abortableDelay, abortReason, linkSignals } from "./abortable-delay.js";
 import type { ChatRequest, ChatResult, LlmClient } from "./llm-client.js";
 import { type LlmPoolOptions, llmPoolOptionsFromEnv, parseLlmPoolOptions } from "./llm-pool-options.js";
@@ -101,6 +102,8 @@ export class LlmPool implements LlmClient {
       }
       return secrets;
     });
+    // Every log line of the process is scrubbed of these (logger.ts), not only the pool's own.
+    for (const secret of this.#secrets) registerSecret(secret);
     this.#endpoints = endpoints.map(
       (endpoint, index) => new PoolEndpoint(index, endpoint, stripUndefined(parsed.health ?? {}), this.retry.timeoutMs),
     );

@@ -19,23 +19,4 @@ export function endpointLabel(baseUrl: string): string {
   }
 }
 
-/** Replaces every secret (and any long prefix of it a server may echo, e.g. `sk-abc1****`) with `***`. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (!secret || secret.length < 4) continue;
-    result = result.split(secret).join("***");
-    // Servers often echo a truncated key ("Incorrect API key provided: sk-proj-abcd****wxyz").
-    if (secret.length >= 12) {
-      const head = secret.slice(0, Math.max(8, Math.floor(secret.length / 2)));
-      const tail = secret.slice(-4);
-      result = result.split(head).join("***");
-      result = result.replace(new RegExp(`\\*{2,}${escapeRegExp(tail)}`, "g"), "***");
-    }
-  }
-  return result;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
+export { redactSecrets } from "../secrets.js";

@@ -6,6 +6,7 @@
  * is the only part safe to print. Flags win over the environment, field by field.
  */
 import { ConfigError } from "../../errors.js";
+import { registerSecret } from "../../secrets.js";
 
 export interface NatsConnectionOptions {
   /** One or more `nats://host:port` URLs. @default "nats://127.0.0.1:4222" */
@@ -79,6 +80,9 @@ export function natsConnectionOptions(
   };
   if ((tls.certFile === undefined) !== (tls.keyFile === undefined))
     throw new ConfigError("NATS_TLS_CERT", "a TLS client certificate and its key go together");
+  // Log lines are scrubbed of these wherever they turn up (sdk/secrets.ts).
+  for (const secret of [secrets.password, secrets.token, nonEmpty(flags.nkey) ?? nonEmpty(env.NATS_NKEY)])
+    registerSecret(secret);
   const options: NatsConnectionOptions = { servers };
   if (secrets.user !== undefined) options.user = secrets.user;
   if (secrets.password !== undefined) options.password = secrets.password;
