@@ -5,7 +5,15 @@
  * builder, sources, the run handle, buses, the LLM layer, then the leaves (metrics, notebook, CLI).
  */
 export * from "./errors.js";
-export { TaskSchema, TaskStatus, SINK, type Task, type RoleUsage } from "./schema/task.js";
+export {
+  TaskSchema,
+  TaskStatus,
+  SINK,
+  HopTraceSchema,
+  type Task,
+  type RoleUsage,
+  type HopTrace,
+} from "./schema/task.js";
 export { TurnSchema, ToolCallSchema, type Turn, type ToolCall, type Usage } from "./schema/turn.js";
 export type {
   RunEvent,
@@ -40,7 +48,8 @@ export {
 } from "./pipeline/pipeline.js";
 export type { MetricContext, MetricsReport } from "./driver/summary-metrics.js";
 export { parseDefinition } from "./pipeline/definition.js";
-export { runPipeline, type RunOptions } from "./pipeline/run-pipeline.js";
+export { runPipeline, pipelineFile, type RunOptions } from "./pipeline/run-pipeline.js";
+export { retryDeadLetters, storedPipeline, answerRunControl, type RetryDeadLettersOptions } from "./pipeline/retry.js";
 export type { AgentContext } from "./agent/agent-context.js";
 export type { TaskUpdate } from "./agent/task-update.js";
 export * from "./quality/index.js";
@@ -57,6 +66,17 @@ export {
 } from "./driver/record-formats.js";
 export { Run, type RunProgress } from "./driver/run.js";
 export { JsonlSink, readIds, sinkFiles } from "./sink/jsonl-sink.js";
+export {
+  readDeadLetters,
+  findDeadLetter,
+  prepareRetry,
+  mergePatch,
+  summarizeDeadLetter,
+  type DeadLetter,
+  type DeadLetterSummary,
+  type RetryOptions,
+  type TaskPatch,
+} from "./sink/dead-letters.js";
 
 export type { Bus, Delivery, BusConsumer } from "./bus/bus.js";
 export { LocalBus, createLocalBus } from "./bus/local-bus.js";

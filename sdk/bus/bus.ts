@@ -65,6 +65,14 @@ export interface Bus {
   closeRun?(runId: string): Promise<void>;
   /** Events (hop-end) emitted by remote agents of `runId`, delivered to the driver. Returns unsubscribe. */
   onEvent?(runId: string, listener: (event: RunEvent) => void): () => void;
+  /**
+   * Answers control requests for `runId` from other processes (`matrix dlq ... --nats URL --run ID`).
+   * Optional: a bus other processes cannot reach needs none. Returns the function that stops answering.
+   */
+  onControl?(
+    runId: string,
+    handler: (request: { op: string } & Record<string, unknown>) => Promise<unknown>,
+  ): () => void;
   /** Closes queues and connections. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -34,6 +34,15 @@ export interface DriveOptions {
   logger?: Logger;
   /** Concurrency of the sink consumer. @default 64 */
   sinkConcurrency?: number;
+  /** Prepared tasks to feed, each to its own cursor, instead of reading the source (a retry, a fork). */
+  tasks?: readonly Task[];
+  /** Filled while the run is live: how dead letters are re-queued into it (`run.retry`). */
+  live?: LiveFeed;
+}
+
+/** Put prepared tasks (retried dead letters, same ids) into a live run. */
+export interface LiveFeed {
+  requeue?: (tasks: readonly Task[]) => Promise<void>;
 }
 
 /** A counting gate: `acquire` waits while `max` slots are taken. */
@@ -79,10 +88,15 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
   let feedingDone = false;
   let settle!: () => void;
   const allFinished = new Promise<void>((resolve) => (settle = resolve));
+  let ended = false;
   const checkFinished = (): void => {
-    if (feedingDone && progress.inFlight === 0) settle();
+    if (feedingDone && progress.inFlight === 0) {
+      ended = true;
+      settle();
+    }
   };
-  const seen = new Set<string>();
+  /** Ids that reached the sink, with their `retries` then: a re-queued dead letter arrives again, one higher. */
+  const seen = new Map<string, number>();
 
   const sinkConsumer = bus.consume(
     SINK,
@@ -90,14 +104,16 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
       const task = delivery.task;
       // The in-flight count and events follow the first delivery only; a redelivered duplicate is
       // acked and dropped (the sink also dedupes against earlier runs' files).
-      const first = !seen.has(task.id);
-      seen.add(task.id);
+      const before = seen.get(task.id);
+      const first = before === undefined || (task.retries ?? 0) > before;
+      if (first) seen.set(task.id, task.retries ?? 0);
       if (first) {
         task.timestamps.finished ??= Date.now();
         try {
           if (sink) await sink.write(task);
         } catch (error) {
-          seen.delete(task.id);
+          if (before === undefined) seen.delete(task.id);
+          else seen.set(task.id, before);
           options.logger?.error({ taskId: task.id, err: error }, "writing a finished task failed; retrying");
           await delivery.nak(500);
           return;
@@ -105,6 +121,8 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
       }
       await delivery.ack();
       if (!first) return;
+      // A re-queued dead letter was counted as failed the first time; its new outcome replaces that.
+      if (before !== undefined) progress.failed--;
       if (task.status === "done") progress.done++;
       else if (task.status === "failed") progress.failed++;
       else progress.filtered++;
@@ -132,7 +150,39 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
   });
 
   let rows = 0;
+  const feedTasks = async (tasks: readonly Task[]): Promise<void> => {
+    for (const prepared of tasks) {
+      if (skipIds.has(prepared.id)) {
+        progress.skipped++;
+        continue;
+      }
+      const wait = slots.acquire();
+      if (wait) await wait;
+      if (control.signal.aborted) return;
+      progress.fed++;
+      await bus.publish(prepared.cursor, { ...prepared, runId: options.runId });
+    }
+  };
+  if (options.live) {
+    // Retries join the run's in-flight count without waiting for a slot: a handful over the bound
+    // is better than a retry stuck behind the feed.
+    options.live.requeue = async (tasks) => {
+      if (ended || control.signal.aborted)
+        throw new MatrixError("run-finished", `run ${options.runId} has finished; retry from its output directory`);
+      for (const prepared of tasks) {
+        progress.inFlight++;
+        try {
+          await bus.publish(prepared.cursor, { ...prepared, runId: options.runId });
+        } catch (error) {
+          progress.inFlight--;
+          checkFinished();
+          throw error;
+        }
+      }
+    };
+  }
   const feed = async (): Promise<void> => {
+    if (options.tasks) return feedTasks(options.tasks);
     // Ids fed in this run: a second row with the same id would never finish (the sink keeps one
     // task per id), so it is dead-lettered as a bad row instead.
     const fedIds = new Map<string, string>();
@@ -207,6 +257,7 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
   checkFinished();
   // Even when the source broke, the tasks already fed finish and are written: they are paid for.
   await Promise.race([allFinished, aborted]);
+  if (options.live) delete options.live.requeue;
   await sinkConsumer.stop();
   await sink?.close();
 

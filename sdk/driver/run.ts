@@ -11,6 +11,7 @@ import { ConfigError, RunCancelledError } from "../errors.js";
 import { rootLogger } from "../logger.js";
 import type { RunEvent, RunSummary } from "../schema/event.js";
 import type { Task } from "../schema/task.js";
+import type { RetryOptions } from "../sink/dead-letters.js";
 
 export interface RunProgress {
   runId: string;
@@ -51,6 +52,8 @@ export class Run implements AsyncIterable<RunEvent> {
   private readonly controller = new AbortController();
   private readonly listeners = new Set<RunListener>();
   private readonly finishedTasks: Task[] = [];
+  /** Failed tasks by id, until a retry finishes them (kept even without keepResults: they are few). */
+  private readonly failedTasks = new Map<string, Task>();
   private readonly waiters = new Set<() => void>();
   private readonly state: RunProgress;
   private readonly completion: Promise<RunSummary>;
@@ -64,6 +67,8 @@ export class Run implements AsyncIterable<RunEvent> {
   sampleMetrics: () => Record<string, unknown> = () => ({});
   /** Where this run's Prometheus metrics are served (`run({ metricsPort })`), once the endpoint is up. */
   metricsUrl: string | undefined = undefined;
+  /** How `retry` re-queues; set by whoever started the run (pipeline/run-pipeline.ts). */
+  retryHandler: ((tasks: Task[], options: RetryOptions) => Promise<Run>) | undefined = undefined;
 
   constructor(
     fields: { runId: string; pipeline: string; keepResults?: boolean; signal?: AbortSignal; logger?: Logger },
@@ -129,7 +134,11 @@ export class Run implements AsyncIterable<RunEvent> {
   private readonly startedAt: number;
 
   private dispatch(event: RunEvent): void {
-    if (event.type === "task-end" && this.keepResults) this.finishedTasks.push(event.task);
+    if (event.type === "task-end") {
+      if (this.keepResults) this.finishedTasks.push(event.task);
+      if (event.task.status === "failed") this.failedTasks.set(event.task.id, event.task);
+      else this.failedTasks.delete(event.task.id);
+    }
     for (const listener of this.listeners) {
       try {
         listener(event);
@@ -180,6 +189,29 @@ export class Run implements AsyncIterable<RunEvent> {
   /** Finished tasks so far (every status), in finishing order. Empty when `keepResults` is false. */
   results(): readonly Task[] {
     return this.finishedTasks;
+  }
+
+  /** This run's dead letters: failed tasks that no retry has finished since. */
+  deadLetters(): Task[] {
+    return [...this.failedTasks.values()];
+  }
+
+  /**
+   * Re-queues dead letters (all, or those with `ids`), patched, with their ids kept: into this run
+   * while it is still going, otherwise as a new run into the same output directory. Resolves to the run
+   * they travel in (await its `done()`).
+   * @example
+   * const again = await run.retry(["q7"], { patch: { row: { question: "What is 2 + 2?" } } });
+   * await again.done();
+   */
+  async retry(ids?: readonly string[], options: RetryOptions = {}): Promise<Run> {
+    if (!this.retryHandler) throw new ConfigError("retry", "this run was not started by run(): it cannot retry");
+    const letters = this.deadLetters();
+    const chosen = ids === undefined ? letters : ids.map((id) => this.failedTasks.get(id));
+    const missing = ids?.filter((_, index) => chosen[index] === undefined) ?? [];
+    if (missing.length > 0)
+      throw new ConfigError("ids", `not dead letters of run ${this.runId}: ${missing.join(", ")}`);
+    return this.retryHandler(chosen as Task[], options);
   }
 
   /** Resolves to the summary when the run has finished (or was cancelled). */

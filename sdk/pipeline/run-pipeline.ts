@@ -20,7 +20,7 @@ import { drive } from "../driver/driver.js";
 import { Run, type RunControl } from "../driver/run.js";
 import { SummaryMetrics } from "../driver/summary-metrics.js";
 import type { RuntimeSource } from "../driver/source.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, MatrixError } from "../errors.js";
 import { compileFlow } from "../flow/compile-flow.js";
 import { bundleModules, checkModulePaths, loadModules } from "../flow/module-loader.js";
 import type { LlmClient } from "../llm/llm-client.js";
@@ -30,10 +30,14 @@ import { serveMetrics } from "../metrics/metrics-server.js";
 import { formatIssuePath } from "../schema/issue-path.js";
 import type { RunSummary } from "../schema/event.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
+import { prepareRetry } from "../sink/dead-letters.js";
 import { JsonlSink, sinkFiles } from "../sink/jsonl-sink.js";
+import type { Task } from "../schema/task.js";
+import type { LiveFeed } from "../driver/driver.js";
 import { jsonlToParquet } from "../sink/parquet-export.js";
 import { effectiveFlow } from "./definition.js";
 import { resolveLlm, type LlmOption } from "./resolve-llm.js";
+import { answerRunControl } from "./retry.js";
 
 export interface RunOptions {
   /** Rows to run: overrides the pipeline's source. Arrays, arquero tables, (async) iterables, files. */
@@ -83,8 +87,24 @@ export interface RunOptions {
   metrics?: LiveMetrics;
   /** Record each hop's queue wait, handling time, LLM time and size in `task.trace` (`run.trace(id)`). */
   trace?: boolean;
+  /**
+   * Prepared tasks to run instead of source rows, each from its own cursor, ids kept: what a retry of
+   * dead letters and a fork feed (`run.retry`, `retryDeadLetters`, `forkTask`).
+   */
+  tasks?: readonly Task[];
   signal?: AbortSignal;
   logger?: Logger;
+}
+
+/** `<out>/pipeline.json`: the definition that wrote the directory (its inline source rows left out). */
+export function pipelineFile(out: string): string {
+  return join(out, "pipeline.json");
+}
+
+function storedDefinition(definition: PipelineDefinition): PipelineDefinition {
+  if (definition.source?.kind !== "rows") return definition;
+  const { source: _rows, ...rest } = definition;
+  return rest as PipelineDefinition;
 }
 
 export function newRunId(name: string): string {
@@ -148,7 +168,7 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
   // Tracing travels in the definition, so remote workers trace too.
   const definition = options.trace ? { ...given, options: { ...given.options, trace: true } } : given;
   const runId = options.runId ?? newRunId(definition.name);
-  const source = options.source ?? definition.source;
+  const source = options.source ?? definition.source ?? (options.tasks ? [] : undefined);
   if (source === undefined)
     throw new ConfigError(
       "source",
@@ -177,29 +197,31 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
   const flow = compileFlow(flowDefinition, roleNames);
   const model = options.model ?? definition.options.model;
   const needsLlm = localAgents && Object.values(definition.roles).some((role) => role.kind === "chat");
-  const metrics = options.metrics ?? (options.metricsPort !== undefined ? processLiveMetrics() : undefined);
+  const prometheus = options.metrics ?? (options.metricsPort !== undefined ? processLiveMetrics() : undefined);
 
   // Metric functions see params and modules; the modules are loaded here for them even when the
   // agents run elsewhere (NATS workers), because the metrics are computed where the sink is.
   let metrics: SummaryMetrics | undefined;
 
+  const live: LiveFeed = {};
   const run = new Run(
     { runId, pipeline: definition.name, keepResults: options.keepResults, signal: options.signal, logger },
     async (control) => {
       let llm: { client: LlmClient; close(): Promise<void> } | undefined;
       const consumers: BusConsumer[] = [];
       let unsubscribeEvents: (() => void) | undefined;
+      let stopControl: (() => void) | undefined;
       try {
         if (options.bus === "nats") {
           // Loaded on demand: a local run (`matrix run`, a notebook) never pays for the NATS client.
           const { createNatsBus, natsConnectionOptions } = await import("../bus/nats/index.js");
           bus = await createNatsBus({ ...natsConnectionOptions(options.nats ?? {}), ...options.natsBus });
         }
-        if (metrics) {
+        if (prometheus) {
           // Duck-typed: a local run must not load the NATS client just to ask.
           const natsBus = typeof (bus as Partial<NatsBus>).queueDepth === "function" ? (bus as NatsBus) : undefined;
           if (natsBus)
-            metrics.queueDepths(runId, async () =>
+            prometheus.queueDepths(runId, async () =>
               Object.fromEntries(
                 await Promise.all(
                   roleNames.map(async (role) => [role, await natsBus.queueDepth(runId, role)] as const),
@@ -207,7 +229,7 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
               ),
             );
           if (options.metricsPort !== undefined) {
-            const server = await serveMetrics(metrics, { port: options.metricsPort, host: options.metricsHost });
+            const server = await serveMetrics(prometheus, { port: options.metricsPort, host: options.metricsHost });
             run.metricsUrl = server.url;
             logger.info({ url: server.url }, "serving Prometheus metrics");
           }
@@ -234,16 +256,16 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
               concurrency: options.concurrency,
               modules,
               signal: control.signal,
-              llm: llm && metrics ? metrics.llmClient(runId, llm.client) : llm?.client,
+              llm: llm && prometheus ? prometheus.llmClient(runId, llm.client) : llm?.client,
               logger,
               // This process's agents count in this process's metrics; remote agents count in theirs.
-              onHop: metrics
+              onHop: prometheus
                 ? (event) => {
-                    metrics.hop(runId, event);
+                    prometheus.hop(runId, event);
                     control.emit(event);
                   }
                 : control.emit,
-              meter: metrics ? (role) => metrics.agentMeter(runId, role) : undefined,
+              meter: prometheus ? (role) => prometheus.agentMeter(runId, role) : undefined,
             }),
           );
         }
@@ -253,6 +275,9 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
             rmSync(file, { force: true });
         }
         const sink = options.out ? new JsonlSink(options.out) : undefined;
+        // What made this directory, so `matrix dlq retry` / `matrix fork` can run its tasks again.
+        if (options.out)
+          await writeFile(pipelineFile(options.out), `${JSON.stringify(storedDefinition(given), null, 2)}\n`);
         if (bus.onEvent) unsubscribeEvents = bus.onEvent(runId, (event) => control.emit(event));
         const counted = metrics;
         const driveControl: RunControl = counted
@@ -264,6 +289,7 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
               },
             }
           : control;
+        if (bus.onControl) stopControl = bus.onControl(runId, (request) => answerRunControl(run, request));
         const { summary, error } = await drive(
           {
             bus,
@@ -279,6 +305,8 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
             sink,
             resume: options.resume ?? false,
             logger,
+            tasks: options.tasks,
+            live,
           },
           driveControl,
         );
@@ -302,17 +330,33 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
       } finally {
         await Promise.all(consumers.map((consumer) => consumer.stop()));
         unsubscribeEvents?.();
+        stopControl?.();
         if (bus.closeRun)
           await bus
             .closeRun(runId)
             .catch((error: unknown) => logger.warn({ err: error }, "closing the run on the bus failed"));
         if (ownsBus) await bus.close();
         await llm?.close();
-        metrics?.forgetRun(runId);
+        prometheus?.forgetRun(runId);
       }
     },
   );
-  metrics?.attachRun(run);
+  prometheus?.attachRun(run);
+  const roleSet = new Set(roleNames);
+  run.retryHandler = async (tasks, retryOptions) => {
+    const prepared = tasks.map((task) => prepareRetry(task, { entry: flow.entry, roles: roleSet }, retryOptions));
+    if (live.requeue) {
+      try {
+        await live.requeue(prepared);
+        return run;
+      } catch (error) {
+        // Finished in the meantime: fall through to a run of their own.
+        if (!(MatrixError.isInstance(error) && error.code === "run-finished")) throw error;
+      }
+    }
+    const { runId: _runId, source: _source, rows: _rows, metricsPort: _port, ...rest } = options;
+    return runPipeline(given, { ...rest, tasks: prepared, resume: options.out !== undefined });
+  };
   run.sampleQueues = () => Object.fromEntries(roleNames.map((role) => [role, bus.depth(role)]));
   run.sampleMetrics = () => metrics?.report().metrics ?? {};
   return run;

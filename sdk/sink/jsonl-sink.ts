@@ -116,7 +116,10 @@ export class JsonlSink {
   private readonly output: AppendFile;
   private readonly filtered: AppendFile;
   private readonly deadLetters: AppendFile;
+  /** Ids in output.jsonl or filtered.jsonl: final, never written again. */
   private readonly written = new Set<string>();
+  /** Failed ids in dead-letters.jsonl, with the `retries` of the line written last. */
+  private readonly dead = new Map<string, number>();
   private readonly badRows = new Set<string>();
   /** Rows in output.jsonl and filtered.jsonl, earlier runs (resume) included. */
   readonly counts = { done: 0, filtered: 0 };
@@ -144,16 +147,28 @@ export class JsonlSink {
     for (const id of ids) this.written.add(id);
     for (const record of readJsonlRecords(this.files.deadLetters)) {
       if (record.kind === "bad-row") this.badRows.add(badRowKey(record as unknown as BadRowRecord));
+      else if (typeof record.id === "string") this.dead.set(record.id, Number(record.retries ?? 0));
     }
     return ids;
   }
 
-  /** Writes `task` unless its id was already written. Returns false for a duplicate. */
+  /**
+   * Writes `task` unless its id is already final (done or filtered), or it is a failure already
+   * recorded at this retry count. A retried dead letter that succeeds lands in the output; one that
+   * fails again adds a newer dead letter. Returns false for a duplicate.
+   */
   async write(task: Task): Promise<boolean> {
     if (this.written.has(task.id)) return false;
-    this.written.add(task.id);
     const line = `${JSON.stringify(task)}\n`;
-    const file = task.status === "failed" ? this.deadLetters : task.status === "filtered" ? this.filtered : this.output;
+    if (task.status === "failed") {
+      const retries = task.retries ?? 0;
+      if (this.dead.get(task.id) === retries) return false;
+      this.dead.set(task.id, retries);
+      await this.deadLetters.write(line);
+      return true;
+    }
+    this.written.add(task.id);
+    const file = task.status === "filtered" ? this.filtered : this.output;
     if (task.status === "done" || task.status === "filtered") this.counts[task.status]++;
     await file.write(line);
     return true;

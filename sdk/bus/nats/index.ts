@@ -18,3 +18,4 @@ export { type RunRecord, decodeRunRecord, listRuns, openKv } from "./run-registr
 export { clusterStatus, type ClusterStatus, type RunStatus, type RoleQueueStatus } from "./cluster-status.js";
 export { WorkerRegistry, type WorkerHeartbeat } from "./worker-registry.js";
 export { registerEndpoint, listEndpoints, ENDPOINT_TTL_MS, type EndpointRecord } from "./endpoint-registry.js";
+export { requestRunControl, serveRunControl, type ControlRequest } from "./run-control.js";

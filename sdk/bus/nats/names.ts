@@ -21,6 +21,8 @@ export const names = {
   streamSubjects: (runId: string) => `matrix.${token(runId)}.>`,
   /** The durable pull consumer shared by every instance of a role. */
   consumer: (role: string) => `role_${token(role)}`,
+  /** Request/reply subject of a live run's driver (dead letters: list, show, retry). */
+  control: (runId: string) => `matrix_ctl.${token(runId)}`,
   /** Core-NATS subject for hop events flowing back to the driver (not stored). */
   events: (runId: string) => `matrix_events.${token(runId)}`,
   /** Object store bucket of a run's offloaded content. */

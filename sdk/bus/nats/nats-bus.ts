@@ -35,6 +35,7 @@ import { ContentStore } from "./content-store.js";
 import { EventPublisher, subscribeEvents } from "./event-channel.js";
 import { names } from "./names.js";
 import { startRoleConsumer } from "./role-consumer.js";
+import { serveRunControl, type ControlRequest } from "./run-control.js";
 import { deleteRun, openKv, putRun } from "./run-registry.js";
 import { decodeTask, encodeTask, failedTaskFor } from "./task-codec.js";
 
@@ -249,7 +250,8 @@ export class NatsBus implements Bus {
     if (data.length > MAX_TASK_BYTES) data = encodeTask(await this.content.offload(task, SMALL_THRESHOLD));
     const subject = names.subject(task.runId, role);
     // The id names this hop's successor: a redelivered hop publishes the same id and the server drops it.
-    const msgID = `${task.id}|${task.hops}|${role}`;
+    // A re-queued dead letter (`retries`) repeats hops it made before, so it is part of the id.
+    const msgID = `${task.id}|${task.retries ?? 0}|${task.hops}|${role}`;
     const deadline = Date.now() + this.settings.publishTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -361,6 +363,10 @@ export class NatsBus implements Bus {
 
   onEvent(runId: string, listener: (event: RunEvent) => void): () => void {
     return subscribeEvents(this.connection, runId, listener);
+  }
+
+  onControl(runId: string, handler: (request: ControlRequest) => Promise<unknown>): () => void {
+    return serveRunControl(this.connection, runId, handler);
   }
 
   /** Sends an event to the driver of `runId` (batched). */
