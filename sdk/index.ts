@@ -50,6 +50,7 @@ export type { MetricContext, MetricsReport } from "./driver/summary-metrics.js";
 export { parseDefinition } from "./pipeline/definition.js";
 export { runPipeline, pipelineFile, type RunOptions } from "./pipeline/run-pipeline.js";
 export { retryDeadLetters, storedPipeline, answerRunControl, type RetryDeadLettersOptions } from "./pipeline/retry.js";
+export { forkTask, forkOf, withRoleChanges, type ForkOptions } from "./pipeline/fork.js";
 export type { AgentContext } from "./agent/agent-context.js";
 export type { TaskUpdate } from "./agent/task-update.js";
 export * from "./quality/index.js";

@@ -163,6 +163,13 @@ function checkResumable(out: string, settings: NonNullable<RunSummary["settings"
   }
 }
 
+const contexts = new WeakMap<Run, { definition: PipelineDefinition; options: RunOptions }>();
+
+/** The definition and options a run was started with (what a fork of one of its tasks reuses). */
+export function runContext(run: Run): { definition: PipelineDefinition; options: RunOptions } | undefined {
+  return contexts.get(run);
+}
+
 export function runPipeline(given: PipelineDefinition, options: RunOptions = {}): Run {
   checkOptions(options);
   // Tracing travels in the definition, so remote workers trace too.
@@ -185,7 +192,8 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
     seed: options.seed ?? definition.options.seed ?? 0,
     definition: createHash("sha256").update(JSON.stringify(given)).digest("hex").slice(0, 16),
   };
-  if (options.resume && options.out) checkResumable(options.out, settings, logger);
+  // Prepared tasks (retries, forks) keep their ids: the settings that derive ids do not apply.
+  if (options.resume && options.out && !options.tasks) checkResumable(options.out, settings, logger);
   // A bus this run creates (local, or NATS from connection options) is closed when the run ends; one
   // passed in belongs to the caller.
   const ownsBus = typeof options.bus !== "object";
@@ -342,6 +350,7 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
     },
   );
   prometheus?.attachRun(run);
+  contexts.set(run, { definition: given, options });
   const roleSet = new Set(roleNames);
   run.retryHandler = async (tasks, retryOptions) => {
     const prepared = tasks.map((task) => prepareRetry(task, { entry: flow.entry, roles: roleSet }, retryOptions));

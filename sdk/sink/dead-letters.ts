@@ -9,10 +9,10 @@
  * dead letter whose id is now in output.jsonl or filtered.jsonl is resolved and left out of listings
  * unless asked for. A bad source row has no task to re-queue: fix the source file and `--resume`.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { ConfigError, type SerializedError } from "../errors.js";
 import { SINK, TaskSchema, type Task } from "../schema/task.js";
-import { sinkFiles, type BadRowRecord } from "./jsonl-sink.js";
+import { readJsonlRecords, sinkFiles, type BadRowRecord } from "./jsonl-sink.js";
 
 /** One line of a listing. */
 export interface DeadLetterSummary {
@@ -38,23 +38,9 @@ export interface DeadLetter extends DeadLetterSummary {
   raw?: string;
 }
 
-function lines(file: string): Array<Record<string, unknown>> {
-  if (!existsSync(file)) return [];
-  const records: Array<Record<string, unknown>> = [];
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      records.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // A line torn by a crash: its task was not acked and will be produced again.
-    }
-  }
-  return records;
-}
-
 function ids(file: string): Set<string> {
   return new Set(
-    lines(file)
+    readJsonlRecords(file)
       .map((record) => record.id)
       .filter((id): id is string => typeof id === "string"),
   );
@@ -85,7 +71,7 @@ export function readDeadLetters(outDir: string, options: { all?: boolean } = {})
     throw new ConfigError("out", `${outDir} has no dead-letters.jsonl: is it the output directory of a run?`);
   const finished = new Set([...ids(files.output), ...ids(files.filtered)]);
   const byId = new Map<string, DeadLetter>();
-  for (const record of lines(files.deadLetters)) {
+  for (const record of readJsonlRecords(files.deadLetters)) {
     if (record.kind === "bad-row") {
       const bad = record as unknown as BadRowRecord;
       const details = bad.error.details ?? {};

@@ -44,8 +44,8 @@ function badRowKey(record: BadRowRecord): string {
     : `${details.rowId ?? ""}|${record.error.message}|${record.raw ?? ""}`;
 }
 
-/** Every parseable JSON object in a JSONL file (small files: dead letters). */
-function readJsonlRecords(file: string): Array<Record<string, unknown>> {
+/** Every parseable JSON object in a JSONL file (small files: dead letters, one task's lookup). */
+export function readJsonlRecords(file: string): Array<Record<string, unknown>> {
   if (!existsSync(file)) return [];
   const records: Array<Record<string, unknown>> = [];
   for (const line of readFileSync(file, "utf8").split("\n")) {
