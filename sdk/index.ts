@@ -66,6 +66,7 @@ export {
   type DclmRow,
 } from "./driver/record-formats.js";
 export { Run, type RunProgress } from "./driver/run.js";
+export { BudgetTracker, type BudgetOptions, type BudgetReport, type Limits, type ModelPrice } from "./driver/budget.js";
 export { JsonlSink, readIds, sinkFiles } from "./sink/jsonl-sink.js";
 export {
   readDeadLetters,

@@ -38,6 +38,8 @@ export interface DriveOptions {
   tasks?: readonly Task[];
   /** Filled while the run is live: how dead letters are re-queued into it (`run.retry`). */
   live?: LiveFeed;
+  /** Aborted to stop feeding while the tasks in flight finish (a budget reached). */
+  stopFeeding?: AbortSignal;
 }
 
 /** Put prepared tasks (retried dead letters, same ids) into a live run. */
@@ -141,6 +143,8 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
     { concurrency: options.sinkConcurrency ?? 64, runId: options.runId },
   );
 
+  options.stopFeeding?.addEventListener("abort", () => slots.drainWaiters(), { once: true });
+  const stopped = () => control.signal.aborted || options.stopFeeding?.aborted === true;
   const aborted = new Promise<void>((resolve) => {
     if (control.signal.aborted) resolve();
     control.signal.addEventListener("abort", () => {
@@ -158,7 +162,7 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
       }
       const wait = slots.acquire();
       if (wait) await wait;
-      if (control.signal.aborted) return;
+      if (stopped()) return slots.release();
       progress.fed++;
       await bus.publish(prepared.cursor, { ...prepared, runId: options.runId });
     }
@@ -187,7 +191,7 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
     // task per id), so it is dead-lettered as a bad row instead.
     const fedIds = new Map<string, string>();
     for await (let item of openSource(options.source)) {
-      if (control.signal.aborted) break;
+      if (stopped()) break;
       if (item.kind === "row") {
         const rowId = rowIdOf(item.row, item.index, options.idField);
         const firstAt = fedIds.get(rowId);
@@ -230,7 +234,7 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
         }
         const wait = slots.acquire();
         if (wait) await wait;
-        if (control.signal.aborted) return;
+        if (stopped()) return slots.release();
         const task: Task = createTask({
           runId: options.runId,
           rowId,

@@ -67,6 +67,8 @@ export class Run implements AsyncIterable<RunEvent> {
   sampleMetrics: () => Record<string, unknown> = () => ({});
   /** Where this run's Prometheus metrics are served (`run({ metricsPort })`), once the endpoint is up. */
   metricsUrl: string | undefined = undefined;
+  /** The budget limit this run reached (`run({ budget })`), once it has: it stops feeding then. */
+  budgetLimit: string | undefined = undefined;
   /** How `retry` re-queues; set by whoever started the run (pipeline/run-pipeline.ts). */
   retryHandler: ((tasks: Task[], options: RetryOptions) => Promise<Run>) | undefined = undefined;
 

@@ -68,6 +68,13 @@ export const LlmPoolOptionsSchema = z
     health: HealthOptionsSchema.optional(),
     /** Route requests with a `stickyKey` to the same endpoint while it is healthy. @default true */
     sticky: z.boolean().optional(),
+    /**
+     * Prices by model name, in any currency per million tokens (`input` = prompt, `output` = completion):
+     * what `run({ budget: { cost } })` and `pool.usage()` cost with. @default none
+     */
+    prices: z
+      .record(z.string(), z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }).strict())
+      .optional(),
     /** Directory of the on-disk response cache. @default no cache */
     cacheDir: z.string().min(1).optional(),
     /** Parent logger; the pool logs through a child `{ component: "llm-pool" }`. @default silent */

@@ -62,6 +62,8 @@ export class LlmPool implements LlmClient {
   readonly defaultModel: string | undefined;
   readonly retry: RetryOptions;
   readonly sticky: boolean;
+  /** Prices by model (currency per million tokens), for budgets. */
+  readonly prices: Readonly<Record<string, { input: number; output: number }>>;
   readonly #endpoints: PoolEndpoint[];
   readonly #secrets: string[];
   readonly #logger: Logger;
@@ -92,6 +94,7 @@ export class LlmPool implements LlmClient {
     this.defaultModel = parsed.defaultModel ?? fromEnv?.defaultModel;
     this.retry = { ...DEFAULT_RETRY, ...stripUndefined(parsed.retry ?? {}) };
     this.sticky = parsed.sticky ?? true;
+    this.prices = parsed.prices ?? {};
     this.#secrets = endpoints.flatMap((endpoint) => {
       const secrets = endpoint.apiKey ? [endpoint.apiKey] : [];
       try {

@@ -34,6 +34,7 @@ import { prepareRetry } from "../sink/dead-letters.js";
 import { JsonlSink, sinkFiles } from "../sink/jsonl-sink.js";
 import type { Task } from "../schema/task.js";
 import type { LiveFeed } from "../driver/driver.js";
+import { BudgetTracker, type BudgetOptions, type ModelPrice } from "../driver/budget.js";
 import { jsonlToParquet } from "../sink/parquet-export.js";
 import { effectiveFlow } from "./definition.js";
 import { resolveLlm, type LlmOption } from "./resolve-llm.js";
@@ -92,8 +93,21 @@ export interface RunOptions {
    * dead letters and a fork feed (`run.retry`, `retryDeadLetters`, `forkTask`).
    */
   tasks?: readonly Task[];
+  /**
+   * Token and cost limits per run and per role (prices per model here or in the LLM pool options).
+   * Reaching one stops feeding and lets the tasks in flight finish (or cancels the run: `onLimit`);
+   * `summary.budget` says which limit it was.
+   */
+  budget?: BudgetOptions;
   signal?: AbortSignal;
   logger?: Logger;
+}
+
+/** Prices for budgets: the budget's own, else those of LLM pool options given as `llm`, else the client's. */
+function budgetPrices(options: RunOptions): Record<string, ModelPrice> | undefined {
+  if (options.budget?.prices) return options.budget.prices;
+  const llm = options.llm as { prices?: Record<string, ModelPrice> } | string | undefined;
+  return typeof llm === "object" && llm !== null && llm.prices ? llm.prices : undefined;
 }
 
 /** `<out>/pipeline.json`: the definition that wrote the directory (its inline source rows left out). */
@@ -212,6 +226,8 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
   let metrics: SummaryMetrics | undefined;
 
   const live: LiveFeed = {};
+  const budget = options.budget ? new BudgetTracker(options.budget, budgetPrices(options)) : undefined;
+  const stopFeeding = new AbortController();
   const run = new Run(
     { runId, pipeline: definition.name, keepResults: options.keepResults, signal: options.signal, logger },
     async (control) => {
@@ -315,6 +331,7 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
             logger,
             tasks: options.tasks,
             live,
+            stopFeeding: stopFeeding.signal,
           },
           driveControl,
         );
@@ -322,6 +339,7 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
           if (options.resume && options.out) await counted.addEarlierRuns(options.out);
           Object.assign(summary, counted.report());
         }
+        if (budget) summary.budget = budget.report();
         if (options.out) {
           summary.outDir = options.out;
           summary.settings = settings;
@@ -351,6 +369,17 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
   );
   prometheus?.attachRun(run);
   contexts.set(run, { definition: given, options });
+  if (budget) {
+    run.subscribe((event) => {
+      if (event.type !== "hop-end") return;
+      const limit = budget.add(event);
+      if (limit === undefined) return;
+      run.budgetLimit = limit;
+      logger.warn({ limit, onLimit: budget.onLimit, spent: budget.report().spent }, "budget reached; stopping the run");
+      if (budget.onLimit === "cancel") void run.cancel();
+      else stopFeeding.abort();
+    });
+  }
   const roleSet = new Set(roleNames);
   run.retryHandler = async (tasks, retryOptions) => {
     const prepared = tasks.map((task) => prepareRetry(task, { entry: flow.entry, roles: roleSet }, retryOptions));

@@ -78,6 +78,15 @@ export interface RunSummary {
   rowsPerSecond: number;
   tokensPerSecond: number;
   cancelled: boolean;
+  /** With `run({ budget })`: what was spent, and which limit stopped the run, if one did. */
+  budget?: {
+    limit?: string;
+    limitValue?: number;
+    atLimit?: { tokens: number; cost: number };
+    spent: { tokens: number; cost: number; byRole: Record<string, { tokens: number; cost: number }> };
+    onLimit: "finish" | "cancel";
+    unpriced?: string[];
+  };
   /** Set when the run stopped early because the source itself failed (finished tasks were still written). */
   error?: { name: string; code?: string; message: string };
   files?: { output: string; filtered: string; deadLetters: string; summary: string; parquet?: string };
