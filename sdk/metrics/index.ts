@@ -19,3 +19,4 @@ export {
 export { serveMetrics, closeMetricsServers, type MetricsServer, type MetricsServerOptions } from "./metrics-server.js";
 export { processRegistry } from "./process-metrics.js";
 export { summarize, quantile, type Summary } from "./summarize.js";
+export { traceRows, traceTable, type TraceRow } from "./trace-table.js";

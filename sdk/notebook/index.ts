@@ -23,6 +23,7 @@ export {
 } from "./sample-view.js";
 export { plot, plots, runPlotBundle } from "./plots.js";
 export { plotSpec, PLOT_KINDS, type PlotKind } from "./plot-specs.js";
+export { trace, traceSpec, traceBundle } from "./trace-view.js";
 export { renderSvg, svgToPng, plotBundle, type VegaLiteSpec } from "./vega-render.js";
 export { show, pipelineSvg, pipelineBundle, flowEdges, type FlowEdge } from "./pipeline-view.js";
 export { report, reportHtml, type ReportOptions } from "./report.js";

@@ -21,6 +21,7 @@ import { watch, type WatchOptions } from "./progress-view.js";
 import { report, type ReportOptions } from "./report.js";
 import { sample, type TaskFilter } from "./sample-view.js";
 import { table, type TableHtmlOptions } from "./table-view.js";
+import { trace } from "./trace-view.js";
 
 declare module "../driver/run.js" {
   interface Run {
@@ -36,6 +37,8 @@ declare module "../driver/run.js" {
     report(path: string, options?: ReportOptions): Promise<string>;
     /** Counters, latencies and time series of this run (see RunMetrics). */
     metrics(): RunMetrics;
+    /** One traced task's timeline: queue wait, handling and LLM time per hop (see `trace`; needs `trace: true`). */
+    trace(id: string): Promise<void>;
   }
 }
 
@@ -80,6 +83,9 @@ export function installNotebookMethods(): void {
   });
   define(Run.prototype, "metrics", function (this: Run) {
     return RunMetrics.of(this);
+  });
+  define(Run.prototype, "trace", function (this: Run, id: string) {
+    return trace(this, id);
   });
   define(Pipeline.prototype, "show", function (this: Pipeline) {
     return show(this);
