@@ -49,7 +49,8 @@ export {
 export type { MetricContext, MetricsReport } from "./driver/summary-metrics.js";
 export { parseDefinition } from "./pipeline/definition.js";
 export { runPipeline, pipelineFile, type RunOptions } from "./pipeline/run-pipeline.js";
-export { retryDeadLetters, storedPipeline, answerRunControl, type RetryDeadLettersOptions } from "./pipeline/retry.js";
+export { retryDeadLetters, storedPipeline, type RetryDeadLettersOptions } from "./pipeline/retry.js";
+export { answerRunControl } from "./pipeline/run-control.js";
 export { forkTask, forkOf, withRoleChanges, type ForkOptions } from "./pipeline/fork.js";
 export type { AgentContext } from "./agent/agent-context.js";
 export type { TaskUpdate } from "./agent/task-update.js";

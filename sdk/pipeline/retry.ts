@@ -13,13 +13,7 @@ import { ConfigError } from "../errors.js";
 import { compileFlow } from "../flow/compile-flow.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
 import type { Task } from "../schema/task.js";
-import {
-  findDeadLetter,
-  prepareRetry,
-  readDeadLetters,
-  summarizeDeadLetter,
-  type RetryOptions,
-} from "../sink/dead-letters.js";
+import { findDeadLetter, prepareRetry, readDeadLetters, type RetryOptions } from "../sink/dead-letters.js";
 import { effectiveFlow, parseDefinition } from "./definition.js";
 import { pipelineFile, runPipeline, type RunOptions } from "./run-pipeline.js";
 
@@ -67,33 +61,4 @@ export function retryDeadLetters(options: RetryDeadLettersOptions): Run {
     return prepareRetry(letter.task, pipelineShape(definition), { patch, from });
   });
   return runPipeline(definition, { ...runOptions, out, resume: true, tasks });
-}
-
-/**
- * What the driver of a live run answers on its control channel (NATS: `matrix dlq ... --nats --run`):
- * its dead letters, one of them, or a retry into the run.
- */
-export async function answerRunControl(run: Run, request: { op: string } & Record<string, unknown>): Promise<unknown> {
-  switch (request.op) {
-    case "list":
-      return run.deadLetters().map((task) => summarizeDeadLetter(task));
-    case "show":
-      return findDeadLetter(
-        run.deadLetters().map((task) => ({ ...summarizeDeadLetter(task), task })),
-        String(request.id),
-      ).task;
-    case "retry": {
-      const ids = Array.isArray(request.ids) ? request.ids.map(String) : undefined;
-      const patch =
-        typeof request.patch === "object" && request.patch !== null
-          ? (request.patch as Record<string, unknown>)
-          : undefined;
-      const from = request.from === "start" ? "start" : "failed-role";
-      const queued = ids ?? run.deadLetters().map((task) => task.id);
-      const again = await run.retry(ids, { patch, from });
-      return { queued, runId: again.runId };
-    }
-    default:
-      throw new ConfigError("op", `unknown control request '${request.op}' (list, show or retry)`);
-  }
 }

@@ -38,7 +38,7 @@ import { BudgetTracker, type BudgetOptions, type ModelPrice } from "../driver/bu
 import { jsonlToParquet } from "../sink/parquet-export.js";
 import { effectiveFlow } from "./definition.js";
 import { resolveLlm, type LlmOption } from "./resolve-llm.js";
-import { answerRunControl } from "./retry.js";
+import { answerRunControl } from "./run-control.js";
 
 export interface RunOptions {
   /** Rows to run: overrides the pipeline's source. Arrays, arquero tables, (async) iterables, files. */
