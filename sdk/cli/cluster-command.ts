@@ -15,6 +15,13 @@ import { join, resolve } from "node:path";
 import { ConfigError } from "../errors.js";
 import type { CliIo } from "./cli-io.js";
 import type { ClusterDownFlags, ClusterUpFlags } from "./program.js";
+import {
+  PROMETHEUS_MISSING,
+  prometheusArgs,
+  prometheusBinary,
+  prometheusConfig,
+  type ScrapeTarget,
+} from "./prometheus-process.js";
 
 export interface ClusterState {
   dir: string;
@@ -23,6 +30,9 @@ export interface ClusterState {
   llmUrl: string;
   started: number;
   processes: Array<{ name: string; pid: number; command: string }>;
+  /** With --monitoring: each worker's /metrics, and the Prometheus scraping them (when installed). */
+  metrics?: Array<{ worker: string; url: string }>;
+  prometheusUrl?: string;
 }
 
 function natsBinary(env: NodeJS.ProcessEnv): string {
@@ -170,6 +180,8 @@ export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
   const matrixBin = join(home, "bin", "matrix.js");
   const env = { ...io.env, MATRIX_HOME: home };
   const processes: ClusterState["processes"] = [];
+  const metrics: NonNullable<ClusterState["metrics"]> = [];
+  let prometheusUrl: string | undefined;
   const state = (): ClusterState => ({
     dir,
     natsUrl: `nats://127.0.0.1:${port}`,
@@ -177,6 +189,8 @@ export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
     llmUrl: `http://127.0.0.1:${simPort}/v1`,
     started: Date.now(),
     processes,
+    ...(metrics.length > 0 ? { metrics } : {}),
+    ...(prometheusUrl ? { prometheusUrl } : {}),
   });
   // Record pids as they start, so `down` can clean up even when `up` fails half-way.
   const save = () => writeFileSync(stateFile, `${JSON.stringify(state(), null, 2)}\n`);
@@ -205,10 +219,16 @@ export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
   const started: Array<{ name: string; id: string; child: ChildProcess }> = [];
   for (let i = 1; i <= workers; i++) {
     const id = `local-${i}`;
+    const metricsArgs: string[] = [];
+    if (flags.monitoring) {
+      const metricsPort = await freePort();
+      metricsArgs.push("--metrics-port", String(metricsPort));
+      metrics.push({ worker: id, url: `http://127.0.0.1:${metricsPort}/metrics` });
+    }
     const { entry, child } = startDetached(
       `worker-${i}`,
       process.execPath,
-      [matrixBin, "worker", "--nats", state().natsUrl, "--llm", state().llmUrl, "--id", id],
+      [matrixBin, "worker", "--nats", state().natsUrl, "--llm", state().llmUrl, ...metricsArgs, "--id", id],
       logDir,
       env,
     );
@@ -217,12 +237,46 @@ export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
   }
   save();
   await waitForWorkers(state().natsUrl, started, logDir, 90_000);
+  let monitoring = "";
+  if (flags.monitoring) {
+    const binary = prometheusBinary(io.env);
+    if (binary === undefined) {
+      io.stderr(`matrix cluster up: ${PROMETHEUS_MISSING}\n`);
+      monitoring = `  metrics    ${metrics.map((m) => m.url).join(" ")}   (no Prometheus: not installed)\n`;
+    } else {
+      const prometheusPort = flags.prometheusPort || (await freePort());
+      const targets: ScrapeTarget[] = metrics.map((m) => ({
+        address: new URL(m.url).host,
+        name: m.worker,
+        job: "matrix-worker",
+      }));
+      const configFile = join(dir, "prometheus.yml");
+      writeFileSync(configFile, prometheusConfig(targets));
+      processes.push(
+        startDetached(
+          "prometheus",
+          binary,
+          prometheusArgs({ configFile, dataDir: join(dir, "prometheus"), port: prometheusPort }),
+          logDir,
+          env,
+        ).entry,
+      );
+      prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
+      save();
+      await waitForPort(prometheusPort, 30_000);
+      monitoring =
+        `  Prometheus ${prometheusUrl}   (scraping ${metrics.length} workers every 5 s: ${configFile})\n` +
+        `  Grafana    import deploy/grafana/matrix-dashboard.json (datasource: ${prometheusUrl})\n`;
+    }
+  }
   const s = state();
   io.stdout(
     `Cluster up (state: ${stateFile})\n` +
       `  NATS       ${s.natsUrl}   (JetStream file storage: ${storeDir})\n` +
       `  simulator  ${s.llmUrl}\n` +
-      `  workers    ${workers} registered   (logs: ${logDir})\n\n` +
+      `  workers    ${workers} registered   (logs: ${logDir})\n` +
+      monitoring +
+      "\n" +
       `  matrix run quickstart --bus nats --nats ${s.natsUrl}\n` +
       `  matrix status --nats ${s.natsUrl}\n` +
       `  matrix cluster down --dir ${dir}\n`,

@@ -74,11 +74,55 @@ export const runDefinition = () =>
           .choices(["local", "nats"] as const)
           .default("local" as const),
       )
-      .option("--quiet", "no progress line"),
+      .option("--quiet", "no progress line")
+      .addOption(
+        portOption("--metrics-port <port>", "serve Prometheus metrics on GET /metrics (0: any free port)").helpGroup(
+          "Operations:",
+        ),
+      )
+      .addOption(
+        new Option("--metrics-host <host>", "interface of the metrics endpoint (0.0.0.0: reachable from others)")
+          .default("127.0.0.1")
+          .helpGroup("Operations:"),
+      )
+      .addOption(
+        new Option("--trace", "record each hop's queue wait, handling and LLM time and size in the task").helpGroup(
+          "Operations:",
+        ),
+      )
+      .addOption(
+        countOption("--budget-tokens <n>", "stop feeding once the run has spent N tokens").helpGroup("Operations:"),
+      )
+      .addOption(
+        positiveNumberOption("--budget-cost <x>", "stop feeding once the run has cost X (needs --price)").helpGroup(
+          "Operations:",
+        ),
+      )
+      .addOption(
+        new Option("--budget-role <role.kind=n...>", "a role's limit, e.g. judge.tokens=100000 or judge.cost=2")
+          .argParser(collect)
+          .helpGroup("Operations:"),
+      )
+      .addOption(
+        new Option("--price <model=in,out...>", "price per million prompt,completion tokens, e.g. gpt-x=0.15,0.6")
+          .argParser(collect)
+          .helpGroup("Operations:"),
+      )
+      .addOption(
+        new Option("--on-limit <action>", "at a budget limit: finish the tasks in flight, or cancel")
+          .choices(["finish", "cancel"] as const)
+          .default("finish" as const)
+          .helpGroup("Operations:"),
+      ),
   ).addHelpText("after", environment(LLM_ENVIRONMENT));
 export type RunFlags = Flags<typeof runDefinition>;
 
 // ---- matrix sim -----------------------------------------------------------------------------------
+
+/** Repeated flags (`--price a=1,2 --price b=3,4`) as a list. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 
@@ -124,6 +168,12 @@ export const workerDefinition = () =>
           "offload larger task states to the object store, for runs that do not say",
           0,
         ),
+      )
+      .addOption(portOption("--metrics-port <port>", "serve Prometheus metrics on GET /metrics (0: any free port)"))
+      .option(
+        "--metrics-host <host>",
+        "interface of the metrics endpoint (0.0.0.0: reachable from others)",
+        "127.0.0.1",
       ),
   ).addHelpText("after", environment(LLM_ENVIRONMENT));
 export type WorkerFlags = Flags<typeof workerDefinition>;
@@ -151,7 +201,18 @@ export const clusterUpDefinition = () =>
     .addOption(portOption("--port <port>", "NATS client port (default: a free port)"))
     .addOption(portOption("--sim-port <port>", "simulator port (default: a free port)"))
     .addOption(positiveNumberOption("--sim-speed <x>", "simulator speed factor").default(10))
-    .addHelpText("after", environment({ NATS_SERVER_BIN: "the nats-server binary (default: found on the PATH)" }));
+    .option(
+      "--monitoring",
+      "give each worker a metrics port and start Prometheus scraping them (apt-get install prometheus)",
+    )
+    .addOption(portOption("--prometheus-port <port>", "Prometheus web port with --monitoring (default: a free port)"))
+    .addHelpText(
+      "after",
+      environment({
+        NATS_SERVER_BIN: "the nats-server binary (default: found on the PATH)",
+        PROMETHEUS_BIN: "the prometheus binary for --monitoring (default: /usr/bin/prometheus)",
+      }),
+    );
 export type ClusterUpFlags = Flags<typeof clusterUpDefinition>;
 
 export const clusterDownDefinition = () =>
@@ -242,6 +303,75 @@ export const completionDefinition = () =>
         '  zsh   matrix completion zsh > "${fpath[1]}/_matrix"   (then restart zsh)\n',
     );
 
+// ---- matrix dlq list|show|retry -------------------------------------------------------------------
+
+/** Where the dead letters are: an output directory, or a live run on NATS. */
+function withDeadLetterSource<Args extends unknown[], Opts extends OptionValues, Globals extends OptionValues>(
+  command: Command<Args, Opts, Globals>,
+) {
+  return withNatsOptions(
+    command
+      .option("--out <dir>", "the run's output directory (a finished run, or any run that wrote one)")
+      .option("--run <id>", "a live run on NATS (with --nats): its driver answers"),
+  );
+}
+
+export const dlqListDefinition = () =>
+  withDeadLetterSource(
+    new Command("list")
+      .description("list a run's dead letters: id, role, error, retries")
+      .option("--all", "include dead letters a later retry finished")
+      .option("--json", "print them as JSON"),
+  );
+export type DlqListFlags = Flags<typeof dlqListDefinition>;
+
+export const dlqShowDefinition = () =>
+  withDeadLetterSource(
+    new Command("show").description("print one dead letter (the whole task) as JSON").argument("<id>", "task id"),
+  );
+export type DlqShowFlags = Flags<typeof dlqShowDefinition>;
+
+export const dlqRetryDefinition = () =>
+  withDeadLetterSource(
+    new Command("retry")
+      .description("patch dead letters and run them again with their ids (output stays exactly-once)")
+      .argument("[ids...]", "task ids (default: every dead letter)")
+      .option("--patch <json>", 'a JSON merge patch applied to each task, e.g. \'{"state":{"x":4}}\'')
+      .option("--patch-file <file>", "the merge patch, from a file")
+      .addOption(
+        new Option("--from <where>", "continue at the role that failed, or run again from the start")
+          .choices(["failed-role", "start"] as const)
+          .default("failed-role" as const),
+      )
+      .option("--pipeline <target>", "with --out: run them with this recipe or file (default: <out>/pipeline.json)")
+      .option("--llm <url>", "with --out: OpenAI-compatible base URL (default: OPENAI_BASE_URL, else the simulator)")
+      .option("--model <name>", "with --out: model for chat roles")
+      .option("--quiet", "no summary on stdout"),
+  ).addHelpText("after", environment(LLM_ENVIRONMENT));
+export type DlqRetryFlags = Flags<typeof dlqRetryDefinition>;
+
+// ---- matrix fork ----------------------------------------------------------------------------------
+
+export const forkDefinition = () =>
+  new Command("fork")
+    .description("re-run one finished task from turn k as a new, linked task, optionally with changed roles")
+    .argument("<id>", "the finished task's id")
+    .requiredOption("--out <dir>", "the output directory holding the task (forks go to <dir>/forks)")
+    .addOption(countOption("--from-turn <k>", "reuse the original's first k turns (0: from the start)", 0))
+    .addOption(
+      new Option(
+        "--set <role.field=value...>",
+        "change a role, e.g. student.temperature=1.2 or teacher.model=big",
+      ).argParser(collect),
+    )
+    .addOption(countOption("--seed <n>", "seed of the fork's new turns (default: the original's: a replay)", 0))
+    .option("--pipeline <target>", "the recipe or file the task ran with (default: <out>/pipeline.json)")
+    .option("--fork-out <dir>", "where the fork is written (default: <out>/forks)")
+    .option("--llm <url>", "OpenAI-compatible base URL (default: OPENAI_BASE_URL, else the simulator)")
+    .option("--model <name>", "model for chat roles")
+    .addHelpText("after", environment(LLM_ENVIRONMENT));
+export type ForkFlags = Flags<typeof forkDefinition>;
+
 // ---- the tree -------------------------------------------------------------------------------------
 
 /** What the actions share with main(): where to write, the command line, and the exit code. */
@@ -269,6 +399,15 @@ export function matrixProgram(ctx: CliContext): CommandUnknownOpts {
   const program = new Command("matrix")
     .description("Build, launch and watch multi-agent pipelines that generate synthetic data for LLMs.")
     .version(packageVersion(io.env.MATRIX_HOME) ?? "unknown", "-V, --version", "print the version")
+    .addOption(
+      new Option("--log-level <level>", "pino log level on stderr")
+        .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const)
+        .env("MATRIX_LOG_LEVEL"),
+    )
+    .hook("preAction", async (root) => {
+      const level = (root.opts() as { logLevel?: string }).logLevel;
+      if (level !== undefined) (await import("../logger.js")).configureLogging({ level: level as "warn" });
+    })
     .addHelpText(
       "after",
       "\nRun 'matrix <command> --help' for a command's options." +
@@ -305,6 +444,12 @@ export function matrixProgram(ctx: CliContext): CommandUnknownOpts {
     exportDefinition().action(
       exit(async (notebook, flags) => (await import("./export-command.js")).command(notebook, flags, io)),
     ),
+    group("dlq", "list, show and retry the dead letters of a run (an output directory or a live NATS run)", [
+      dlqListDefinition().action(exit(async (flags) => (await import("./dlq-command.js")).list(flags, io))),
+      dlqShowDefinition().action(exit(async (id, flags) => (await import("./dlq-command.js")).show(id, flags, io))),
+      dlqRetryDefinition().action(exit(async (ids, flags) => (await import("./dlq-command.js")).retry(ids, flags, io))),
+    ]),
+    forkDefinition().action(exit(async (id, flags) => (await import("./fork-command.js")).command(id, flags, io))),
     completionDefinition().action(
       exit(async (shell) => (await import("./completion-command.js")).command(shell, program, io)),
     ),

@@ -9,11 +9,10 @@
  */
 import { existsSync } from "node:fs";
 
-/** Where Debian (or PROMETHEUS_BIN) puts the server. */
+/** PROMETHEUS_BIN when set (and there), else where Debian and others put the server. */
 export function prometheusBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return [env.PROMETHEUS_BIN, "/usr/bin/prometheus", "/usr/sbin/prometheus", "/usr/local/bin/prometheus"].find(
-    (path): path is string => !!path && existsSync(path),
-  );
+  if (env.PROMETHEUS_BIN) return existsSync(env.PROMETHEUS_BIN) ? env.PROMETHEUS_BIN : undefined;
+  return ["/usr/bin/prometheus", "/usr/sbin/prometheus", "/usr/local/bin/prometheus"].find((path) => existsSync(path));
 }
 
 export const PROMETHEUS_MISSING =
@@ -52,10 +51,11 @@ export function prometheusConfig(targets: readonly ScrapeTarget[], intervalSecon
 
 /** Arguments for `prometheus`: loopback only, data and config under the cluster directory. */
 export function prometheusArgs(options: { configFile: string; dataDir: string; port: number }): string[] {
+  // The data dir last: `matrix cluster down` recognises its process by the last argument.
   return [
     `--config.file=${options.configFile}`,
-    `--storage.tsdb.path=${options.dataDir}`,
     `--web.listen-address=127.0.0.1:${options.port}`,
     "--storage.tsdb.retention.time=7d",
+    `--storage.tsdb.path=${options.dataDir}`,
   ];
 }

@@ -13,6 +13,8 @@ import type { Bus } from "../bus/bus.js";
 import { fileSource } from "../driver/source.js";
 import type { SourceDefinition } from "../schema/pipeline-definition.js";
 import type { RecordFormat } from "../schema/record-format.js";
+import { ConfigError } from "../errors.js";
+import type { BudgetOptions, ModelPrice } from "../driver/budget.js";
 import { sinkFiles } from "../sink/jsonl-sink.js";
 import type { RunOptions } from "../pipeline/run-pipeline.js";
 import type { CliIo } from "./cli-io.js";
@@ -51,6 +53,10 @@ export async function command(target: string, flags: RunFlags, io: CliIo, argv: 
     model: flags.model,
     simulator,
     bus,
+    metricsPort: flags.metricsPort,
+    metricsHost: flags.metricsHost,
+    trace: flags.trace ?? false,
+    budget: budgetOf(flags),
     ...(flags.source ? { source: sourceOption(flags.source, flags.format, pipeline.definition.source) } : {}),
   };
   const previous = sinkFiles(out).output;
@@ -82,6 +88,10 @@ export async function command(target: string, flags: RunFlags, io: CliIo, argv: 
     // The last progress line; on a terminal it was redrawn in place and still needs its newline.
     if (timer) io.stderr(`${progressLine(run.progress(), io.interactive)}${io.interactive ? "\n" : ""}`);
     io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+    if (summary.budget?.limit)
+      io.stderr(
+        `matrix run: budget limit ${summary.budget.limit} (${summary.budget.limitValue}) reached; feeding stopped\n`,
+      );
     if (!summary.cancelled) return 0;
     io.stderr(`matrix run: cancelled; output in ${out}. resume with: ${resumeHint(argv)}\n`);
     // 130 = 128 + SIGINT, the shell's code for Ctrl-C; 143 for SIGTERM.
@@ -92,4 +102,35 @@ export async function command(target: string, flags: RunFlags, io: CliIo, argv: 
     process.off("SIGTERM", onSignal);
     await bus?.close();
   }
+}
+
+/** `--budget-*`, `--price` and `--on-limit` as run({ budget }); undefined when no limit is given. */
+export function budgetOf(flags: RunFlags): BudgetOptions | undefined {
+  const prices: Record<string, ModelPrice> = {};
+  for (const entry of flags.price ?? []) {
+    const match = /^(.+)=([\d.]+),([\d.]+)$/.exec(entry);
+    if (!match) throw new ConfigError("--price", `expected model=input,output (per million tokens), got '${entry}'`);
+    prices[match[1]!] = { input: Number(match[2]), output: Number(match[3]) };
+  }
+  const roles: NonNullable<BudgetOptions["roles"]> = {};
+  for (const entry of flags.budgetRole ?? []) {
+    const match = /^([A-Za-z][\w-]*)\.(tokens|cost)=([\d.]+)$/.exec(entry);
+    if (!match) throw new ConfigError("--budget-role", `expected role.tokens=N or role.cost=X, got '${entry}'`);
+    (roles[match[1]!] ??= {})[match[2] as "tokens" | "cost"] = Number(match[3]);
+  }
+  if (flags.budgetTokens === undefined && flags.budgetCost === undefined && Object.keys(roles).length === 0) {
+    if (Object.keys(prices).length > 0 || flags.onLimit !== "finish")
+      throw new ConfigError(
+        "--price",
+        "prices and --on-limit go with a budget: add --budget-tokens, --budget-cost or --budget-role",
+      );
+    return undefined;
+  }
+  return {
+    ...(flags.budgetTokens !== undefined ? { tokens: flags.budgetTokens } : {}),
+    ...(flags.budgetCost !== undefined ? { cost: flags.budgetCost } : {}),
+    ...(Object.keys(roles).length > 0 ? { roles } : {}),
+    ...(Object.keys(prices).length > 0 ? { prices } : {}),
+    onLimit: flags.onLimit,
+  };
 }

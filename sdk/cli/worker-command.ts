@@ -30,10 +30,13 @@ export async function command(flags: WorkerFlags, io: CliIo): Promise<number> {
     model: flags.model,
     id: flags.id,
     version: packageVersion(io.env.MATRIX_HOME),
+    metricsPort: flags.metricsPort,
+    metricsHost: flags.metricsHost,
   });
   const drain = () => void worker.drain();
   process.once("SIGTERM", drain);
   process.once("SIGINT", drain);
+  if (worker.metricsUrl) io.stderr(`matrix worker ${worker.id} metrics at ${worker.metricsUrl}\n`);
   io.stderr(`matrix worker ${worker.id} ready (pid ${process.pid})\n`);
   await worker.done;
   io.stderr(`matrix worker ${worker.id} drained\n`);
