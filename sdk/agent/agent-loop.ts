@@ -85,9 +85,11 @@ export function startAgent(options: AgentOptions): BusConsumer {
       return;
     }
     await delivery.ack();
-    meter?.settled(task.status === "failed" ? "failed" : "ok");
+    if (!meter && !onHop) return;
+    const now = Date.now();
+    const bytes = delivery.bytes ?? task.trace?.[task.trace.length - 1]?.bytes;
+    meter?.settled(task.status === "failed" ? "failed" : "ok", started - delivery.publishedAt, now - started, bytes);
     if (onHop) {
-      const now = Date.now();
       try {
         onHop({
           type: "hop-end",
@@ -98,7 +100,7 @@ export function startAgent(options: AgentOptions): BusConsumer {
           promptTokens: outcome.promptTokens,
           completionTokens: outcome.completionTokens,
           model: outcome.model,
-          bytes: delivery.bytes ?? task.trace?.[task.trace.length - 1]?.bytes,
+          bytes,
           next: task.cursor,
           time: now,
         });

@@ -1,6 +1,6 @@
 /**
  * What an agent tells a metrics collector about its deliveries: one call when a delivery arrives, one
- * when it is settled. Hop latencies travel in the `hop-end` event the loop already emits.
+ * when it is settled, with the queue wait, handling time and size the loop measured anyway.
  *
  * Where you are: `agent/`. The interface lives here so the agent loop depends on nothing above it;
  * `metrics/live-metrics.ts` implements it with plain counters (these calls are on the hot path).
@@ -15,5 +15,6 @@ export type DeliveryOutcome = "ok" | "failed" | "retried" | "unpublished";
 
 export interface AgentMeter {
   received(): void;
-  settled(outcome: DeliveryOutcome): void;
+  /** For `ok` and `failed` (an acked hop): its queue wait and handling time in ms, and the task's size when known. */
+  settled(outcome: DeliveryOutcome, queueMs?: number, handleMs?: number, bytes?: number): void;
 }

@@ -3,8 +3,8 @@
  * prom-client registry, kept current while the run goes and served on `GET /metrics`.
  *
  * Where you are: `metrics/`. Three feeds, chosen so the hot path pays almost nothing:
- * - agents: an `AgentMeter` per (run, role) counts deliveries with plain numbers, and the `hop-end`
- *   events the loop already emits fill pre-bucketed histograms (bucketed-histogram.ts explains why);
+ * - agents: an `AgentMeter` per (run, role) counts deliveries and fills pre-bucketed histograms with
+ *   the waits the loop measures anyway, in plain numbers (bucketed-histogram.ts explains why);
  * - the driver: counters read from the run's own progress at scrape time, histograms from `task-end`
  *   (once per task, not per hop);
  * - the LLM layer: a wrapping client per run (metered-llm.ts) and the pool's per-endpoint stats read
@@ -43,18 +43,36 @@ class RoleSeries implements AgentMeter {
   failed = 0;
   retried = 0;
   unpublished = 0;
+  private size: HistogramSeries | undefined;
   constructor(
     readonly labels: Record<RunRole, string>,
     readonly handle: HistogramSeries,
     readonly dequeue: HistogramSeries,
+    private readonly sizes: () => HistogramSeries,
   ) {}
   received(): void {
     this.received_++;
     this.active++;
   }
-  settled(outcome: DeliveryOutcome): void {
+  settled(outcome: DeliveryOutcome, queueMs?: number, handleMs?: number, bytes?: number): void {
     this.active--;
-    this[outcome]++;
+    switch (outcome) {
+      case "ok":
+        this.ok++;
+        break;
+      case "failed":
+        this.failed++;
+        break;
+      case "retried":
+        this.retried++;
+        return;
+      case "unpublished":
+        this.unpublished++;
+        return;
+    }
+    if (queueMs !== undefined) this.dequeue.observe(queueMs / 1000);
+    if (handleMs !== undefined) this.handle.observe(handleMs / 1000);
+    if (bytes !== undefined) (this.size ??= this.sizes()).observe(bytes);
   }
 }
 
@@ -85,7 +103,6 @@ export class LiveMetrics {
   private readonly dequeue: BucketedHistogram<RunRole>;
   private readonly taskBytes: BucketedHistogram<RunRole>;
   private readonly e2e: BucketedHistogram<"run" | "status">;
-  private readonly taskBytesSeries = new Map<string, HistogramSeries>();
   private readonly forgetTimers = new Set<NodeJS.Timeout>();
 
   constructor(options: LiveMetricsOptions = {}) {
@@ -357,26 +374,12 @@ export class LiveMetrics {
     let series = this.roles.get(key);
     if (series === undefined) {
       const labels = { run, role };
-      series = new RoleSeries(labels, this.handle.series(labels), this.dequeue.series(labels));
+      series = new RoleSeries(labels, this.handle.series(labels), this.dequeue.series(labels), () =>
+        this.taskBytes.series(labels),
+      );
       this.roles.set(key, series);
     }
     return series;
-  }
-
-  /** Folds one `hop-end` event of an agent in this process (never a remote one: its process counts it). */
-  hop(run: string, event: HopEndEvent): void {
-    const series = this.roleSeries(run, event.role);
-    series.handle.observe(event.handleMs / 1000);
-    series.dequeue.observe(event.queueMs / 1000);
-    if (event.bytes !== undefined) this.taskSize(run, event.role, event.bytes);
-  }
-
-  /** A task of `run` arrived at `role` as `bytes` (a NATS message, or a traced hop's JSON). */
-  taskSize(run: string, role: string, bytes: number): void {
-    const key = `${run}\u0000${role}`;
-    let series = this.taskBytesSeries.get(key);
-    if (series === undefined) this.taskBytesSeries.set(key, (series = this.taskBytes.series({ run, role })));
-    series.observe(bytes);
   }
 
   /** Where `matrix_queue_depth` of `run` comes from (the driver: every role; a worker: those it serves). */
@@ -447,8 +450,6 @@ export class LiveMetrics {
       this.runs.delete(run);
       this.depthSources.delete(run);
       for (const [key, series] of this.roles) if (series.labels.run === run) this.roles.delete(key);
-      for (const key of this.taskBytesSeries.keys())
-        if (key.startsWith(`${run}\u0000`)) this.taskBytesSeries.delete(key);
       for (const histogram of [this.handle, this.dequeue, this.taskBytes]) histogram.forget({ run });
       this.e2e.forget({ run });
       for (const family of Object.values(this.llm)) family.forget({ run });

@@ -282,13 +282,8 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
               signal: control.signal,
               llm: llm && prometheus ? prometheus.llmClient(runId, llm.client) : llm?.client,
               logger,
+              onHop: control.emit,
               // This process's agents count in this process's metrics; remote agents count in theirs.
-              onHop: prometheus
-                ? (event) => {
-                    prometheus.hop(runId, event);
-                    control.emit(event);
-                  }
-                : control.emit,
               meter: prometheus ? (role) => prometheus.agentMeter(runId, role) : undefined,
             }),
           );

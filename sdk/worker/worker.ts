@@ -222,7 +222,6 @@ export class Worker {
       );
     const onHop = (event: HopEndEvent): void => {
       this.hops++;
-      metrics?.hop(runId, event);
       this.options.bus.emit(runId, event);
     };
     served.consumers.push(
