@@ -10,6 +10,8 @@
 // already checked by the project's own TypeScript in `npm test`, and the older compiler reports false
 // errors there (it infers some types differently), so its diagnostics are dropped for sdk/ files.
 // Cells and any notebook-local modules outside sdk/ are still checked.
+// Two more patches, each in its own file: side-effect imports stay visible to later cells
+// (side-effect-imports.cjs), and a cell's last value is shown with its rich display (cell-values.cjs).
 "use strict";
 const path = require("node:path");
 const id = require.resolve("@tslab/typescript-for-tslab", { paths: [require.resolve("tslab")] });
@@ -39,5 +41,8 @@ Object.defineProperty(patched, "getPreEmitDiagnosticsOfFiles", {
     ),
 });
 require.cache[id].exports = patched;
+
+require("./side-effect-imports.cjs").keepSideEffectImports(require("tslab/dist/converter"), ts);
+require("./cell-values.cjs").showRichValues(require("tslab/dist/executor"), require("tslab/dist/jupyter"));
 
 require("tslab/dist/main.js").main();

@@ -1,14 +1,13 @@
 /**
- * The live run view: done / failed / filtered / in flight, rows/s, tokens/s, ETA and per-role queue
- * depth, updated in place until the run finishes.
+ * The progress panel: done / failed / filtered / in flight, rows/s, tokens/s, ETA and per-role
+ * queue depth.
  *
- * Where you are: `notebook/`. `watch(run)` publishes one display and keeps replacing it (Jupyter
- * `update_display_data`), so an executed notebook holds a single output with the final numbers.
+ * Where you are: `notebook/`. The panel is what `watch(run)` keeps redrawing (live-view.ts) and what
+ * a run shows as a cell's value (run-view.ts).
  */
-import type { Run, RunProgress } from "../driver/run.js";
-import { RunMetrics } from "../metrics/run-metrics.js";
+import type { RunProgress } from "../driver/run.js";
 import { CELL_STYLE, TABLE_STYLE, escapeHtml, formatDuration, formatNumber } from "./html.js";
-import { LiveDisplay, type MimeBundle } from "./mime-bundle.js";
+import type { MimeBundle } from "./mime-bundle.js";
 
 /** Remaining time from the finishing rate; undefined while it cannot be estimated. */
 export function etaMs(progress: RunProgress): number | undefined {
@@ -72,29 +71,4 @@ export function progressHtml(progress: RunProgress): string {
 
 export function progressBundle(progress: RunProgress): MimeBundle {
   return { "text/html": progressHtml(progress), "text/plain": progressText(progress) };
-}
-
-export interface WatchOptions {
-  /** How often the display is redrawn. @default 300 */
-  intervalMs?: number;
-}
-
-/**
- * Shows the run's progress and redraws it in place until the run ends; resolves to the final
- * progress. `await` it in the cell that started the run (a finished cell stops receiving updates).
- * A failed run still shows its last numbers, then the error is thrown to the cell.
- */
-export async function watch(run: Run, options: WatchOptions = {}): Promise<RunProgress> {
-  RunMetrics.of(run); // start recording now, so plots later see the whole run
-  const display = new LiveDisplay();
-  const draw = () => display.show(progressBundle(run.progress()));
-  draw();
-  const timer = setInterval(draw, options.intervalMs ?? 300);
-  try {
-    await run.done();
-  } finally {
-    clearInterval(timer);
-    draw();
-  }
-  return run.progress();
 }

@@ -8,7 +8,8 @@ import type { Run } from "../driver/run.js";
 import type { Task } from "../schema/task.js";
 import type { Turn } from "../schema/turn.js";
 import { escapeHtml } from "./html.js";
-import { publish, type MimeBundle } from "./mime-bundle.js";
+import { markShown, publish, withDisplay, type MimeBundle } from "./mime-bundle.js";
+import { tasksLine } from "./value-lines.js";
 
 export type TaskFilter = (task: Task) => boolean;
 
@@ -76,13 +77,23 @@ export function pickSample(tasks: readonly Task[], n: number, filter?: TaskFilte
 export function sampleBundle(tasks: readonly Task[]): MimeBundle {
   return {
     "text/html": tasks.length ? tasks.map(conversationHtml).join("") : "<div>No finished tasks match.</div>",
-    "text/plain": tasks.map(conversationText).join("\n\n") || "No finished tasks match.",
+    "text/plain": tasks.length ? tasksLine(tasks) : "No finished tasks match.",
   };
 }
 
-/** Shows `n` finished conversations of `run` (optionally only those matching `filter`) and returns them. */
+/**
+ * Shows `n` finished conversations of `run` (optionally only those matching `filter`) and returns
+ * them (as a cell's value they are not shown twice; later, they show as conversations again).
+ */
 export function sample(run: Run, n = 3, filter?: TaskFilter): Task[] {
   const tasks = pickSample(run.results(), n, filter);
-  publish(sampleBundle(tasks));
-  return tasks;
+  const bundle = sampleBundle(tasks);
+  publish(bundle);
+  return markShown(
+    withDisplay(
+      tasks,
+      () => bundle,
+      () => tasksLine(tasks),
+    ),
+  );
 }

@@ -11,9 +11,16 @@ import type { MimeBundle } from "./mime-bundle.js";
 /** A vega-lite spec (kept loose: the SDK builds them, users may pass their own). */
 export type VegaLiteSpec = Record<string, unknown>;
 
+/** The part of a vega View the SDK uses (headless: renderer "none"). */
+export interface VegaView {
+  toSVG(): Promise<string>;
+  data(name: string, values: unknown[]): VegaView;
+  finalize(): void;
+}
+
 interface VegaModule {
   parse(spec: unknown): unknown;
-  View: new (runtime: unknown, options: { renderer: string }) => { toSVG(): Promise<string>; finalize(): void };
+  View: new (runtime: unknown, options: { renderer: string }) => VegaView;
 }
 interface VegaLiteModule {
   compile(spec: unknown): { spec: unknown };
@@ -28,9 +35,14 @@ function load(): Promise<{ vega: VegaModule; vegaLite: VegaLiteModule }> {
   return modules;
 }
 
-export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+/** A headless view of `spec`; keep it to re-render new data cheaply (`view.data(name, values)`). */
+export async function compileVegaLite(spec: VegaLiteSpec): Promise<VegaView> {
   const { vega, vegaLite } = await load();
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: "none" });
+  return new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: "none" });
+}
+
+export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  const view = await compileVegaLite(spec);
   try {
     return await view.toSVG();
   } finally {
