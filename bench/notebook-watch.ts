@@ -77,7 +77,9 @@ const watched: number[] = [];
 for (let index = 0; index < repeats; index++) {
   const a = await once(false);
   plain.push(a.tokensPerSecond);
-  console.log(`  unwatched  ${a.tokensPerSecond.toFixed(0).padStart(7)} tokens/s  ${a.seconds.toFixed(1)} s  cpu ${(a.cpu * 100).toFixed(0)}% of a core`);
+  console.log(
+    `  unwatched  ${a.tokensPerSecond.toFixed(0).padStart(7)} tokens/s  ${a.seconds.toFixed(1)} s  cpu ${(a.cpu * 100).toFixed(0)}% of a core`,
+  );
   frameBytes = 0;
   const b = await once(true);
   watched.push(b.tokensPerSecond);
