@@ -30,7 +30,9 @@ const SPECS: Record<LivePlotKind, VegaLiteSpec> = {
     layer: [
       {
         mark: { type: "area", opacity: 0.25, color: "#4c9a2a", interpolate: "step-after" },
-        encoding: { y: { field: "finished", type: "quantitative", title: "finished rows" } },
+        encoding: {
+          y: { field: "finished", type: "quantitative", title: "finished rows", axis: { format: "d", tickMinStep: 1 } },
+        },
       },
       {
         mark: { type: "line", color: "#3b6fb6" },
@@ -46,7 +48,7 @@ const SPECS: Record<LivePlotKind, VegaLiteSpec> = {
     mark: { type: "line", interpolate: "step-after" },
     encoding: {
       x: { field: "t", type: "quantitative", title: "seconds" },
-      y: { field: "depth", type: "quantitative", title: "tasks waiting" },
+      y: { field: "depth", type: "quantitative", title: "tasks waiting", axis: { format: "d", tickMinStep: 1 } },
       color: { field: "role", type: "nominal", title: null },
     },
   },
@@ -71,7 +73,7 @@ const SPECS: Record<LivePlotKind, VegaLiteSpec> = {
     encoding: {
       x: { field: "from", type: "quantitative", title: "completion tokens", bin: { binned: true } },
       x2: { field: "to" },
-      y: { field: "tasks", type: "quantitative", title: "tasks" },
+      y: { field: "tasks", type: "quantitative", title: "tasks", axis: { format: "d", tickMinStep: 1 } },
     },
   },
 };

@@ -7,7 +7,8 @@
  * in-process simulator), so it is built to cost little: the panel and rows table are cheap and
  * redrawn every `intervalMs`; plots are re-rendered from kept vega views (live-plots.ts) and only as
  * often as `plotBudget` allows: after a plot frame that took `c` ms, the next waits at least
- * `c / plotBudget` ms (2% by default). A finished run always gets a last frame with every plot, so
+ * `c / plotBudget` ms (2% by default), and never blocks the panel's frames. A finished run always
+ * gets a last frame with every plot, so
  * an executed notebook holds one output in the run's final state. `bench/notebook-watch.ts`
  * measures what watching costs a saturating run.
  */
@@ -139,25 +140,36 @@ export class LiveView {
     };
   }
 
-  private async frame(final: boolean): Promise<void> {
-    if (this.options.plots.length > 0 && (final || performance.now() >= this.nextPlotAt)) await this.renderPlots();
+  private draw(): void {
     this.display.show(this.bundle());
     this.stats.frames++;
   }
 
-  /** Draws frames until every run has finished, then the final one. Rejects if a run failed. */
+  /**
+   * Draws frames until every run has finished, then the final one. Rejects if a run failed. Plot
+   * frames render in the background (the first loads vega), so the panel keeps moving meanwhile.
+   */
   async start(): Promise<void> {
     const settled = Promise.allSettled(this.watched.map((watched) => watched.run.done()));
     let finished = false;
     void settled.then(() => (finished = true));
+    let rendering: Promise<void> | undefined;
     try {
       while (!finished) {
-        await this.frame(false);
+        if (this.options.plots.length > 0 && !rendering && performance.now() >= this.nextPlotAt) {
+          rendering = this.renderPlots().finally(() => {
+            rendering = undefined;
+            if (!finished) this.draw();
+          });
+        }
+        this.draw();
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, this.options.intervalMs)))]);
         clearTimeout(timer);
       }
-      await this.frame(true);
+      await rendering;
+      if (this.options.plots.length > 0) await this.renderPlots();
+      this.draw();
     } finally {
       for (const watched of this.watched) for (const plot of watched.plots) plot.dispose();
     }

@@ -57,7 +57,8 @@ export function progressHtml(progress: RunProgress): string {
     .join("");
   const state = progress.finished ? "finished" : "running";
   return (
-    `<div class="matrix-progress" data-state="${state}" style="font:12px system-ui,sans-serif">` +
+    // The counts as attributes too, so an executed notebook can be checked against the run.
+    `<div class="matrix-progress" data-state="${state}" data-done="${progress.done}" data-failed="${progress.failed}" data-filtered="${progress.filtered}" style="font:12px system-ui,sans-serif">` +
     `<div><b>${escapeHtml(progress.pipeline)}</b> · ${state} · <code>${escapeHtml(progress.runId)}</code></div>` +
     `<div style="background:#eee;width:320px;height:10px;margin:4px 0"><div style="background:${progress.failed > 0 ? "#d4884a" : "#4c9a2a"};height:10px;width:${Math.round(fraction * 320)}px"></div></div>` +
     `<table style="${TABLE_STYLE}"><tr>${cells.map(([label]) => `<th style="${CELL_STYLE}">${label}</th>`).join("")}</tr>` +

@@ -5,7 +5,7 @@
  * Where you are: `notebook/`. Synchronous and cheap (the table holds the last rows only), so the
  * live view redraws it at every frame.
  */
-import * as aq from "arquero";
+import type * as aq from "arquero";
 import type { Run } from "../driver/run.js";
 import { resultsTable } from "../metrics/results-table.js";
 import type { MimeBundle } from "./mime-bundle.js";
@@ -19,14 +19,19 @@ export interface RunViewOptions {
   stateFields?: string[];
 }
 
-/** The last `n` finished tasks of `run`, newest first, as a results table. */
+/** The last `n` finished tasks of `run`, newest first, as a results table (SDK `_` state left out). */
 export function latestRows(run: Run, n: number, stateFields?: string[]): aq.ColumnTable {
   const tasks = run.results();
   const latest = tasks.slice(Math.max(0, tasks.length - n)).reverse();
-  return resultsTable(latest, { ...(stateFields ? { stateFields } : {}), maxStateFields: 5 }).select(
-    // Mostly empty or noise while a run works; the full table (`run.table()`) has them.
-    aq.not("reason", "latencyMs"),
-  );
+  const table = resultsTable(latest, stateFields ? { stateFields } : { maxStateFields: 16 });
+  const standard = ["id", "status", "turns", "tokens"];
+  const state = table
+    .columnNames()
+    .filter((name) => !standard.includes(name) && !["reason", "latencyMs"].includes(name))
+    .filter((name) => stateFields !== undefined || !name.startsWith("_"))
+    .slice(0, stateFields ? undefined : 5);
+  // reason and latencyMs are mostly empty or noise while a run works; run.table() has them.
+  return table.select([...standard, ...state]);
 }
 
 export function runHtml(run: Run, options: RunViewOptions = {}): string {

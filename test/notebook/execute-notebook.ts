@@ -48,14 +48,19 @@ export function writeNotebook(path: string, sources: readonly string[]): void {
 }
 
 /** Executes `path` (relative to the repository root, or absolute) into `outDir`; returns the executed notebook. */
-export async function executeNotebook(path: string, outDir: string, root = process.cwd()): Promise<Notebook> {
+export async function executeNotebook(
+  path: string,
+  outDir: string,
+  root = process.cwd(),
+  timeoutMs = 240_000,
+): Promise<Notebook> {
   const env = { ...process.env, JUPYTER_PATH: root, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
   const args = ["nbconvert", "--to", "notebook", "--execute", path, "--output-dir", outDir];
   const executed = join(outDir, basename(path));
   try {
-    await run(JUPYTER, args, { cwd: root, env, timeout: 150_000 });
+    await run(JUPYTER, args, { cwd: root, env, timeout: timeoutMs });
   } catch (error) {
-    await run(JUPYTER, [...args, "--allow-errors"], { cwd: root, env, timeout: 150_000 }).catch(() => {});
+    await run(JUPYTER, [...args, "--allow-errors"], { cwd: root, env, timeout: timeoutMs }).catch(() => {});
     const failing = existsSync(executed)
       ? (JSON.parse(readFileSync(executed, "utf8")) as Notebook).cells
           .flatMap((cell) =>

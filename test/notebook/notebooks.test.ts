@@ -5,57 +5,24 @@
  * export`), runs with `matrix run` and writes records that match TaskSchema.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TaskSchema } from "../../sdk/schema/task.js";
+import { JUPYTER, JUPYTER_INSTALL, executeNotebook, text, type Notebook, type Output } from "./execute-notebook.js";
 import { requireTool } from "./external-tool.js";
 
 const run = promisify(execFile);
 const root = process.cwd();
-const JUPYTER = "/usr/bin/jupyter";
 const work = join(root, ".matrix", "notebook-test");
-const hasJupyter = requireTool(JUPYTER, "apt-get install --no-install-recommends jupyter-nbconvert jupyter-client");
+const hasJupyter = requireTool(JUPYTER, JUPYTER_INSTALL);
 const notebooks = readdirSync(join(root, "notebooks")).filter((name) => name.endsWith(".ipynb"));
-
-interface Output {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, unknown>;
-}
-interface Notebook {
-  cells: Array<{ id: string; cell_type: string; source: string | string[]; outputs?: Output[] }>;
-}
-
-const env = { ...process.env, JUPYTER_PATH: root, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
-const text = (value: unknown) => (Array.isArray(value) ? value.join("") : String(value ?? ""));
-
+const html = (output: Output) => text(output.data?.["text/html"]);
 /** Per notebook: five kernels compile at once on two cores, and a loaded machine stretches that. */
 const EXECUTE_MS = 240_000;
 const TEST_MS = 300_000;
-
-async function execute(name: string): Promise<Notebook> {
-  const args = ["nbconvert", "--to", "notebook", "--execute", `notebooks/${name}`, "--output-dir", work];
-  try {
-    await run(JUPYTER, args, { cwd: root, env, timeout: EXECUTE_MS });
-  } catch (error) {
-    // tslab reports errors only as stderr streams, and nbconvert prints a blank error: execute again
-    // keeping errors, and show the failing cell's stderr.
-    await run(JUPYTER, [...args, "--allow-errors"], { cwd: root, env, timeout: EXECUTE_MS }).catch(() => {});
-    const path = join(work, name);
-    const failing = existsSync(path)
-      ? (JSON.parse(readFileSync(path, "utf8")) as Notebook).cells
-          .flatMap((cell) =>
-            (cell.outputs ?? []).filter((o) => o.name === "stderr").map((o) => `cell ${cell.id}:\n${text(o.text)}`),
-          )
-          .join("\n")
-      : "";
-    throw new Error(`${name} failed to execute:\n${failing || (error as Error).message}`);
-  }
-  return JSON.parse(readFileSync(join(work, name), "utf8")) as Notebook;
-}
+const execute = (name: string) => executeNotebook(`notebooks/${name}`, work, root, EXECUTE_MS);
 
 describe.skipIf(!hasJupyter)("notebooks", () => {
   const executed = new Map<string, Promise<Notebook>>();
@@ -78,21 +45,69 @@ describe.skipIf(!hasJupyter)("notebooks", () => {
     TEST_MS,
   );
 
+  const cell = async (name: string, id: string) =>
+    (await executed.get(name)!).cells.find((candidate) => candidate.id === id)!.outputs ?? [];
+
   it(
-    "the executed quickstart holds a live progress display, an HTML table and a plot",
+    "the quickstart's single live cell holds the latest rows and plots in the finished run's state",
     async () => {
-      const outputs = (await executed.get("quickstart.ipynb")!).cells.flatMap((cell) => cell.outputs ?? []);
-      const html = outputs.map((o) => text(o.data?.["text/html"]));
-      // One progress output, in its final state: the first display said "running", so the updates
-      // (update_display_data) were folded into it.
-      const progress = html.filter((h) => h.includes('class="matrix-progress"'));
-      expect(progress).toHaveLength(1);
-      expect(progress[0]).toContain('data-state="finished"');
-      expect(html.some((h) => h.includes('class="matrix-table"') && h.includes("<td"))).toBe(true);
-      const plots = outputs.filter((o) => o.data?.["application/vnd.vegalite.v5+json"]);
-      expect(plots.length).toBeGreaterThan(0);
-      expect(text(plots[0]!.data!["text/html"])).toContain('src="data:image/svg+xml;base64,');
+      const live = (await cell("quickstart.ipynb", "c5")).filter((o) => html(o).includes('class="matrix-live"'));
+      // One output: the first frame was display_data, every later one an update_display_data.
+      expect(live).toHaveLength(1);
+      const frame = html(live[0]!);
+      expect(frame).toContain('data-state="finished"');
+      const count = (name: string) =>
+        Number(new RegExp(`class="matrix-progress"[^>]* data-${name}="(\\d+)"`).exec(frame)?.[1]);
+      const finished = count("done") + count("failed") + count("filtered");
+      expect(finished).toBe(40);
+      expect(frame).toContain("latest finished rows");
+      const plots = [
+        ...frame.matchAll(
+          /<figure class="matrix-live-plot" data-kind="(\w+)"[\s\S]*?class="matrix-plot-data">(.*?)<\/script>/g,
+        ),
+      ];
+      expect(plots.map((match) => match[1])).toEqual(["throughput", "queues", "latency"]);
+      for (const match of plots) expect(frame).toContain('src="data:image/svg+xml;base64,');
+      const throughput = JSON.parse(plots[0]![2]!) as Array<{ finished: number; done: number; t: number }>;
+      expect(throughput.at(-1)!.finished).toBe(finished);
+      expect(throughput.at(-1)!.done).toBe(count("done"));
+      const queues = JSON.parse(plots[1]![2]!) as Array<{ role: string; depth: number; t: number }>;
+      expect(queues.filter((point) => point.t === throughput.at(-1)!.t).map((point) => point.depth)).toEqual(
+        queues.filter((point) => point.t === throughput.at(-1)!.t).map(() => 0),
+      );
+      const latency = JSON.parse(plots[2]![2]!) as Array<{ role: string }>;
+      expect(new Set(latency.map((point) => point.role))).toEqual(new Set(["teacher", "student", "extract", "grade"]));
+    },
+    TEST_MS,
+  );
+
+  it(
+    "the quickstart's tables (the results and a derived arquero table) are HTML, and plots are kept",
+    async () => {
+      const results = (await cell("quickstart.ipynb", "c7")).filter((o) => html(o).includes('class="matrix-table"'));
+      expect(results).toHaveLength(1);
+      expect(html(results[0]!)).toContain('class="matrix-table-view"'); // interactive, with the static fallback inside
+      const derived = await cell("quickstart.ipynb", "c7b");
+      expect(derived).toHaveLength(1);
+      expect(html(derived[0]!)).toContain(">count<");
+      const plots = (await cell("quickstart.ipynb", "c11")).filter((o) => o.data?.["application/vnd.vegalite.v5+json"]);
+      expect(plots).toHaveLength(3);
+      expect(html(plots[0]!)).toContain('src="data:image/svg+xml;base64,');
       expect(typeof plots[0]!.data!["application/vnd.vegalite.v5+json"]).toBe("object");
+    },
+    TEST_MS,
+  );
+
+  it(
+    "build-your-own compares the two runs: summary table and judge-score distribution",
+    async () => {
+      const outputs = await cell("build-your-own-pipeline.ipynb", "c8");
+      const summary = outputs.filter((o) => html(o).includes("judge.score mean"));
+      expect(summary).toHaveLength(1);
+      expect(html(summary[0]!)).toContain("everyday example");
+      expect(
+        outputs.filter((o) => o.data?.["application/vnd.vegalite.v5+json"]).map((o) => text(o.data?.["text/plain"])),
+      ).toContain("[plot: judge.score: distribution per run]");
     },
     TEST_MS,
   );

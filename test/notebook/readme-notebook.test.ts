@@ -98,7 +98,7 @@ describe("README notebook snippets", () => {
       expect(live).toHaveLength(1); // every frame after the first was an update_display_data
       const frame = html(live[0]!);
       expect(frame).toContain('data-state="finished"');
-      const done = Number(/<th[^>]*>done<\/th>[\s\S]*?<td[^>]*>(\d+)/.exec(frame)?.[1]);
+      const done = Number(/class="matrix-progress"[^>]* data-done="(\d+)"/.exec(frame)?.[1]);
       expect(done).toBe(24);
       expect(frame).toContain("latest finished rows");
       expect((frame.match(/<tr>/g) ?? []).length).toBeGreaterThan(5);
