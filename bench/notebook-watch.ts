@@ -7,7 +7,7 @@
  * what the view did (frames, plot frames, ms per plot frame). Asserts nothing (shared, noisy
  * machine: compare the ratio measured in one run).
  *
- * Run: npx tsx bench/notebook-watch.ts [--rows 600] [--repeats 3] [--speed 200]
+ * Run: npx tsx bench/notebook-watch.ts [--rows 1000] [--repeats 5] [--speed 1000]
  */
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
@@ -16,9 +16,9 @@ import { LiveView, setDisplayTarget, type LiveViewStats } from "../sdk/notebook/
 
 const { values } = parseArgs({
   options: {
-    rows: { type: "string", default: "600" },
-    repeats: { type: "string", default: "3" },
-    speed: { type: "string", default: "200" },
+    rows: { type: "string", default: "1000" },
+    repeats: { type: "string", default: "5" },
+    speed: { type: "string", default: "1000" },
   },
 });
 const rows = Number(values.rows);
