@@ -17,17 +17,18 @@ exports.showRichValues = (executorModule, jupyterModule) => {
   executorModule.createExecutor = (rootDir, convs, console) => {
     const log = (value) => {
       if (value !== null && (typeof value === "object" || typeof value === "function")) {
-        if (globalThis[CELL]?.shown.has(value)) return;
-        if (typeof value[DISPLAY] === "function") {
-          try {
+        try {
+          if (globalThis[CELL]?.shown.has(value)) return;
+          if (typeof value[DISPLAY] === "function") {
             const bundle = value[DISPLAY]();
             if (bundle && Object.keys(bundle).length > 0 && jupyterModule.lastWriteDisplayData) {
               jupyterModule.lastWriteDisplayData({ data: bundle, metadata: {}, transient: {} }, false);
             }
             return;
-          } catch (error) {
-            console.error(error);
           }
+        } catch (error) {
+          // A display that throws must not hide the value: report it, then print the value.
+          console.error(error);
         }
       }
       console.log(value);

@@ -3,8 +3,8 @@
  * per role (p50/p95 over time) and completion tokens per task, re-rendered cheaply.
  *
  * Where you are: `notebook/`, used by the live view (live-view.ts). Building a vega view from a
- * vega-lite spec costs ~5x more than re-running one, so each `LivePlot` compiles its spec once
- * (data comes from a named data set) and a frame only swaps the values and asks for the SVG. The
+ * vega-lite spec costs ~5x more than re-running one, so specs are compiled once per kernel (data
+ * comes from a named data set) and a frame only swaps the values and asks for the SVG. The
  * values are downsampled first (at most MAX_POINTS per series), so a frame costs the same after an
  * hour as after a minute. `livePlotValues` is pure: the values drawn can be checked against the run.
  */
@@ -194,22 +194,25 @@ export function livePlotValues(kind: LivePlotKind, metrics: RunMetrics, progress
   }
 }
 
-/** One plot kept compiled between frames; `render` swaps its values and returns the SVG. */
-export class LivePlot {
-  private view: Promise<VegaView> | undefined;
+/**
+ * Compiled views, kept for the kernel's life: a dashboard of the next run reuses them (compiling is
+ * most of a first frame's cost). A render checks one out, so two views never share a view.
+ */
+const idle: Record<LivePlotKind, VegaView[]> = { throughput: [], queues: [], latency: [], tokens: [] };
 
+/** One live plot; `render` swaps its values into a compiled view and returns the SVG. */
+export class LivePlot {
   constructor(readonly kind: LivePlotKind) {
     livePlotSpec(kind);
   }
 
   async render(values: readonly unknown[]): Promise<string> {
-    this.view ??= compileVegaLite(livePlotSpec(this.kind));
-    const view = await this.view;
-    view.data(DATA, values as unknown[]);
-    return view.toSVG();
-  }
-
-  dispose(): void {
-    void this.view?.then((view) => view.finalize());
+    const view = idle[this.kind].pop() ?? (await compileVegaLite(livePlotSpec(this.kind)));
+    try {
+      view.data(DATA, values as unknown[]);
+      return await view.toSVG();
+    } finally {
+      idle[this.kind].push(view);
+    }
   }
 }

@@ -72,7 +72,8 @@ export class LiveView {
   private readonly display = new LiveDisplay();
   private readonly watched: Watched[];
   private readonly options: Required<Omit<WatchOptions, "stateFields">> & { stateFields?: string[] };
-  private nextPlotAt = 0;
+  /** The first plot frame waits one plot interval: at the start there is nothing to draw yet. */
+  private nextPlotAt: number;
 
   constructor(runs: readonly Run[], options: WatchOptions = {}) {
     this.options = {
@@ -83,6 +84,7 @@ export class LiveView {
       plotIntervalMs: options.plotIntervalMs ?? 1000,
       ...(options.stateFields ? { stateFields: options.stateFields } : {}),
     };
+    this.nextPlotAt = performance.now() + this.options.plotIntervalMs;
     this.watched = runs.map((run) => ({
       run,
       // Start recording now, so plots (live and later) see the whole run.
@@ -171,7 +173,7 @@ export class LiveView {
       if (this.options.plots.length > 0) await this.renderPlots();
       this.draw();
     } finally {
-      for (const watched of this.watched) for (const plot of watched.plots) plot.dispose();
+      await rendering?.catch(() => {});
     }
     for (const result of await settled) if (result.status === "rejected") throw result.reason;
   }
