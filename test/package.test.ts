@@ -1,7 +1,8 @@
 /**
  * The packaging round trip: `npm pack` (which builds dist/ with `prepack`), install the tarball into
  * a fresh project offline, then use it from plain Node — `import` (ESM), `require` (CommonJS), the
- * declarations with the project's TypeScript — and run a 5-row pipeline on the simulator.
+ * declarations with the project's TypeScript, the `matrix` command — and run 5-row pipelines on the
+ * simulator.
  *
  * Offline: npm's cache holds the dependencies' tarballs (`npm ci` put them there) but npm 11 asks
  * for full registry documents to resolve a plain `npm install`, which the cache does not hold. The
@@ -11,7 +12,7 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -141,6 +142,32 @@ describe("the npm package", () => {
     const errors = result.stdout.split("\n").filter((line) => line.includes("error TS"));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^wrong\.mts.*Type 'Pipeline' is not assignable to type 'number'/);
+  }, 240_000);
+
+  it("runs the matrix command from compiled code, without tsx, on a .json pipeline and a recipe", async () => {
+    writeFileSync(
+      join(project, "define.mjs"),
+      `import { writeFileSync } from "node:fs";\nimport { pipeline } from "matrix-ts";\n` +
+        `const rows = ["a", "b", "c", "d", "e"].map((topic, i) => ({ id: "r" + i, topic }));\n` +
+        `writeFileSync("pipeline.json", JSON.stringify(pipeline("cli").source(rows).chat("writer", { prompt: "Say {{row.topic}}.", maxTokens: 16 }).toJSON()));\n`,
+    );
+    await exec(process.execPath, ["define.mjs"], { cwd: project, timeout: 60_000 });
+    // With tsx out of reach, a command that needed it would fail to start.
+    const tsx = join(project, "node_modules", "tsx");
+    renameSync(tsx, `${tsx}-hidden`);
+    try {
+      const bin = join(project, "node_modules", ".bin", "matrix");
+      const lines = async (args: string[], out: string) => {
+        await exec(bin, [...args, "--out", out, "--quiet"], { cwd: project, timeout: 120_000 });
+        return readFileSync(join(project, out, "output.jsonl"), "utf8")
+          .trim()
+          .split("\n");
+      };
+      expect(await lines(["run", "pipeline.json"], "out-json")).toHaveLength(5);
+      expect(await lines(["run", "quickstart", "--rows", "5"], "out-recipe")).toHaveLength(5);
+    } finally {
+      renameSync(`${tsx}-hidden`, tsx);
+    }
   }, 240_000);
 
   it("installed nothing but the production dependencies", () => {
