@@ -1,6 +1,6 @@
 /**
  * Method syntax for notebooks: `run.watch()`, `run.dashboard()`, `run.table()`, `run.sample(n)`,
- * `run.plots()`, `run.report(path)`, `run.metrics()`, `run.compare(other)` and `pipeline.show()`,
+ * `run.plots()`, `run.report(path)`, `run.metrics()`, `run.trace(id)`, `run.compare(other)` and `pipeline.show()`,
  * plus the rich display of tables, runs, results and pipelines (rich-display.ts).
  *
  * Where you are: `notebook/`. `driver/` and `pipeline/` may not import this leaf (DESIGN §4), so the
