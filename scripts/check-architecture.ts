@@ -21,6 +21,7 @@ const TIERS: Record<string, number> = {
   flow: 2,
   agent: 2,
   quality: 2,
+  tools: 2,
   driver: 2,
   sink: 2,
   pipeline: 3,

@@ -32,6 +32,7 @@ export {
   type SourceDefinition,
   type PipelineOptions,
   type MetricDefinition,
+  type ToolDefinitionJson,
 } from "./schema/pipeline-definition.js";
 
 export {
@@ -53,6 +54,15 @@ export { retryDeadLetters, storedPipeline, type RetryDeadLettersOptions } from "
 export { answerRunControl } from "./pipeline/run-control.js";
 export { forkTask, forkOf, withRoleChanges, type ForkOptions } from "./pipeline/fork.js";
 export type { AgentContext } from "./agent/agent-context.js";
+export { tool, type ToolSpec, type ToolEnvironment, type ToolRunFn } from "./tools/tool.js";
+export {
+  toolLoopState,
+  resultText,
+  ENV_STATE,
+  TOOL_LOOP_STATE,
+  DEFAULT_MAX_TOOL_STEPS,
+  type ToolLoopState,
+} from "./tools/tool-loop.js";
 export type { TaskUpdate } from "./agent/task-update.js";
 export * from "./quality/index.js";
 

@@ -3,7 +3,9 @@
  *
  * Where you are: `agent/`. Messages: the system prompt, the prompt (the task, as the opening user
  * message), then the history as this role sees it (its own turns as `assistant`, everyone else's as
- * `user`). A prompt function may instead return the whole message list.
+ * `user`). A prompt function may instead return the whole message list. A role offering tools with
+ * `run` runs the tool loop (sdk/tools/tool-loop.ts): its hops alternate between one model call and one
+ * round of tool execution until the model answers without calls.
  */
 import { AgentError } from "../errors.js";
 import { compileFunction } from "../flow/function-source.js";
@@ -13,24 +15,40 @@ import type { Task } from "../schema/task.js";
 import type { AgentContext } from "./agent-context.js";
 import type { Handler } from "./task-update.js";
 import { fillTemplate } from "./template.js";
+import { toolLoop } from "../tools/tool-loop.js";
 
 type PromptFunction = (task: Task, ctx: AgentContext) => string | ChatMessage[] | Promise<string | ChatMessage[]>;
 
 /** The history as `role` sees it: its own turns are the assistant's, the others' are the user's. */
 export async function conversationView(task: Task, role: string, ctx: AgentContext): Promise<ChatMessage[]> {
   const messages: ChatMessage[] = [];
+  // A tool result is shown only to the role whose call it answers: another role never saw that call.
+  const ownCalls = new Set<string>();
   for (const turn of task.history) {
     if (turn.error) continue;
-    const content = await ctx.content(turn);
     if (turn.toolCallId !== undefined) {
-      messages.push({ role: "tool", content: content ?? "", toolCallId: turn.toolCallId });
-    } else if (turn.role === role) {
+      if (ownCalls.has(turn.toolCallId)) {
+        messages.push({ role: "tool", content: (await ctx.content(turn)) ?? "", toolCallId: turn.toolCallId });
+      }
+      continue;
+    }
+    const content = await ctx.content(turn);
+    if (turn.role === role) {
+      for (const call of turn.toolCalls ?? []) ownCalls.add(call.id);
       messages.push({ role: "assistant", content, ...(turn.toolCalls ? { toolCalls: turn.toolCalls } : {}) });
     } else if (content !== null && content !== "") {
       messages.push({ role: "user", content });
     }
   }
   return messages;
+}
+
+/** The role's own turns at the end of the history (its tool calls and their results in the current answer). */
+async function currentAnswer(task: Task, role: string, ctx: AgentContext): Promise<ChatMessage[]> {
+  let start = task.history.length;
+  while (start > 0 && task.history[start - 1]!.role === role) start--;
+  const own = { ...task, history: task.history.slice(start) };
+  return conversationView(own, role, ctx);
 }
 
 /** Chat servers expect user/assistant alternation starting with a user: merge runs, open with a user. */
@@ -57,7 +75,14 @@ export function chatAgent(role: string, definition: ChatRoleDefinition, defaults
       ? compileFunction<PromptFunction>(definition.prompt, `roles.${role}.prompt`)
       : definition.prompt;
   const view = definition.view ?? "conversation";
+  const loop = toolLoop(role, definition);
+  // The model sees a tool's name, description and arguments schema, never its implementation.
+  const offered = definition.tools?.map(({ run: _run, ...offer }) => offer);
   return async (task, ctx) => {
+    if (loop.active) {
+      const pending = loop.pendingCalls(task);
+      if (pending) return loop.runCalls(task, pending, ctx);
+    }
     if (!ctx.llm) throw new AgentError(role, task.id, "no LLM client is configured for chat roles");
     const where = { role, taskId: task.id };
     const scope = { row: task.row, state: task.state, params: ctx.params, task };
@@ -75,6 +100,7 @@ export function chatAgent(role: string, definition: ChatRoleDefinition, defaults
     } else {
       if (typeof prompt === "string") messages.push({ role: "user", content: fillTemplate(prompt, scope, where) });
       if (view === "conversation") messages.push(...(await conversationView(task, role, ctx)));
+      else if (loop.active) messages.push(...(await currentAnswer(task, role, ctx)));
     }
     if (!messages.some((message) => message.role !== "system")) {
       throw new AgentError(role, task.id, "nothing to send: no prompt and no history for this role");
@@ -85,13 +111,15 @@ export function chatAgent(role: string, definition: ChatRoleDefinition, defaults
       temperature: definition.temperature,
       maxTokens: definition.maxTokens,
       seed: task.seed + task.hops,
-      tools: definition.tools,
+      tools: offered,
       responseSchema: definition.output,
       stickyKey: definition.sticky === false ? undefined : task.id,
       role,
       signal: ctx.signal,
     });
-    const state = definition.saveAs ? { state: { [definition.saveAs]: result.data ?? result.content } } : {};
+    const loopUpdate = loop.active ? loop.afterReply(task, (result.toolCalls?.length ?? 0) > 0) : {};
+    const saved = definition.saveAs ? { [definition.saveAs]: result.data ?? result.content } : {};
+    const state = loopUpdate.state || definition.saveAs ? { state: { ...loopUpdate.state, ...saved } } : {};
     if (definition.appendTurn === false) return { usage: result.usage, ...state };
     // The role's own prompt (not a partner's turn) opens its messages when it has one.
     const opening = prompt !== undefined ? messages.find((message) => message.role === "user")?.content : undefined;
@@ -109,6 +137,7 @@ export function chatAgent(role: string, definition: ChatRoleDefinition, defaults
       usage: result.usage,
       ttftMs: result.ttftMs,
       ...state,
+      ...(loopUpdate.next !== undefined ? { next: loopUpdate.next } : {}),
     };
   };
 }

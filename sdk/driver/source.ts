@@ -14,6 +14,7 @@ import { parseCsvRecords } from "./csv.js";
 import { parquetRows } from "./parquet-rows.js";
 import { recordMapper, type RecordFormat } from "./record-formats.js";
 import { compressionOf, openTextInput } from "./text-input.js";
+import { jsonArrayRows } from "./json-source.js";
 
 export type Row = Record<string, unknown>;
 
@@ -182,6 +183,8 @@ export function openSource(source: RuntimeSource): AsyncIterable<SourceItem> {
         return source.format ? formatted(parquetRows(source.path), source.format) : parquetRows(source.path);
       case "csv":
         return csvRows(source.path);
+      case "json":
+        return jsonArrayRows(source.path);
       case "rows":
         return iterableRows(source.rows);
     }

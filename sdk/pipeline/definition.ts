@@ -54,6 +54,11 @@ function* functionSources(definition: PipelineDefinition): Generator<[string, st
   for (const [name, role] of Object.entries(definition.roles)) {
     if (role.kind === "code" || role.kind === "filter") yield [`roles.${name}.fn`, role.fn.fn];
     if (role.kind === "chat" && typeof role.prompt === "object") yield [`roles.${name}.prompt`, role.prompt.fn];
+    if (role.kind === "chat") {
+      for (const [index, tool] of (role.tools ?? []).entries())
+        if (tool.run) yield [`roles.${name}.tools[${index}].run`, tool.run.fn];
+      if (role.toolLoop?.stop) yield [`roles.${name}.toolLoop.stop`, role.toolLoop.stop.fn];
+    }
   }
   for (const [name, metric] of Object.entries(definition.metrics ?? {})) {
     if (!("accumulate" in metric)) continue;
@@ -106,6 +111,14 @@ export function parseDefinition(value: unknown): PipelineDefinition {
       throw new PipelineDefinitionError(
         `metrics.${name}.module`,
         `the metric uses module '${metric.module}', which is not declared (add .module("${metric.module}", path))`,
+      );
+    }
+  }
+  for (const [name, role] of Object.entries(definition.roles)) {
+    if (role.kind === "chat" && role.appendTurn === false && role.tools?.some((tool) => tool.run)) {
+      throw new PipelineDefinitionError(
+        `roles.${name}.appendTurn`,
+        "a role that runs tools keeps its turns in the history (the calls and their results); remove appendTurn: false",
       );
     }
   }

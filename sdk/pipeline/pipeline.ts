@@ -16,6 +16,7 @@
 import { z } from "zod";
 import { PipelineDefinitionError } from "../errors.js";
 import { toFunctionSource } from "../flow/function-source.js";
+import { toJsonSchema } from "../schema/json-schema.js";
 import {
   MODULE_NAME,
   type ChatRoleDefinition,
@@ -57,7 +58,10 @@ export interface ChatRoleOptions {
   /** A zod schema (converted with z.toJSONSchema) the reply must match. */
   output?: OutputSchema;
   saveAs?: string;
+  /** Tools the model may call (`tool({ name, parameters: zodSchema, run })`); those with `run` are executed by the role's tool loop. */
   tools?: ChatRoleDefinition["tools"];
+  /** The tool loop's limits: `maxSteps` tool rounds per answer (@default 16); `stop(task, ctx)` checked after each round. */
+  toolLoop?: { maxSteps?: number; stop?: StopFn };
   view?: "conversation" | "none";
   /** Append the reply to the history (judges default to false: the verdict goes to state). */
   appendTurn?: boolean;
@@ -88,18 +92,7 @@ export interface RoleOptions {
 }
 
 function outputSchema(role: string, output: OutputSchema): { name: string; schema: Record<string, unknown> } {
-  if (output instanceof z.ZodType) {
-    try {
-      const { $schema: _ignored, ...schema } = z.toJSONSchema(output) as Record<string, unknown>;
-      return { name: role, schema };
-    } catch (error) {
-      throw new PipelineDefinitionError(
-        `roles.${role}.output`,
-        `the zod schema has no JSON Schema form: ${(error as Error).message}`,
-      );
-    }
-  }
-  return output;
+  return output instanceof z.ZodType ? { name: role, schema: toJsonSchema(output, `roles.${role}.output`) } : output;
 }
 
 function withoutUndefined<T extends object>(value: T): T {
@@ -194,12 +187,19 @@ export class Pipeline {
 
   /** A role that makes one LLM call per hop. */
   chat(role: string, options: ChatRoleOptions = {}): Pipeline {
-    const { prompt, output, ...rest } = options;
+    const { prompt, output, toolLoop, ...rest } = options;
     return this.withRole(role, {
       kind: "chat",
       ...rest,
       prompt: typeof prompt === "function" ? toFunctionSource(prompt, `roles.${role}.prompt`) : prompt,
       output: output === undefined ? undefined : outputSchema(role, output),
+      toolLoop:
+        toolLoop === undefined
+          ? undefined
+          : withoutUndefined({
+              maxSteps: toolLoop.maxSteps,
+              stop: toolLoop.stop ? toFunctionSource(toolLoop.stop, `roles.${role}.toolLoop.stop`) : undefined,
+            }),
     });
   }
 

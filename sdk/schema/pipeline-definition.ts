@@ -12,6 +12,25 @@ import { RECORD_FORMATS } from "./record-format.js";
 export const FunctionSourceSchema = z.object({ fn: z.string().min(1) });
 export type FunctionSource = z.infer<typeof FunctionSourceSchema>;
 
+/**
+ * A tool a chat role offers: its arguments as JSON Schema (from a zod schema via `tool()`), and `run`,
+ * `(args, env, ctx) => result`, stored by source like every inline function.
+ */
+export const ToolSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a tool name holds 1-64 letters, digits, _ or -"),
+  description: z.string().optional(),
+  parameters: z.record(z.string(), z.unknown()),
+  run: FunctionSourceSchema.optional(),
+});
+export type ToolDefinitionJson = z.infer<typeof ToolSchema>;
+
+export const ToolLoopSchema = z.object({
+  /** Tool rounds (a model reply with calls, then their results) in one answer before the loop stops. @default 16 */
+  maxSteps: z.number().int().positive().optional(),
+  /** `(task, ctx) => boolean | string`, checked after each round: true or a reason stops the loop. */
+  stop: FunctionSourceSchema.optional(),
+});
+
 const concurrency = z.number().int().positive().max(100_000);
 
 const RoleBase = {
@@ -37,16 +56,13 @@ export const ChatRoleSchema = z.object({
   output: z.object({ name: z.string(), schema: z.record(z.string(), z.unknown()) }).optional(),
   /** Put the parsed structured reply (or the text) into `task.state[saveAs]`. */
   saveAs: z.string().optional(),
-  /** Tools offered to the model (OpenAI function format). */
-  tools: z
-    .array(
-      z.object({
-        name: z.string(),
-        description: z.string().optional(),
-        parameters: z.record(z.string(), z.unknown()),
-      }),
-    )
-    .optional(),
+  /**
+   * Tools offered to the model (OpenAI function format). A tool with `run` is executed by the role's tool
+   * loop (see sdk/tools); without one, the model's calls are only recorded in the turn.
+   */
+  tools: z.array(ToolSchema).optional(),
+  /** The tool loop's limits: see ToolLoopSchema. */
+  toolLoop: ToolLoopSchema.optional(),
   /** How history is shown to this role: its own turns as assistant, others' as user. @default "conversation" */
   view: z.enum(["conversation", "none"]).optional(),
   /**
@@ -123,6 +139,8 @@ export const SourceSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("jsonl"), path: z.string().min(1), format: RecordFormatSchema.optional() }),
   z.object({ kind: z.literal("parquet"), path: z.string().min(1), format: RecordFormatSchema.optional() }),
   z.object({ kind: z.literal("csv"), path: z.string().min(1) }),
+  /** A JSON file holding an array of row objects (e.g. tau2's tasks.json). */
+  z.object({ kind: z.literal("json"), path: z.string().min(1) }),
   z.object({ kind: z.literal("rows"), rows: z.array(z.record(z.string(), z.unknown())) }),
 ]);
 export type SourceDefinition = z.infer<typeof SourceSchema>;

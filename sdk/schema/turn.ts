@@ -34,7 +34,10 @@ export const ContentRefSchema = z.object({ ref: z.string(), bytes: z.number().in
 export type ContentRef = z.infer<typeof ContentRefSchema>;
 
 export const TurnSchema = z.object({
-  /** The role that produced the turn (e.g. `teacher`), or `tool` for a tool result. */
+  /**
+   * The role that produced the turn (e.g. `teacher`). A tool result belongs to the role that called the
+   * tool (it is in that role's view of the conversation only) and carries `toolCallId` and `toolName`.
+   */
   role: z.string(),
   /** The agent instance (worker id + slot) that ran the hop. */
   agent: z.string(),
@@ -44,6 +47,10 @@ export const TurnSchema = z.object({
   toolCalls: z.array(ToolCallSchema).optional(),
   /** For a tool result: the id of the call it answers. */
   toolCallId: z.string().optional(),
+  /** For a tool result: the tool that ran. */
+  toolName: z.string().optional(),
+  /** For a tool result: false when the call failed (bad arguments, unknown tool, the tool threw); `content` says why. */
+  toolOk: z.boolean().optional(),
   /** Structured output (validated) or any data a code agent returned. */
   data: z.unknown().optional(),
   /**
