@@ -162,24 +162,31 @@ describe("chat completions", () => {
     expect(reasons).toEqual(new Set(["stop", "tool_calls"]));
   });
 
-  it("answers in text after a tool result under tool_choice auto", async () => {
-    for (let seed = 0; seed < 5; seed++) {
-      const reply = await client.chat.completions.create({
-        model: "m",
-        seed,
-        tools,
-        messages: [
-          { role: "user", content: "Weather?" },
-          {
-            role: "assistant",
-            content: null,
-            tool_calls: [{ id: "c1", type: "function", function: { name: "get_time", arguments: "{}" } }],
-          },
-          { role: "tool", tool_call_id: "c1", content: "12:00" },
-        ],
-      });
-      expect(reply.choices[0]!.finish_reason).toBe("stop");
-    }
+  it("after tool results calls again less and less often, so an answer in text comes", async () => {
+    const rounds = (k: number): OpenAI.ChatCompletionMessageParam[] => [
+      { role: "user", content: "Weather?" },
+      ...Array.from({ length: k }, (_, i): OpenAI.ChatCompletionMessageParam[] => [
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: `c${i}`, type: "function", function: { name: "get_time", arguments: "{}" } }],
+        },
+        { role: "tool", tool_call_id: `c${i}`, content: "12:00" },
+      ]).flat(),
+    ];
+    const callRate = async (k: number) => {
+      let calls = 0;
+      for (let seed = 0; seed < 40; seed++) {
+        const reply = await client.chat.completions.create({ model: "m", seed, tools, messages: rounds(k) });
+        if (reply.choices[0]!.finish_reason === "tool_calls") calls++;
+      }
+      return calls / 40;
+    };
+    const [none, one, four] = [await callRate(0), await callRate(1), await callRate(4)];
+    // Expected 0.5, 0.3 and 0.065 (toolCallRate 0.5 × 0.6^k).
+    expect(none).toBeGreaterThan(one);
+    expect(one).toBeGreaterThan(0);
+    expect(four).toBeLessThan(0.2);
   });
 
   const question = (index: number) =>

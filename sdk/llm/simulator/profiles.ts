@@ -54,6 +54,10 @@ export interface SimulatorConfig {
   maxOutputTokens: number;
   /** When tools are offered with `tool_choice: "auto"`, the probability of answering with a tool call. @default 0.5 */
   toolCallRate: number;
+  /** Factor on `toolCallRate` per tool round already in a row: after k rounds, a call has probability rate × this^k. @default 0.6 */
+  toolFollowUpRate: number;
+  /** When the system prompt names stop tokens (`###STOP###`), a plain reply ends with one with probability this × (its replies so far + 1). @default 0.15 */
+  stopTokenRate: number;
   /** For lettered-option questions, the probability of adopting the answer stated earlier in the chat. @default 0.6 */
   adoptRate: number;
   /** Probability of "Yes" to a yes/no question. @default 0.5 */
@@ -82,6 +86,8 @@ export const SIMULATOR_NUMERIC_KNOBS = {
   outputTokensSigma: "sigma of the lognormal output length",
   maxOutputTokens: "hard cap on a sampled output length",
   toolCallRate: "probability of a tool call when tools are offered (auto)",
+  toolFollowUpRate: "factor on the tool-call probability per tool round already in a row",
+  stopTokenRate: "growth per reply of the probability of ending with a stop token the system prompt names",
   adoptRate: "probability of adopting an answer stated earlier in the chat",
   yesRate: 'probability of "Yes" to a yes/no question',
   retryAfterSeconds: "seconds sent in retry-after with an injected 429",
@@ -111,6 +117,8 @@ export const SIMULATOR_PROFILES: Record<
     | "seed"
     | "faults"
     | "toolCallRate"
+    | "toolFollowUpRate"
+    | "stopTokenRate"
     | "adoptRate"
     | "yesRate"
     | "retryAfterSeconds"
@@ -170,6 +178,8 @@ export function resolveSimulatorConfig(options: SimulatorOptions = {}): Simulato
     speed: 1,
     seed: 0,
     toolCallRate: 0.5,
+    toolFollowUpRate: 0.6,
+    stopTokenRate: 0.15,
     adoptRate: 0.6,
     yesRate: 0.5,
     retryAfterSeconds: 1,
@@ -206,6 +216,8 @@ function checkConfig(config: SimulatorConfig): void {
   }
   const rates: [string, number][] = [
     ["toolCallRate", config.toolCallRate],
+    ["toolFollowUpRate", config.toolFollowUpRate],
+    ["stopTokenRate", config.stopTokenRate],
     ["adoptRate", config.adoptRate],
     ["yesRate", config.yesRate],
     ...Object.entries(config.faults).map(([key, value]): [string, number] => [`faults.${key}`, value]),

@@ -7,11 +7,13 @@
  * needs `promptTokens` and `outputTokens`; the server renders text with `renderTokens` as tokens come out.
  */
 import { chooseOption, findOptionLetters, findStatedAnswer, isYesNoQuestion } from "./answer-heuristics.js";
+import { textFacts, type ConversationValue } from "./conversation-values.js";
 import { sampleJsonSchema } from "./json-schema-sample.js";
 import type { SimulatorConfig } from "./profiles.js";
 import { hashString, Random } from "./random.js";
 import { messageText, type ChatCompletionRequest, type CompletionRequest } from "./request-schema.js";
 import { estimateTokens, MESSAGE_OVERHEAD_TOKENS, splitIntoTokens, WordStream } from "./text-generator.js";
+import { argumentValues, groundedArguments, sampleToolArguments } from "./tool-arguments.js";
 
 export type FinishReason = "stop" | "length" | "tool_calls";
 
@@ -37,12 +39,12 @@ export function planChatReply(body: ChatCompletionRequest, config: SimulatorConf
     (body.response_format ? estimateTokens(JSON.stringify(body.response_format)) : 0);
   const sampled = sampleLength(config, random);
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
-  const lastMessage = body.messages[body.messages.length - 1]!;
 
-  const tool = pickTool(body, lastMessage.role, config, random);
+  const values = body.tools?.length ? argumentValues(body.messages) : [];
+  const tool = pickTool(body, config, random, values);
   if (tool) {
     const parameters = tool.function.parameters ?? { type: "object", properties: {} };
-    const args = JSON.stringify(sampleJsonSchema(parameters, random));
+    const args = JSON.stringify(sampleToolArguments(parameters, values, random));
     const toolCall = {
       id: `call_${random.int(0, 0xffffffff).toString(16).padStart(8, "0")}`,
       name: tool.function.name,
@@ -71,7 +73,10 @@ export function planChatReply(body: ChatCompletionRequest, config: SimulatorConf
     .filter((message) => message.role === "user" || message.role === "assistant")
     .map(messageText)
     .reverse();
-  return finish({ promptTokens, ...textReply(question, earlierTexts, sampled, config, random) }, random, maxTokens);
+  const reply = textReply(question, earlierTexts, sampled, config, random);
+  // Plain prose (no answer a pipeline parses) may mention scenario facts and end the conversation.
+  if (reply.fixed.length === 0) reply.fixed = splitIntoTokens(scenarioSuffix(body.messages, config, random));
+  return finish({ promptTokens, ...reply }, random, maxTokens);
 }
 
 /** An answer letter the last user message states ("The correct answer is (C)"): what an extractor copies. */
@@ -132,20 +137,79 @@ function textReply(
   return { wordCount: sampled, fixed: [] };
 }
 
+type OfferedTool = NonNullable<ChatCompletionRequest["tools"]>[number];
+
 function pickTool(
   body: ChatCompletionRequest,
-  lastRole: string,
   config: SimulatorConfig,
   random: Random,
-): NonNullable<ChatCompletionRequest["tools"]>[number] | undefined {
+  values: readonly ConversationValue[],
+): OfferedTool | undefined {
   const tools = body.tools ?? [];
   const choice = body.tool_choice ?? "auto";
   if (tools.length === 0 || choice === "none") return undefined;
   if (typeof choice === "object") return tools.find((tool) => tool.function.name === choice.function.name) ?? tools[0];
-  if (choice === "required") return random.pick(tools);
-  // After a tool result a model usually answers in text; calling again forever would loop agents.
-  if (lastRole === "tool" || random.next() >= config.toolCallRate) return undefined;
-  return random.pick(tools);
+  if (choice === "required") return pickGrounded(tools, values, random);
+  // Each tool round in a row makes another call less likely, so an answer in text always comes.
+  const rate = config.toolCallRate * config.toolFollowUpRate ** trailingToolRounds(body.messages);
+  if (random.next() >= rate) return undefined;
+  return pickGrounded(tools, values, random);
+}
+
+/** Tool rounds (an assistant message with calls, then the results) at the end of the conversation. */
+function trailingToolRounds(messages: ChatCompletionRequest["messages"]): number {
+  let rounds = 0;
+  let index = messages.length - 1;
+  while (index >= 0) {
+    while (index >= 0 && messages[index]!.role === "tool") index--;
+    if (index < 0 || messages[index]!.role !== "assistant" || !messages[index]!.tool_calls?.length) break;
+    rounds++;
+    index--;
+  }
+  return rounds;
+}
+
+/** A tool the conversation can fill arguments for is three times as likely (its call can succeed). */
+function pickGrounded(
+  tools: readonly OfferedTool[],
+  values: readonly ConversationValue[],
+  random: Random,
+): OfferedTool {
+  const weights = tools.map((tool) => 1 + 2 * Math.min(1, groundedArguments(tool.function.parameters ?? {}, values)));
+  let draw = random.next() * weights.reduce((sum, weight) => sum + weight, 0);
+  for (const [index, weight] of weights.entries()) {
+    draw -= weight;
+    if (draw < 0) return tools[index]!;
+  }
+  return tools[tools.length - 1]!;
+}
+
+const SENTINEL = /###[A-Z][A-Z_-]*###/g;
+
+/**
+ * What a plain reply adds after its filler words, driven by the system prompt: the next one or two
+ * facts of the scenario this speaker has not said yet (ids, emails, names, numbers), so a simulated
+ * user gives an agent something to look up; and, when the prompt names stop tokens such as
+ * `###STOP###`, one of them with a probability that grows by `stopTokenRate` with each reply.
+ */
+function scenarioSuffix(messages: ChatCompletionRequest["messages"], config: SimulatorConfig, random: Random): string {
+  const system = messages.filter((message) => message.role === "system" || message.role === "developer");
+  if (system.length === 0) return "";
+  const systemText = system.map(messageText).join("\n");
+  const said = messages
+    .filter((message) => message.role === "assistant")
+    .map(messageText)
+    .join("\n");
+  const facts = textFacts(systemText);
+  const fresh = [...new Set(facts)].filter((fact) => !said.includes(fact)).slice(0, random.int(1, 2));
+  let suffix = fresh.length > 0 ? ` ${fresh.join(", ")}.` : "";
+  const sentinels = [...new Set(systemText.match(SENTINEL) ?? [])];
+  const replies = messages.filter((message) => message.role === "assistant").length;
+  if (sentinels.length > 0 && random.next() < Math.min(0.95, config.stopTokenRate * (replies + 1))) {
+    // Mostly the first one the prompt names (the ordinary ending), sometimes another.
+    suffix += ` ${random.next() < 0.8 ? sentinels[0]! : random.pick(sentinels)}`;
+  }
+  return suffix;
 }
 
 function finish(

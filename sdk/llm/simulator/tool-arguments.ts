@@ -1,0 +1,142 @@
+/**
+ * Arguments for a simulated tool call: valid against the tool's JSON Schema, and grounded in the
+ * conversation where possible, so offline runs exercise tools the way a model does (it looks a user up
+ * by the email it was given, then an order by an id the lookup returned) instead of failing on random
+ * strings.
+ *
+ * Where you are: `llm/simulator/`. Pure and seeded (the caller's PRNG). A string argument takes the
+ * conversation value that fits it best: one found under the same JSON key, then one shaped like the
+ * example in the argument's description ("such as '#W0000000'"), then one its name suggests (an email,
+ * a zip code, a first or last name, an id). Enums, numbers and booleans, and strings nothing fits, are
+ * sampled from the schema (json-schema-sample.ts).
+ */
+import { conversationValues, isEmail, isIdLike, type ConversationValue } from "./conversation-values.js";
+import { sampleJsonSchema } from "./json-schema-sample.js";
+import type { Random } from "./random.js";
+import type { ChatMessageBody } from "./request-schema.js";
+
+type Schema = Record<string, unknown>;
+
+/** How well `candidate` fits the argument `name` (0 = not at all); see the file header for the order. */
+function fit(name: string, schema: Schema, candidate: ConversationValue): number {
+  const wanted = name.toLowerCase();
+  const stem = wanted.replace(/_ids?$|_list$|s$/, "");
+  const key = candidate.key?.toLowerCase();
+  if (key !== undefined) {
+    if (key === wanted || key === stem) return 10;
+    const keyStem = key.replace(/_ids?$|s$/, "");
+    if (keyStem.length > 2 && (stem === keyStem || stem.endsWith(keyStem) || keyStem.endsWith(stem))) return 8;
+  }
+  const shape = exampleShape(schema.description);
+  if (shape?.test(candidate.value)) return 6;
+  if (wanted.includes("email")) return isEmail(candidate.value) ? 6 : 0;
+  if (wanted.includes("zip") || wanted.includes("postal")) return /^\d{5}(-\d{4})?$/.test(candidate.value) ? 6 : 0;
+  // Names come only from "First Last" pairs, which conversationValues files under these keys.
+  if (wanted.endsWith("first_name") || wanted.endsWith("last_name")) return 0;
+  if (wanted === "id" || wanted.endsWith("_id") || wanted.endsWith("_ids"))
+    return isIdLike(candidate.value) && !isEmail(candidate.value) ? 2 : 0;
+  return 0;
+}
+
+const shapes = new Map<string, RegExp | undefined>();
+
+/** A pattern for the example a description gives: "such as '#W0000000'" matches `#W2378156`. */
+export function exampleShape(description: unknown): RegExp | undefined {
+  if (typeof description !== "string") return undefined;
+  if (shapes.has(description)) return shapes.get(description);
+  const match = /(?:such as|e\.g\.,?|for example|like)\s*['"`]([^'"`]{2,40})['"`]/i.exec(description);
+  let shape: RegExp | undefined;
+  if (match) {
+    const example = match[1]!;
+    const allDigits = /^\d+$/.test(example);
+    const pattern = example.replace(/\d+|[a-z]+|[A-Z]|[^A-Za-z0-9]/g, (part) =>
+      /^\d/.test(part)
+        ? allDigits
+          ? `\\d{${part.length}}`
+          : "\\d+"
+        : /^[a-z]/.test(part)
+          ? "[a-z]+"
+          : /^[A-Z]$/.test(part)
+            ? "[A-Z]"
+            : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+    );
+    shape = new RegExp(`^${pattern}$`);
+  }
+  shapes.set(description, shape);
+  return shape;
+}
+
+/** The best-fitting values for an argument, most recent first, and how well they fit. */
+function bestFits(name: string, schema: Schema, values: readonly ConversationValue[]): ConversationValue[] {
+  let best = 0;
+  let fits: ConversationValue[] = [];
+  for (const candidate of values) {
+    const score = fit(name, schema, candidate);
+    if (score === 0 || score < best) continue;
+    if (score > best) {
+      best = score;
+      fits = [];
+    }
+    if (!fits.some((seen) => seen.value === candidate.value)) fits.push(candidate);
+  }
+  return fits.sort((a, b) => b.order - a.order);
+}
+
+function pickFit(fits: ConversationValue[], random: Random): string {
+  // Mostly the latest mention (what a model would act on next), sometimes an earlier one.
+  return random.next() < 0.7 ? fits[0]!.value : random.pick(fits).value;
+}
+
+function isPlainString(schema: Schema): boolean {
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== "null") : schema.type;
+  return type === "string" && !("enum" in schema) && !("const" in schema) && schema.format === undefined;
+}
+
+function argument(name: string, schema: Schema, values: readonly ConversationValue[], random: Random): unknown {
+  if (isPlainString(schema)) {
+    const fits = bestFits(name, schema, values);
+    if (fits.length > 0) return pickFit(fits, random);
+  }
+  const items = schema.items as Schema | undefined;
+  if (schema.type === "array" && items && isPlainString(items)) {
+    const fits = bestFits(name, { ...items, description: items.description ?? schema.description }, values);
+    if (fits.length > 0) {
+      const min = typeof schema.minItems === "number" ? schema.minItems : 1;
+      const count = Math.max(min, Math.min(fits.length, random.int(1, 2)));
+      return Array.from({ length: count }, (_, index) => fits[index % fits.length]!.value);
+    }
+  }
+  return sampleJsonSchema(schema, random);
+}
+
+/** The values tool arguments may reuse (see conversation-values.ts). */
+export function argumentValues(messages: readonly ChatMessageBody[]): ConversationValue[] {
+  return conversationValues(messages);
+}
+
+/** Arguments for a tool whose parameters are `parameters`, grounded in the conversation's `values`. */
+export function sampleToolArguments(
+  parameters: Schema,
+  values: readonly ConversationValue[],
+  random: Random,
+): Record<string, unknown> {
+  const properties = (parameters.properties ?? {}) as Record<string, Schema>;
+  const required = new Set(Array.isArray(parameters.required) ? (parameters.required as string[]) : []);
+  const args: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(properties)) {
+    // Optional arguments half the time, as a model fills them when it has something to say.
+    if (!required.has(name) && random.next() >= 0.5) continue;
+    args[name] = argument(name, schema, values, random);
+  }
+  return args;
+}
+
+/** How many required string arguments of a tool the conversation can fill (to prefer tools that can succeed). */
+export function groundedArguments(parameters: Schema, values: readonly ConversationValue[]): number {
+  const properties = (parameters.properties ?? {}) as Record<string, Schema>;
+  const required = Array.isArray(parameters.required) ? (parameters.required as string[]) : [];
+  return required.filter((name) => {
+    const schema = properties[name];
+    return schema !== undefined && isPlainString(schema) && bestFits(name, schema, values).length > 0;
+  }).length;
+}
