@@ -132,6 +132,15 @@ export class AgentError extends MatrixError {
   }
 }
 
+/** A tau2 domain directory, file or task is invalid: `where` names the file, the task and the field. */
+export class TauDataError extends MatrixError {
+  readonly where: string;
+  constructor(where: string, message: string, options?: MatrixErrorOptions) {
+    super("tau-data", `Invalid tau2 data at ${where}: ${message}`, options);
+    this.where = where;
+  }
+}
+
 /** A task message failed its schema (e.g. a corrupt message on the bus). */
 export class TaskValidationError extends MatrixError {
   readonly path: string;

@@ -113,6 +113,11 @@ export type { CoralState } from "./recipes/coral/coral-matcher.js";
 export type { CoralSummary } from "./recipes/coral/coral-metrics.js";
 export type { NaturalReasoningOptions } from "./recipes/natural-reasoning/natural-reasoning.js";
 export type { NaturalReasoningSummary } from "./recipes/natural-reasoning/nr-metrics.js";
+export { tau, type TauRecipeOptions } from "./recipes/tau/tau.js";
+export { loadTauDomain, tauDomain, type TauDomain, type TauToolDefinition } from "./recipes/tau/domain.js";
+export type { TauEnvironment, TauCallResult, TauMessage } from "./recipes/tau/environment.js";
+export { evaluateTau, type RewardInfo, type TerminationReason } from "./recipes/tau/evaluate.js";
+export { tauSummary, type TauSummary } from "./recipes/tau/tau-summary.js";
 export { jsonlToParquet, readParquet } from "./sink/parquet-export.js";
 
 // Leaves. Notebook displays live in ./notebook/index.js (imported by notebooks next to this file), so

@@ -8,11 +8,13 @@ import { coral } from "./coral/coral.js";
 import { naturalReasoning } from "./natural-reasoning/natural-reasoning.js";
 import { quickstart } from "./quickstart.js";
 import type { RecipeOptions } from "./recipe-options.js";
+import { tau } from "./tau/tau.js";
 
 const RECIPES: Record<string, (options: RecipeOptions) => Pipeline> = {
   quickstart,
   coral,
   "natural-reasoning": naturalReasoning,
+  tau,
 };
 
 export function recipeNames(): string[] {

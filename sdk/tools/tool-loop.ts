@@ -121,7 +121,9 @@ export function toolLoop(role: string, definition: ChatRoleDefinition): ToolLoop
       const value = await entry.run(args, env, ctx);
       return { content: resultText(value), ok: true, envState: env.state };
     } catch (error) {
-      return failed(errorText(error));
+      // A tool may fail a call yet keep what it changed (an error with `keepState: true`, e.g. a log of attempts).
+      const keep = typeof error === "object" && error !== null && (error as { keepState?: unknown }).keepState === true;
+      return { ...failed(errorText(error)), ...(keep ? { envState: env.state } : {}) };
     }
   };
 

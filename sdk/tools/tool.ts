@@ -28,8 +28,9 @@ import type { Task } from "../schema/task.js";
 export interface ToolEnvironment {
   /**
    * The task's environment state (`task.state._env`): a JSON object that travels with the task. A tool
-   * may change it; the change is kept only if the tool returns normally, and is published with the task,
-   * so a redelivered hop starts again from the state before it (nothing is applied twice).
+   * may change it; the change is kept if the tool returns (or throws an error with `keepState: true`),
+   * and is published with the task, so a redelivered hop starts again from the state before it (nothing
+   * is applied twice).
    */
   state: Record<string, unknown>;
   /** The task as it was when the model made the call (read-only). */

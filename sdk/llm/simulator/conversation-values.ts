@@ -17,6 +17,8 @@ export interface ConversationValue {
   key?: string;
   /** Position in the conversation: higher is more recent. */
   order: number;
+  /** Found in a system prompt (instructions, a scenario) rather than in the conversation itself. */
+  system?: boolean;
 }
 
 /** Id-like tokens: `#W123`, `user_1`, `credit_card_9513926`, long digit runs, emails. */
@@ -82,10 +84,13 @@ function walkJson(value: unknown, key: string | undefined, push: (value: string,
 export function conversationValues(messages: readonly ChatMessageBody[]): ConversationValue[] {
   const values: ConversationValue[] = [];
   let order = 0;
+  let system = false;
   const push = (value: string, key?: string) => {
-    if (value.length > 0 && value.length <= 200) values.push({ value, ...(key ? { key } : {}), order: order++ });
+    if (value.length > 0 && value.length <= 200)
+      values.push({ value, ...(key ? { key } : {}), order: order++, ...(system ? { system } : {}) });
   };
   for (const message of messages) {
+    system = message.role === "system" || message.role === "developer";
     const text = messageText(message);
     let parsed: unknown;
     if (message.role === "tool" && /^\s*[[{]/.test(text)) {

@@ -150,8 +150,11 @@ function pickTool(
   if (tools.length === 0 || choice === "none") return undefined;
   if (typeof choice === "object") return tools.find((tool) => tool.function.name === choice.function.name) ?? tools[0];
   if (choice === "required") return pickGrounded(tools, values, random);
-  // Each tool round in a row makes another call less likely, so an answer in text always comes.
-  const rate = config.toolCallRate * config.toolFollowUpRate ** trailingToolRounds(body.messages);
+  // Each tool round in a row makes another call less likely, so an answer in text always comes; with
+  // nothing in the conversation to fill a tool's arguments, a model asks rather than calls.
+  const grounding = Math.max(...tools.map((tool) => groundedArguments(tool.function.parameters ?? {}, values)));
+  const rate =
+    config.toolCallRate * config.toolFollowUpRate ** trailingToolRounds(body.messages) * (grounding > 0 ? 1 : 0.3);
   if (random.next() >= rate) return undefined;
   return pickGrounded(tools, values, random);
 }
@@ -169,13 +172,13 @@ function trailingToolRounds(messages: ChatCompletionRequest["messages"]): number
   return rounds;
 }
 
-/** A tool the conversation can fill arguments for is three times as likely (its call can succeed). */
+/** A tool whose arguments the conversation can fill is up to nine times as likely (its call can succeed). */
 function pickGrounded(
   tools: readonly OfferedTool[],
   values: readonly ConversationValue[],
   random: Random,
 ): OfferedTool {
-  const weights = tools.map((tool) => 1 + 2 * Math.min(1, groundedArguments(tool.function.parameters ?? {}, values)));
+  const weights = tools.map((tool) => 1 + 8 * groundedArguments(tool.function.parameters ?? {}, values));
   let draw = random.next() * weights.reduce((sum, weight) => sum + weight, 0);
   for (const [index, weight] of weights.entries()) {
     draw -= weight;

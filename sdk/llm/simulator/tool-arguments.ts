@@ -17,6 +17,9 @@ import type { ChatMessageBody } from "./request-schema.js";
 
 type Schema = Record<string, unknown>;
 
+/** A guess (any id-like token for an `*_id`), below the fits that make a call likely to succeed. */
+const WEAK_FIT = 2;
+
 /** How well `candidate` fits the argument `name` (0 = not at all); see the file header for the order. */
 function fit(name: string, schema: Schema, candidate: ConversationValue): number {
   const wanted = name.toLowerCase();
@@ -28,13 +31,14 @@ function fit(name: string, schema: Schema, candidate: ConversationValue): number
     if (keyStem.length > 2 && (stem === keyStem || stem.endsWith(keyStem) || keyStem.endsWith(stem))) return 8;
   }
   const shape = exampleShape(schema.description);
-  if (shape?.test(candidate.value)) return 6;
+  if (shape) return shape.test(candidate.value) ? 6 : 0;
   if (wanted.includes("email")) return isEmail(candidate.value) ? 6 : 0;
   if (wanted.includes("zip") || wanted.includes("postal")) return /^\d{5}(-\d{4})?$/.test(candidate.value) ? 6 : 0;
   // Names come only from "First Last" pairs, which conversationValues files under these keys.
   if (wanted.endsWith("first_name") || wanted.endsWith("last_name")) return 0;
+  // Any id-like token for an id argument without an example, but not one from the instructions.
   if (wanted === "id" || wanted.endsWith("_id") || wanted.endsWith("_ids"))
-    return isIdLike(candidate.value) && !isEmail(candidate.value) ? 2 : 0;
+    return isIdLike(candidate.value) && !isEmail(candidate.value) && !candidate.system ? WEAK_FIT : 0;
   return 0;
 }
 
@@ -131,12 +135,23 @@ export function sampleToolArguments(
   return args;
 }
 
-/** How many required string arguments of a tool the conversation can fill (to prefer tools that can succeed). */
+/**
+ * How well the conversation can fill a tool's required string arguments: the share of them with a
+ * value that fits better than a guess (0..1; 0.5 for a tool that needs none). Tools that can succeed
+ * are preferred, as a model calls what it has the arguments for.
+ */
 export function groundedArguments(parameters: Schema, values: readonly ConversationValue[]): number {
   const properties = (parameters.properties ?? {}) as Record<string, Schema>;
-  const required = Array.isArray(parameters.required) ? (parameters.required as string[]) : [];
-  return required.filter((name) => {
-    const schema = properties[name];
-    return schema !== undefined && isPlainString(schema) && bestFits(name, schema, values).length > 0;
-  }).length;
+  const required = (Array.isArray(parameters.required) ? (parameters.required as string[]) : []).filter(
+    (name) => properties[name] !== undefined && isPlainString(properties[name]!),
+  );
+  if (required.length === 0) return 0.5;
+  const filled = required.filter((name) =>
+    bestFits(name, properties[name]!, values).some((fit) => fitScore(name, properties[name]!, fit) > WEAK_FIT),
+  );
+  return filled.length / required.length;
+}
+
+function fitScore(name: string, schema: Schema, candidate: ConversationValue): number {
+  return fit(name, schema, candidate);
 }
