@@ -51,6 +51,20 @@ async function currentAnswer(task: Task, role: string, ctx: AgentContext): Promi
   return conversationView(own, role, ctx);
 }
 
+/**
+ * Whether the role's last recorded prompt is `given`: a prompt is recorded on the role's first turn and
+ * again when it changes, not on every turn (a policy prompt on each of 40 tool-loop turns was most of
+ * a tau task's bytes).
+ */
+function promptUnchanged(task: Task, role: string, given: { system?: string; user?: string }): boolean {
+  for (let index = task.history.length - 1; index >= 0; index--) {
+    const turn = task.history[index]!;
+    if (turn.role !== role || turn.prompt === undefined) continue;
+    return turn.prompt.system === given.system && turn.prompt.user === given.user;
+  }
+  return false;
+}
+
 /** Chat servers expect user/assistant alternation starting with a user: merge runs, open with a user. */
 export function normaliseAlternation(messages: ChatMessage[]): ChatMessage[] {
   const out: ChatMessage[] = [];
@@ -131,7 +145,7 @@ export function chatAgent(role: string, definition: ChatRoleDefinition, defaults
       content: result.content,
       toolCalls: result.toolCalls,
       data: result.data,
-      ...(Object.keys(given).length > 0 ? { prompt: given } : {}),
+      ...(Object.keys(given).length > 0 && !promptUnchanged(task, role, given) ? { prompt: given } : {}),
       model: result.model,
       finishReason: result.finishReason,
       usage: result.usage,

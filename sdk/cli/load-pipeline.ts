@@ -23,13 +23,23 @@ function asPipeline(value: unknown, where: string): Pipeline {
   throw new ConfigError("pipeline", `${where} does not export a pipeline (export default pipeline(...))`);
 }
 
-export async function loadPipeline(target: string, options: { home?: string } = {}): Promise<Pipeline> {
+/** `options`: `home`, and a recipe's own options (refused for a file: they would be ignored). */
+export async function loadPipeline(
+  target: string,
+  options: { home?: string } & Record<string, unknown> = {},
+): Promise<Pipeline> {
   const path = resolve(target);
   if (!existsSync(path)) {
     const made = recipe(target, options);
     if (made) return made;
     throw new ConfigError("pipeline", `'${target}' is neither a recipe (${recipeNames().join(", ")}) nor a file`);
   }
+  const { home: _home, ...recipeOnly } = options;
+  if (Object.keys(recipeOnly).length > 0)
+    throw new ConfigError(
+      "--option",
+      `recipe options (${Object.keys(recipeOnly).join(", ")}) apply to recipes, not to the file '${target}'`,
+    );
   const extension = extname(path);
   if (extension === ".json") {
     try {

@@ -56,6 +56,8 @@ export const TurnSchema = z.object({
   /**
    * For LLM turns: the filled system prompt and opening user message this role was given, so a
    * training example (or an audit of which template produced it) can be rebuilt from the record.
+   * Recorded on the role's first turn and again when it changes; a later turn without it had the
+   * role's last recorded prompt.
    */
   prompt: z.object({ system: z.string().optional(), user: z.string().optional() }).optional(),
   model: z.string().optional(),

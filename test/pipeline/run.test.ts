@@ -237,6 +237,8 @@ describe("running a pipeline on the local bus", () => {
     // Each LLM turn records the filled prompts it was given, so a training example can be rebuilt.
     expect(task.history[0]!.prompt).toEqual({ system: "You teach tides.", user: "Ask about q1." });
     expect(task.history[1]!.prompt).toBeUndefined();
+    // Once per role while it stays the same: the teacher's second turn had the same prompt.
+    expect(task.history[2]!.prompt).toBeUndefined();
     expect(task.state.judge).toEqual({ score: 4 });
     expect(task.reason).toBe("max-turns");
     expect(task.usage.teacher).toEqual({ promptTokens: 14, completionTokens: 6, calls: 2 });

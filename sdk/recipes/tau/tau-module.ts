@@ -28,6 +28,8 @@ import {
 import { parseTauTask, type TauTask } from "./task-schema.js";
 import { historyMessages, messagesToTurns, trajectoryOf, type TauRoles } from "./trajectory.js";
 
+export { tauMetric } from "./tau-summary.js";
+
 /** What the recipe puts in `params.tau`. */
 export interface TauParams {
   domain: string;

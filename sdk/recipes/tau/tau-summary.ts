@@ -1,11 +1,13 @@
 /**
- * The tau recipe's run summary, a pure function of its finished tasks: mean reward, pass rate (reward
- * 1), how conversations ended, and the tool traffic behind them. It is what the per-pipeline
- * summary-metrics hook writes into `summary.json`, and what a notebook shows.
+ * The tau recipe's run summary: mean reward, pass rate (reward 1), how conversations ended, and the
+ * tool traffic behind them. Written as a summary metric (`{ initial, accumulate, result }`, folded
+ * over finished tasks where the sink is), so the recipe declares it with `.metric("tau", { module:
+ * "tau", export: "tauMetric" })` and it lands in `summary.json` as `metrics.tau`; `tauSummary(tasks)`
+ * is the same fold over a list (a notebook's `run.results()`).
  *
- * Where you are: `recipes/tau/`. Tasks that failed (an LLM error after retries, a bad task row) have no
- * reward; they are counted as `failed` and left out of the means, since they say nothing about the
- * agent.
+ * Where you are: `recipes/tau/`, part of the runtime module. Tasks without a reward (failed: an LLM
+ * error after retries, a bad task row) are counted as `failed` and left out of the means: they say
+ * nothing about the agent.
  */
 import type { Task } from "../../schema/task.js";
 import type { TauState } from "./tau-module.js";
@@ -23,57 +25,89 @@ export interface TauSummary {
   termination: Record<string, number>;
   /** Mean conversation steps (messages, as tau2 counts them) per scored task. */
   meanSteps: number;
-  /** Tool calls made by every role, and how many failed. */
+  /** Tool calls made by every role in scored tasks, and how many failed. */
   toolCalls: number;
   toolErrors: number;
-  /** Mean reward per reward-basis component, over the scored tasks where it was evaluated. */
+  /** Mean of each reward-basis component, over the scored tasks where it was evaluated. */
   components: Record<string, number>;
 }
 
-export function tauSummary(tasks: Iterable<Task>): TauSummary {
-  let scored = 0;
-  let failed = 0;
-  let rewardSum = 0;
-  let passed = 0;
-  let steps = 0;
-  let toolCalls = 0;
-  let toolErrors = 0;
-  const termination: Record<string, number> = {};
-  const components: Record<string, { sum: number; count: number }> = {};
-  for (const task of tasks) {
-    const tau = task.state.tau as TauState | undefined;
-    if (task.status !== "done" || tau?.reward === undefined) {
-      failed++;
-      continue;
-    }
-    scored++;
-    rewardSum += tau.reward;
-    if (tau.reward === 1) passed++;
-    steps += tau.steps ?? 0;
-    termination[tau.termination ?? "unknown"] = (termination[tau.termination ?? "unknown"] ?? 0) + 1;
-    for (const [name, value] of Object.entries(tau.info?.breakdown ?? {})) {
-      const entry = (components[name] ??= { sum: 0, count: 0 });
-      entry.sum += value ?? 0;
-      entry.count++;
-    }
-    for (const turn of task.history) {
-      if (turn.toolCallId === undefined) continue;
-      toolCalls++;
-      if (turn.toolOk === false) toolErrors++;
-    }
+interface Accumulator {
+  scored: number;
+  failed: number;
+  rewardSum: number;
+  passed: number;
+  steps: number;
+  toolCalls: number;
+  toolErrors: number;
+  termination: Record<string, number>;
+  components: Record<string, { sum: number; count: number }>;
+}
+
+function add(acc: Accumulator, task: Task): Accumulator {
+  const tau = task.state.tau as TauState | undefined;
+  if (task.status !== "done" || tau?.reward === undefined) {
+    acc.failed++;
+    return acc;
   }
+  acc.scored++;
+  acc.rewardSum += tau.reward;
+  if (tau.reward === 1) acc.passed++;
+  acc.steps += tau.steps ?? 0;
+  const reason = tau.termination ?? "unknown";
+  acc.termination[reason] = (acc.termination[reason] ?? 0) + 1;
+  for (const [name, value] of Object.entries(tau.info?.breakdown ?? {})) {
+    const entry = (acc.components[name] ??= { sum: 0, count: 0 });
+    entry.sum += value ?? 0;
+    entry.count++;
+  }
+  for (const turn of task.history) {
+    if (turn.toolCallId === undefined) continue;
+    acc.toolCalls++;
+    if (turn.toolOk === false) acc.toolErrors++;
+  }
+  return acc;
+}
+
+function result(acc: Accumulator): TauSummary {
   const mean = (sum: number, count: number) => (count === 0 ? 0 : sum / count);
   return {
-    tasks: scored,
-    failed,
-    meanReward: mean(rewardSum, scored),
-    passRate: mean(passed, scored),
-    termination,
-    meanSteps: mean(steps, scored),
-    toolCalls,
-    toolErrors,
+    tasks: acc.scored,
+    failed: acc.failed,
+    meanReward: mean(acc.rewardSum, acc.scored),
+    passRate: mean(acc.passed, acc.scored),
+    termination: acc.termination,
+    meanSteps: mean(acc.steps, acc.scored),
+    toolCalls: acc.toolCalls,
+    toolErrors: acc.toolErrors,
     components: Object.fromEntries(
-      Object.entries(components).map(([name, { sum, count }]) => [name, mean(sum, count)]),
+      Object.entries(acc.components).map(([name, { sum, count }]) => [name, mean(sum, count)]),
     ),
   };
+}
+
+const initial = (): Accumulator => ({
+  scored: 0,
+  failed: 0,
+  rewardSum: 0,
+  passed: 0,
+  steps: 0,
+  toolCalls: 0,
+  toolErrors: 0,
+  termination: {},
+  components: {},
+});
+
+/** The summary metric (the hook's `{ initial, accumulate, result }` shape). */
+export const tauMetric = {
+  initial,
+  accumulate: (acc: Accumulator, task: Task) => add(acc, task),
+  result: (acc: Accumulator) => result(acc),
+};
+
+/** The summary of a list of finished tasks. */
+export function tauSummary(tasks: Iterable<Task>): TauSummary {
+  let acc = initial();
+  for (const task of tasks) acc = add(acc, task);
+  return result(acc);
 }

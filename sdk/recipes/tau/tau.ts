@@ -24,21 +24,33 @@ import { agentSystemPrompt, NL_JUDGE_SYSTEM } from "./prompts.js";
 import type { TauParams } from "./tau-module.js";
 import type { TauTool } from "./toolkit.js";
 
-export interface TauRecipeOptions {
+export const TauRecipeOptionsSchema = z.strictObject({
   /** The repo root (datasets and the runtime module resolve under it). @default process.cwd() */
-  home?: string;
+  home: z.string().optional(),
   /** A shipped domain (`retail`, `mock`) or a tau2 domain directory. @default "retail" */
-  domain?: string;
+  domain: z.string().min(1).optional(),
   /** Which toolkit a directory's domain uses, when the directory is not named after it. */
-  domainName?: string;
+  domainName: z.string().min(1).optional(),
   /** tau2's max_steps: messages before the conversation stops with `max_steps`. @default 200 */
-  maxSteps?: number;
+  maxSteps: z.number().int().positive().optional(),
   /** tau2's max_errors: failed tool calls before it stops with `too_many_errors`. @default 10 */
-  maxErrors?: number;
+  maxErrors: z.number().int().positive().optional(),
   /** Judge NL assertions with an LLM (tau2 does when a task's reward basis has NL_ASSERTION). @default true */
-  nlJudge?: boolean;
+  nlJudge: z.boolean().optional(),
   /** Model for the agent, the user and the judge (else the run's default). */
-  model?: string;
+  model: z.string().min(1).optional(),
+});
+export type TauRecipeOptions = z.input<typeof TauRecipeOptionsSchema>;
+
+function parseOptions(options: unknown): TauRecipeOptions {
+  const result = TauRecipeOptionsSchema.safeParse(options ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const message =
+    issue.code === "unrecognized_keys"
+      ? `unknown option ${issue.keys.map((key) => `'${key}'`).join(", ")} (options: ${Object.keys(TauRecipeOptionsSchema.shape).join(", ")})`
+      : issue.message;
+  throw new ConfigError(`recipe('tau')${issue.path.length ? `.${issue.path.join(".")}` : ""}`, message);
 }
 
 const NlVerdicts = z.object({
@@ -80,7 +92,8 @@ function offered(tools: readonly TauTool[]) {
   );
 }
 
-export function tau(options: TauRecipeOptions = {}): Pipeline {
+export function tau(input: TauRecipeOptions = {}): Pipeline {
+  const options = parseOptions(input);
   const home = options.home ?? process.cwd();
   const { dir, name } = tauDomainDir(options);
   const toolkit = toolkitFor(name);
@@ -131,5 +144,6 @@ export function tau(options: TauRecipeOptions = {}): Pipeline {
   return p
     .code("reward", (task, ctx) => ctx.modules.tau.reward(task, ctx), { description: "tau2's evaluation" })
     .router("setup", (task, justRan, ctx) => ctx.modules.tau.route(task, justRan, ctx))
+    .metric("tau", { module: "tau", export: "tauMetric" })
     .options({ maxInFlight: 64, maxHops: maxSteps * 2 + 50 });
 }
