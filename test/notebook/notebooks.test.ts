@@ -139,6 +139,19 @@ describe.skipIf(!hasJupyter)("notebooks", () => {
     TEST_MS,
   );
 
+  it("the executed tau notebook scores a gold replay 1 and shows the run's tau summary", async () => {
+    const cells = (await executed.get("tau.ipynb")!).cells;
+    const stdout = (id: string) =>
+      (cells.find((cell) => cell.id === id)?.outputs ?? [])
+        .filter((o) => o.name === "stdout")
+        .map((o) => text(o.text))
+        .join("");
+    expect(stdout("t5")).toMatch(/^gold actions: 1 .*\| without the exchange: 0 /);
+    const summary = JSON.parse(stdout("t10").slice(0, stdout("t10").indexOf("\n}") + 2));
+    expect(summary).toMatchObject({ tasks: 20, failed: 0 });
+    expect(summary.meanReward).toBeGreaterThanOrEqual(0);
+  }, 180_000);
+
   async function records(script: string, out: string): Promise<unknown[]> {
     await run(process.execPath, ["bin/matrix.js", "run", script, "--out", out, "--quiet"], {
       cwd: root,
