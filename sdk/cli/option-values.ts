@@ -66,3 +66,24 @@ export function numberOption<Flags extends string>(flags: Flags, description: st
   });
   return remember(option, { kind: "number" });
 }
+
+/**
+ * `--option <key=value>`, repeatable: recipe options collected into one object. A value that parses
+ * as JSON (a number, true, a list) is that value; anything else is a string (a name, a path).
+ */
+export function keyValueOption<Flags extends string>(flags: Flags, description: string) {
+  return new Option(flags, description)
+    .argParser((pair: string, previous: Record<string, unknown> | undefined): Record<string, unknown> => {
+      const at = pair.indexOf("=");
+      if (at <= 0) throw new InvalidArgumentError(`expected key=value, got '${pair}'`);
+      const text = pair.slice(at + 1);
+      let value: unknown = text;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        // A plain string.
+      }
+      return { ...previous, [pair.slice(0, at)]: value };
+    })
+    .default({} as Record<string, unknown>);
+}

@@ -15,7 +15,7 @@ import { RECORD_FORMATS } from "../schema/record-format.js";
 import type { CliIo } from "./cli-io.js";
 import { DEPLOY_DEFAULTS } from "./deploy-options.js";
 import { withNatsOptions } from "./nats-flags.js";
-import { countOption, numberOption, portOption, positiveNumberOption } from "./option-values.js";
+import { countOption, keyValueOption, numberOption, portOption, positiveNumberOption } from "./option-values.js";
 import { packageVersion } from "./package-version.js";
 
 /** The options an action receives, as commander parses them from a definition below. */
@@ -44,6 +44,9 @@ export const runDefinition = () =>
       .description("run a recipe or pipeline file: output under --out, progress on stderr, summary on stdout")
       .argument("<target>", "recipe name, or a pipeline file (.json, or .ts/.js exporting a pipeline)")
       .addOption(countOption("--rows <n>", "read at most N source rows"))
+      .addOption(
+        keyValueOption("--option <key=value>", "a recipe option, repeatable (e.g. --option domain=mock for tau)"),
+      )
       .option(
         "--source <file>",
         "rows from this file instead of the pipeline's: JSONL (also .zst, .gz), CSV or Parquet",

@@ -31,7 +31,7 @@ function sourceOption(path: string, format: RecordFormat | undefined, current: S
 }
 
 export async function command(target: string, flags: RunFlags, io: CliIo, argv: readonly string[]): Promise<number> {
-  const pipeline = await loadPipeline(target, { home: io.env.MATRIX_HOME });
+  const pipeline = await loadPipeline(target, { home: io.env.MATRIX_HOME, ...flags.option });
   const out = flags.out ?? `out/${pipeline.name}`;
   let bus: Bus | undefined;
   if (flags.bus === "nats") {

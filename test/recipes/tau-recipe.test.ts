@@ -162,7 +162,7 @@ describe("matrix run tau", () => {
     const out = tempDir();
     const { stdout } = await run(
       process.execPath,
-      ["bin/matrix.js", "run", "tau", "-o", "domain=mock", "-o", "maxSteps=40", "--out", out, "--quiet"],
+      ["bin/matrix.js", "run", "tau", "--option", "domain=mock", "--option", "maxSteps=40", "--out", out, "--quiet"],
       { cwd: process.cwd(), timeout: 90_000 },
     );
     const summary = JSON.parse(stdout);
