@@ -118,6 +118,23 @@ describe("pipeline modules (local bus)", () => {
     expect((error as Error).message).toContain("no config found");
   });
 
+  it("a JSON file is a data module: ctx.modules.<name> is its value; bad JSON names the module", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "prices.json"), JSON.stringify({ apple: 3, pear: 5 }));
+    const run = pipeline("data")
+      .module("prices", join(dir, "prices.json"))
+      .code("a", (task, ctx) => ({ state: { price: ctx.modules.prices[task.row!.fruit as string] } }))
+      .run({ source: [{ id: "1", fruit: "pear" }] });
+    await run.done();
+    expect(run.results()[0]!.state.price).toBe(5);
+    writeFileSync(join(dir, "bad.json"), "{ not json");
+    const broken = pipeline("bad-data")
+      .module("bad", join(dir, "bad.json"))
+      .code("a", () => ({}))
+      .run({ source: rows(1) });
+    await expect(broken.done()).rejects.toThrow(/modules\.bad.*is not valid JSON/);
+  });
+
   it("export keeps module paths as given and lists them in the script header", () => {
     const dir = tempDir();
     const script = usesHelpers("lib/helpers.ts").export(join(dir, "p.ts"));
