@@ -165,6 +165,17 @@ describe("the tool loop", () => {
     ]);
   });
 
+  it("a role that sees no conversation (view none) still sees its own calls and results", async () => {
+    const llm = scripted([[call("c1", "deposit", { amount: 2 })]]);
+    const p = pipeline("alone").chat("teller", { prompt: "Deposit 2.", tools: [deposit], view: "none" });
+    await runOne(p, llm);
+    expect(llm.requests[1]!.messages).toEqual([
+      { role: "user", content: "Deposit 2." },
+      { role: "assistant", content: null, toolCalls: [call("c1", "deposit", { amount: 2 })] },
+      { role: "tool", content: '{"balance":2}', toolCallId: "c1" },
+    ]);
+  });
+
   it("a redelivered tool hop gives the same update: calls apply to the state the task carries, once", async () => {
     const handler = chatAgent("teller", { kind: "chat", tools: [deposit] }, {});
     const task = createTask({ runId: "r", rowId: "1", row: {}, trial: 0, trials: 1, seed: 0, cursor: "teller" });

@@ -13,6 +13,7 @@
 import type { AgentContext } from "../../agent/agent-context.js";
 import type { TaskUpdate } from "../../agent/task-update.js";
 import type { Task } from "../../schema/task.js";
+import type { Turn } from "../../schema/turn.js";
 import type { ToolEnvironment } from "../../tools/tool.js";
 import type { JsonObject } from "./database.js";
 import { tauDomain, type TauDomain } from "./domain.js";
@@ -155,14 +156,18 @@ export function loopStop(task: Task, ctx: AgentContext): TerminationReason | fal
   return limits(task, params(ctx)) ?? false;
 }
 
-/** How the conversation has ended, or undefined while it goes on. */
-export function termination(task: Task, tau: TauParams): TerminationReason | undefined {
+/** How the conversation has ended, or undefined while it goes on; `content` reads an offloaded turn (NATS). */
+export async function termination(
+  task: Task,
+  tau: TauParams,
+  content: (turn: Turn) => Promise<string | null> = async (turn) => turn.content,
+): Promise<TerminationReason | undefined> {
   const conversation = task.history.filter(
     (turn) => (turn.role === tau.roles.assistant || turn.role === tau.roles.user) && turn.toolCallId === undefined,
   );
   const last = conversation[conversation.length - 1];
   let reason: TerminationReason | undefined;
-  const text = last?.content ?? "";
+  const text = last ? ((await content(last)) ?? "") : "";
   if (last?.role === tau.roles.user && USER_STOP_TOKENS.some((token) => text.includes(token))) reason = "user_stop";
   else if (last?.role === tau.roles.assistant && !last.toolCalls?.length && text.includes(AGENT_STOP_TOKEN))
     reason = "agent_stop";
@@ -179,7 +184,7 @@ function needsJudge(task: Task, tau: TauParams, reason: TerminationReason): bool
 }
 
 /** The recipe's router: who speaks next, and when the conversation goes to the judge and the reward agent. */
-export function route(task: Task, justRan: string, ctx: AgentContext): string | null {
+export async function route(task: Task, justRan: string, ctx: AgentContext): Promise<string | null> {
   const tau = params(ctx);
   const { assistant, user } = tau.roles;
   if (justRan === "setup") {
@@ -190,7 +195,7 @@ export function route(task: Task, justRan: string, ctx: AgentContext): string | 
     return last.role === assistant ? user : assistant;
   }
   if (justRan === assistant || justRan === user) {
-    const reason = termination(task, tau);
+    const reason = await termination(task, tau, ctx.content);
     if (reason) return needsJudge(task, tau, reason) ? tau.judge! : tau.reward;
     return justRan === assistant ? user : assistant;
   }
@@ -220,7 +225,7 @@ function judgeVerdicts(value: unknown): NlCheck[] | null {
 /** The reward agent every ending passes through: tau2's evaluation of the conversation, then the sink. */
 export async function reward(task: Task, ctx: AgentContext): Promise<TaskUpdate> {
   const tau = params(ctx);
-  const reason = termination(task, tau);
+  const reason = await termination(task, tau, ctx.content);
   if (!reason) throw new Error("the reward agent was reached before the conversation ended");
   const trajectory = await trajectoryOf(task, tau.roles, ctx.content);
   const nl = tau.judge ? judgeVerdicts(task.state[tau.judge]) : null;
