@@ -17,6 +17,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "../../errors.js";
+import { BaseRecipeOptionsSchema, datasetPath, parseRecipeOptions, type RecipeOptions } from "../recipe-options.js";
 import { pipeline, type Pipeline } from "../../pipeline/pipeline.js";
 import { tool } from "../../tools/tool.js";
 import { TAU_TOOLKITS, toolkitFor } from "./domain.js";
@@ -24,9 +25,7 @@ import { agentSystemPrompt, NL_JUDGE_SYSTEM } from "./prompts.js";
 import type { TauParams } from "./tau-module.js";
 import type { TauTool } from "./toolkit.js";
 
-export const TauRecipeOptionsSchema = z.strictObject({
-  /** The repo root (datasets and the runtime module resolve under it). @default process.cwd() */
-  home: z.string().optional(),
+export const TauRecipeOptionsSchema = BaseRecipeOptionsSchema.extend({
   /** A shipped domain (`retail`, `mock`) or a tau2 domain directory. @default "retail" */
   domain: z.string().min(1).optional(),
   /** Which toolkit a directory's domain uses, when the directory is not named after it. */
@@ -37,21 +36,9 @@ export const TauRecipeOptionsSchema = z.strictObject({
   maxErrors: z.number().int().positive().optional(),
   /** Judge NL assertions with an LLM (tau2 does when a task's reward basis has NL_ASSERTION). @default true */
   nlJudge: z.boolean().optional(),
-  /** Model for the agent, the user and the judge (else the run's default). */
-  model: z.string().min(1).optional(),
 });
+/** `home`, `dataset` (another tasks.json of the domain), `model` (every LLM role), and the fields above. */
 export type TauRecipeOptions = z.input<typeof TauRecipeOptionsSchema>;
-
-function parseOptions(options: unknown): TauRecipeOptions {
-  const result = TauRecipeOptionsSchema.safeParse(options ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const message =
-    issue.code === "unrecognized_keys"
-      ? `unknown option ${issue.keys.map((key) => `'${key}'`).join(", ")} (options: ${Object.keys(TauRecipeOptionsSchema.shape).join(", ")})`
-      : issue.message;
-  throw new ConfigError(`recipe('tau')${issue.path.length ? `.${issue.path.join(".")}` : ""}`, message);
-}
 
 const NlVerdicts = z.object({
   results: z.array(z.object({ expectedOutcome: z.string(), reasoning: z.string(), metExpectation: z.boolean() })),
@@ -92,8 +79,8 @@ function offered(tools: readonly TauTool[]) {
   );
 }
 
-export function tau(input: TauRecipeOptions = {}): Pipeline {
-  const options = parseOptions(input);
+export function tau(input: RecipeOptions = {}): Pipeline {
+  const options = parseRecipeOptions("tau", TauRecipeOptionsSchema, input);
   const home = options.home ?? process.cwd();
   const { dir, name } = tauDomainDir(options);
   const toolkit = toolkitFor(name);
@@ -109,7 +96,7 @@ export function tau(input: TauRecipeOptions = {}): Pipeline {
   };
   const loop = { maxSteps, stop: (task: any, ctx: any) => ctx.modules.tau.loopStop(task, ctx) };
   let p = pipeline(`tau-${name}`)
-    .source({ kind: "json", path: join(dir, "tasks.json") })
+    .source({ kind: "json", path: datasetPath(options, join(dir, "tasks.json")) })
     .params({ tau: settings, agentSystem: agentSystemPrompt(readFileSync(join(dir, "policy.md"), "utf8")) })
     .module("tau", join(home, "sdk/recipes/tau/tau-module.ts"))
     .module("tauDb", join(dir, "db.json"));
