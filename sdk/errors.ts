@@ -238,7 +238,7 @@ export class MetricsError extends MatrixError {
 export function serializeError(error: unknown, role?: string): SerializedError {
   if (MatrixError.isInstance(error)) {
     const details: Record<string, unknown> = {};
-    for (const key of ["path", "file", "line", "row", "rowId", "status", "endpoint", "variable", "issues"]) {
+    for (const key of ["path", "file", "line", "row", "rowId", "status", "endpoint", "variable", "issues", "field"]) {
       const value = (error as unknown as Record<string, unknown>)[key];
       if (value !== undefined) details[key] = value;
     }
@@ -263,5 +263,14 @@ export class NatsAuthError extends MatrixError {
   constructor(servers: string, message: string, options?: MatrixErrorOptions) {
     super("nats-auth", `NATS at ${servers} refused the connection: ${message}`, options);
     this.servers = servers;
+  }
+}
+
+/** A quality check or dedup could not find its field in a task or record; `field` is the path it was given. */
+export class QualityFieldError extends MatrixError {
+  readonly field: string;
+  constructor(field: string, message: string, options?: MatrixErrorOptions) {
+    super("quality-field", `Field '${field}': ${message}`, options);
+    this.field = field;
   }
 }
