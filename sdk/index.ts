@@ -24,6 +24,7 @@ export type {
   RunEndEvent,
   SourceErrorEvent,
 } from "./schema/event.js";
+export { QualityCheckSchema, type QualityCheck } from "./schema/quality-definition.js";
 export {
   PipelineDefinitionSchema,
   type PipelineDefinition,
@@ -46,6 +47,8 @@ export {
   type RouteFn,
   type OutputSchema,
   type MetricSpec,
+  type QualityCheckInput,
+  type DedupRoleOptions,
 } from "./pipeline/pipeline.js";
 export type { MetricContext, MetricsReport } from "./driver/summary-metrics.js";
 export { parseDefinition } from "./pipeline/definition.js";
@@ -92,6 +95,8 @@ export {
 } from "./sink/dead-letters.js";
 
 export type { Bus, Delivery, BusConsumer } from "./bus/bus.js";
+export type { SharedStore, StoreEntry } from "./bus/shared-store.js";
+export { MemorySharedStore } from "./bus/memory-shared-store.js";
 export { LocalBus, createLocalBus } from "./bus/local-bus.js";
 
 export * from "./llm/index.js";

@@ -39,7 +39,7 @@ export function startRoleAgents(options: RoleAgentsOptions): BusConsumer[] {
     return startAgent({
       bus: options.bus,
       role,
-      handler: options.handler ?? roleHandler(role, roleDefinition, { model: options.model }),
+      handler: options.handler ?? roleHandler(role, roleDefinition, { model: options.model, bus: options.bus }),
       flow: options.flow,
       concurrency: roleDefinition.concurrency ?? options.concurrency ?? definition.options.concurrency ?? 64,
       agent: `${options.agentPrefix}/${role}`,

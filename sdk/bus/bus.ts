@@ -8,6 +8,7 @@
 import type { RunEvent } from "../schema/event.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
 import type { Task } from "../schema/task.js";
+import type { SharedStore } from "./shared-store.js";
 
 /** One task handed to a consumer. Exactly one of `ack`/`nak`/`term` must be called. */
 export interface Delivery {
@@ -73,6 +74,11 @@ export interface Bus {
     runId: string,
     handler: (request: { op: string } & Record<string, unknown>) => Promise<unknown>,
   ): () => void;
+  /**
+   * A key-value store with compare-and-set shared by every agent of `runId` on every machine, one per
+   * `name` (a role's): in memory on the local bus, a JetStream KV bucket on NATS. Dropped with the run.
+   */
+  sharedStore?(runId: string, name: string): SharedStore;
   /** Closes queues and connections. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import { BusError } from "../errors.js";
 import { rootLogger } from "../logger.js";
 import type { Task } from "../schema/task.js";
 import type { Bus, BusConsumer, ConsumeOptions, Delivery, DeliveryHandler } from "./bus.js";
+import { MemorySharedStore } from "./memory-shared-store.js";
 
 interface Entry {
   task: Task;
@@ -58,6 +59,7 @@ class RoleQueue {
 export class LocalBus implements Bus {
   readonly kind = "local";
   private readonly queues = new Map<string, RoleQueue>();
+  private readonly stores = new Map<string, MemorySharedStore>();
   private closed = false;
 
   private queue(role: string): RoleQueue {
@@ -173,8 +175,24 @@ export class LocalBus implements Bus {
     return this.queues.get(role)?.entries.size ?? 0;
   }
 
+  /** One in-memory store per run and name (every agent of a local run is in this process). */
+  sharedStore(runId: string, name: string): MemorySharedStore {
+    const key = `${runId}\u0000${name}`;
+    let store = this.stores.get(key);
+    if (store === undefined) {
+      store = new MemorySharedStore();
+      this.stores.set(key, store);
+    }
+    return store;
+  }
+
+  async closeRun(runId: string): Promise<void> {
+    for (const key of this.stores.keys()) if (key.startsWith(`${runId}\u0000`)) this.stores.delete(key);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.stores.clear();
   }
 }
 

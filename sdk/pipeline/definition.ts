@@ -10,6 +10,7 @@ import { PipelineDefinitionError } from "../errors.js";
 import { templateProblems } from "../agent/template.js";
 import { END } from "../flow/flow.js";
 import { freeVariables } from "../flow/function-source.js";
+import { parseFieldPath } from "../quality/text-field.js";
 import {
   PipelineDefinitionSchema,
   type FlowDefinition,
@@ -81,6 +82,16 @@ function* templates(definition: PipelineDefinition): Generator<[string, string]>
   }
 }
 
+/** The field paths quality and dedup roles read, by definition path. */
+function* fieldPaths(definition: PipelineDefinition): Generator<[string, string]> {
+  for (const [name, role] of Object.entries(definition.roles)) {
+    if (role.kind === "dedup" && role.field !== undefined) yield [`roles.${name}.field`, role.field];
+    if (role.kind === "quality")
+      for (const [index, check] of role.checks.entries())
+        if (check.field !== undefined) yield [`roles.${name}.checks[${index}].field`, check.field];
+  }
+}
+
 /** Validates `value` as a pipeline definition, or throws PipelineDefinitionError naming the field path. */
 export function parseDefinition(value: unknown): PipelineDefinition {
   const result = PipelineDefinitionSchema.safeParse(value);
@@ -120,6 +131,14 @@ export function parseDefinition(value: unknown): PipelineDefinition {
         `roles.${name}.appendTurn`,
         "a role that runs tools keeps its turns in the history (the calls and their results); remove appendTurn: false",
       );
+    }
+  }
+  for (const [path, field] of fieldPaths(definition)) {
+    if (field === "last" || field.startsWith("turn:")) continue;
+    try {
+      parseFieldPath(field);
+    } catch (error) {
+      throw new PipelineDefinitionError(path, (error as Error).message, { cause: error });
     }
   }
   for (const [path, template] of templates(definition)) {

@@ -17,8 +17,12 @@ import { z } from "zod";
 import { PipelineDefinitionError } from "../errors.js";
 import { toFunctionSource } from "../flow/function-source.js";
 import { toJsonSchema } from "../schema/json-schema.js";
+import { formatIssuePath } from "../schema/issue-path.js";
+import type { DedupSettingsDefinition, QualityCheck } from "../schema/quality-definition.js";
 import {
+  DedupRoleSchema,
   MODULE_NAME,
+  QualityRoleSchema,
   type ChatRoleDefinition,
   type FlowDefinition,
   type MetricDefinition,
@@ -93,6 +97,26 @@ export interface RoleOptions {
 
 function outputSchema(role: string, output: OutputSchema): { name: string; schema: Record<string, unknown> } {
   return output instanceof z.ZodType ? { name: role, schema: toJsonSchema(output, `roles.${role}.output`) } : output;
+}
+
+/** A quality check as the builder takes it: a schema check may give a zod schema. */
+export type QualityCheckInput =
+  | Exclude<QualityCheck, { type: "schema" }>
+  | (Omit<Extract<QualityCheck, { type: "schema" }>, "schema"> & { schema: OutputSchema });
+
+export type LanguageFilterOptions = Omit<Extract<QualityCheck, { type: "language" }>, "type"> & RoleOptions;
+export type LengthFilterOptions = Omit<Extract<QualityCheck, { type: "length" }>, "type"> & RoleOptions;
+export type RepetitionFilterOptions = Omit<Extract<QualityCheck, { type: "repetition" }>, "type"> & RoleOptions;
+export type SchemaFilterOptions = { field?: string; schema: OutputSchema } & RoleOptions;
+export type DedupRoleOptions = DedupSettingsDefinition & RoleOptions;
+
+/** A quality or dedup role checked when it is built, so a mistake shows in the cell that made it. */
+function checkedRole(role: string, schema: z.ZodType, value: unknown): RoleDefinition {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data as RoleDefinition;
+  const issue = result.error.issues[0]!;
+  const at = formatIssuePath(issue.path);
+  throw new PipelineDefinitionError(`roles.${role}${at ? (at.startsWith("[") ? at : `.${at}`) : ""}`, issue.message);
 }
 
 function withoutUndefined<T extends object>(value: T): T {
@@ -207,6 +231,53 @@ export class Pipeline {
   judge(role: string, options: Omit<ChatRoleOptions, "output"> & { schema: OutputSchema }): Pipeline {
     const { schema, ...rest } = options;
     return this.chat(role, { temperature: 0, saveAs: role, appendTurn: false, ...rest, output: schema });
+  }
+
+  /**
+   * A role that runs quality checks in order (language, length, repetition, schema validity); the
+   * first that fails ends the task as filtered with its reason (`language:de`, `too-short`,
+   * `repetitive`, `schema-invalid`, ...). What was measured goes to `state[role]`.
+   */
+  quality(role: string, checks: QualityCheckInput | QualityCheckInput[], options: RoleOptions = {}): Pipeline {
+    const list = (Array.isArray(checks) ? checks : [checks]).map((check, index) =>
+      check.type === "schema"
+        ? withoutUndefined({ ...check, schema: outputSchema(`${role}.checks[${index}]`, check.schema).schema })
+        : withoutUndefined(check),
+    );
+    return this.withRole(role, checkedRole(role, QualityRoleSchema, { kind: "quality", checks: list, ...options }));
+  }
+
+  /** Keeps tasks whose field (default: the last turn) is in one of `languages` (ISO 639-1). */
+  filterLanguage(role: string, options: LanguageFilterOptions): Pipeline {
+    const { concurrency, description, ...check } = options;
+    return this.quality(role, { type: "language", ...check }, { concurrency, description });
+  }
+
+  /** Keeps tasks whose field has `min`..`max` characters (or words with `unit: "words"`). */
+  filterLength(role: string, options: LengthFilterOptions): Pipeline {
+    const { concurrency, description, ...check } = options;
+    return this.quality(role, { type: "length", ...check }, { concurrency, description });
+  }
+
+  /** Drops tasks whose field repeats its word n-grams more than `maxRatio` (default n 3, ratio 0.2). */
+  filterRepetition(role: string, options: RepetitionFilterOptions = {}): Pipeline {
+    const { concurrency, description, ...check } = options;
+    return this.quality(role, { type: "repetition", ...check }, { concurrency, description });
+  }
+
+  /** Keeps tasks whose field (JSON text, or structured data) matches a zod schema or JSON Schema. */
+  filterSchema(role: string, options: SchemaFilterOptions): Pipeline {
+    const { concurrency, description, ...check } = options;
+    return this.quality(role, { type: "schema", ...check }, { concurrency, description });
+  }
+
+  /**
+   * A role that drops a task whose field (default: the last turn) duplicates one already kept in the
+   * run: `method: "exact"` (normalised text) or `"minhash"` (estimated Jaccard ≥ `threshold`, default
+   * 0.8). Across NATS workers the index is shared, so each duplicate is dropped exactly once.
+   */
+  dedup(role: string, options: DedupRoleOptions = {}): Pipeline {
+    return this.withRole(role, checkedRole(role, DedupRoleSchema, { kind: "dedup", ...withoutUndefined(options) }));
   }
 
   /** Runs roles once each, in order. */

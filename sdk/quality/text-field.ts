@@ -32,7 +32,7 @@ export function parseFieldPath(path: string): Part[] {
   return parts;
 }
 
-function isTurn(value: unknown): value is Turn {
+export function isTurn(value: unknown): value is Turn {
   return typeof value === "object" && value !== null && "role" in value && "content" in value && "timing" in value;
 }
 
@@ -73,21 +73,29 @@ export function asText(value: unknown): string | undefined {
 }
 
 /**
- * The text at `path` in a task, reading offloaded turn content through `content` (the agent
+ * The value at `path` in a task, with an offloaded turn's text read back through `content` (the agent
  * context's reader on NATS). Throws QualityFieldError when the path leads nowhere.
  */
+export async function valueOfTask(
+  task: unknown,
+  path: string,
+  content?: (turn: Turn) => Promise<string | null>,
+): Promise<unknown> {
+  const value = valueAt(task, path);
+  if (value === undefined || value === null) throw new QualityFieldError(path, describeMissing(task, path));
+  if (isTurn(value) && value.content === null && value.contentRef && content)
+    return { ...value, content: await content(value) };
+  return value;
+}
+
+/** The text at `path` in a task (see valueOfTask). */
 export async function textOf(
   task: unknown,
   path: string,
   content?: (turn: Turn) => Promise<string | null>,
 ): Promise<string> {
-  const value = valueAt(task, path);
-  if (isTurn(value) && value.content === null && value.contentRef && content) {
-    const text = await content(value);
-    if (text !== null) return text;
-  }
-  const text = asText(value);
-  if (text === undefined) throw new QualityFieldError(path, describeMissing(task, path));
+  const text = asText(await valueOfTask(task, path, content));
+  if (text === undefined) throw new QualityFieldError(path, "the turn has no text");
   return text;
 }
 

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { RECORD_FORMATS } from "./record-format.js";
+import { DedupSettingsSchema, QualityCheckSchema } from "./quality-definition.js";
 
 /** An inline function stored by source text. It may not capture outer variables (see pipeline/function-source). */
 export const FunctionSourceSchema = z.object({ fn: z.string().min(1) });
@@ -84,11 +85,29 @@ export const FilterRoleSchema = z.object({
   ...RoleBase,
 });
 
-export const RoleSchema = z.discriminatedUnion("kind", [CodeRoleSchema, ChatRoleSchema, FilterRoleSchema]);
+/** Built-in quality checks, in order; the first that fails ends the task as filtered with its reason. */
+export const QualityRoleSchema = z.object({
+  kind: z.literal("quality"),
+  checks: z.array(QualityCheckSchema).min(1),
+  ...RoleBase,
+});
+
+/** Drops a task whose field duplicates (exactly or nearly) one already kept in the run, on every worker. */
+export const DedupRoleSchema = z.object({ kind: z.literal("dedup"), ...DedupSettingsSchema.shape, ...RoleBase });
+
+export const RoleSchema = z.discriminatedUnion("kind", [
+  CodeRoleSchema,
+  ChatRoleSchema,
+  FilterRoleSchema,
+  QualityRoleSchema,
+  DedupRoleSchema,
+]);
 export type RoleDefinition = z.infer<typeof RoleSchema>;
 export type ChatRoleDefinition = z.infer<typeof ChatRoleSchema>;
 export type CodeRoleDefinition = z.infer<typeof CodeRoleSchema>;
 export type FilterRoleDefinition = z.infer<typeof FilterRoleSchema>;
+export type QualityRoleDefinition = z.infer<typeof QualityRoleSchema>;
+export type DedupRoleDefinition = z.infer<typeof DedupRoleSchema>;
 
 const roleName = z
   .string()

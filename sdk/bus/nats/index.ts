@@ -19,3 +19,4 @@ export { clusterStatus, type ClusterStatus, type RunStatus, type RoleQueueStatus
 export { WorkerRegistry, type WorkerHeartbeat } from "./worker-registry.js";
 export { registerEndpoint, listEndpoints, ENDPOINT_TTL_MS, type EndpointRecord } from "./endpoint-registry.js";
 export { requestRunControl, serveRunControl, type ControlRequest } from "./run-control.js";
+export { NatsSharedStore, openSharedBucket } from "./shared-kv-store.js";

@@ -27,6 +27,8 @@ export const names = {
   events: (runId: string) => `matrix_events.${token(runId)}`,
   /** Object store bucket of a run's offloaded content. */
   objects: (runId: string) => `matrix_obj_${token(runId)}`,
+  /** KV bucket of a run's shared stores (dedup indexes), one key prefix per store. */
+  sharedBucket: (runId: string) => `matrix_shared_${token(runId)}`,
   /** KV: active runs (key = run token, value = the run record with the pipeline definition). */
   runsBucket: "matrix_runs",
   /** KV: worker heartbeats, expiring on their own when a worker dies. */

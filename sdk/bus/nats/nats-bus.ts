@@ -29,9 +29,11 @@ import type { PipelineDefinition } from "../../schema/pipeline-definition.js";
 import { SINK, type Task } from "../../schema/task.js";
 import type { ContentRef } from "../../schema/turn.js";
 import type { Bus, BusConsumer, ConsumeOptions, DeliveryHandler } from "../bus.js";
+import type { SharedStore } from "../shared-store.js";
 import { connectNats } from "./connect-nats.js";
 import type { NatsConnectionOptions } from "./connection-options.js";
 import { ContentStore } from "./content-store.js";
+import { destroySharedBucket, NatsSharedStore, openSharedBucket } from "./shared-kv-store.js";
 import { EventPublisher, subscribeEvents } from "./event-channel.js";
 import { names } from "./names.js";
 import { startRoleConsumer } from "./role-consumer.js";
@@ -89,6 +91,8 @@ export class NatsBus implements Bus {
   private readonly openRuns = new Map<string, { unsubscribe: () => void; roles: string[] }>();
   private readonly waiting: PendingConsumer[] = [];
   private readonly depths = new Map<string, { value: number; at: number }>();
+  /** KV buckets of runs' shared stores, opened on first use (recent runs only: a worker serves many). */
+  private readonly sharedBuckets = new Map<string, Promise<KV>>();
   private closed = false;
   /** Tasks this bus published and their bytes on the wire (offloaded content not included). */
   readonly stats = { published: 0, publishedBytes: 0 };
@@ -205,6 +209,20 @@ export class NatsBus implements Bus {
       if (!/not found/i.test(String((error as Error)?.message))) throw error;
     });
     await this.content.destroy(runId);
+    this.sharedBuckets.delete(runId);
+    await destroySharedBucket(jsm, runId);
+  }
+
+  /** The run's shared store `name` (a dedup role's index) in the run's KV bucket, on every worker alike. */
+  sharedStore(runId: string, name: string): SharedStore {
+    let bucket = this.sharedBuckets.get(runId);
+    if (bucket === undefined) {
+      if (this.sharedBuckets.size >= 64) this.sharedBuckets.delete(this.sharedBuckets.keys().next().value!);
+      bucket = openSharedBucket(this.connection, runId, this.settings.replicas);
+      bucket.catch(() => this.sharedBuckets.delete(runId));
+      this.sharedBuckets.set(runId, bucket);
+    }
+    return new NatsSharedStore(bucket, name);
   }
 
   /**
@@ -332,6 +350,7 @@ export class NatsBus implements Bus {
       publish: (role, task) => this.publish(role, task),
       consume: (role, handler, options) => this.consumeRun(runId, role, handler, options),
       depth: (role) => this.depthOf(runId, role),
+      sharedStore: (storeRunId, name) => this.sharedStore(storeRunId, name),
       close: async () => {},
     };
   }
