@@ -17,11 +17,12 @@ const TIERS: Record<string, number> = {
   schema: 0,
   bus: 1,
   llm: 1,
-  sandbox: 1,
   flow: 2,
   agent: 2,
   quality: 2,
   tools: 2,
+  // sandbox/ is a leaf of agent/ and tools/; tier 2 so it can share llm/concurrency-limiter.
+  sandbox: 2,
   driver: 2,
   sink: 2,
   pipeline: 3,
@@ -34,7 +35,7 @@ const TIERS: Record<string, number> = {
   index: 5,
 };
 /** Folders of tier 0 and 1 may not import their tier peers (schema ↛ errors is allowed: both are roots). */
-const ISOLATED = new Set(["bus", "llm", "sandbox"]);
+const ISOLATED = new Set(["bus", "llm"]);
 
 /** Packages only one folder may import. */
 const OWNED_PACKAGES: Array<[RegExp, string[]]> = [

@@ -274,3 +274,22 @@ export class QualityFieldError extends MatrixError {
     this.field = field;
   }
 }
+
+/** The sandbox cannot run here: its runtime (bubblewrap, Apptainer) is missing or cannot create namespaces. */
+export class SandboxUnavailableError extends MatrixError {
+  /** `bwrap` or `apptainer`. */
+  readonly backend: string;
+  constructor(backend: string, message: string, options?: MatrixErrorOptions) {
+    super("sandbox-unavailable", `Sandbox (${backend}): ${message}`, options);
+    this.backend = backend;
+  }
+}
+
+/** A sandbox request is invalid (an unknown language, a file path outside the work directory); `path` says where. */
+export class SandboxRequestError extends MatrixError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: MatrixErrorOptions) {
+    super("sandbox-request", `Invalid sandbox request at ${path || "<root>"}: ${message}`, options);
+    this.path = path;
+  }
+}

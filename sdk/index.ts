@@ -68,6 +68,7 @@ export {
 } from "./tools/tool-loop.js";
 export type { TaskUpdate } from "./agent/task-update.js";
 export * from "./quality/index.js";
+export * from "./sandbox/index.js";
 
 export { openSource, fileSource, type RuntimeSource, type Row, type SourceItem } from "./driver/source.js";
 export {

@@ -6,6 +6,7 @@
  */
 import type { Logger } from "pino";
 import type { LlmClient } from "../llm/llm-client.js";
+import type { SandboxRunner } from "../sandbox/sandbox-request.js";
 import type { Turn } from "../schema/turn.js";
 
 export interface AgentContext {
@@ -26,6 +27,12 @@ export interface AgentContext {
   /** The LLM client of this worker (a pool over OpenAI-compatible endpoints). */
   readonly llm?: LlmClient;
   readonly logger?: Logger;
+  /**
+   * Runs untrusted code (python, node, bash) with no network, a read-only system and time/memory
+   * limits: `await ctx.sandbox.run({ language: "python", code, stdin, files, timeoutMs, memoryMB })`.
+   * Agents always set it: this process's sandbox (bubblewrap; Apptainer with MATRIX_SANDBOX=apptainer), shared by its roles.
+   */
+  readonly sandbox?: SandboxRunner;
   /** A turn's text, fetching it from the object store when it was offloaded. */
   content(turn: Turn): Promise<string | null>;
 }

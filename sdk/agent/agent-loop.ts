@@ -9,6 +9,8 @@ import type { Logger } from "pino";
 import type { Bus, BusConsumer, Delivery } from "../bus/bus.js";
 import type { Flow } from "../flow/flow.js";
 import type { LlmClient } from "../llm/llm-client.js";
+import { defaultSandbox } from "../sandbox/sandbox.js";
+import type { SandboxRunner } from "../sandbox/sandbox-request.js";
 import type { HopEndEvent } from "../schema/event.js";
 import type { Turn } from "../schema/turn.js";
 import { inlineContent, type AgentContext } from "./agent-context.js";
@@ -31,6 +33,8 @@ export interface AgentOptions extends HopOptions {
   modules?: Readonly<Record<string, unknown>>;
   signal: AbortSignal;
   llm?: LlmClient;
+  /** `ctx.sandbox`. @default this process's sandbox (defaultSandbox()) */
+  sandbox?: SandboxRunner;
   logger?: Logger;
   /** How offloaded turn content is read (NATS object store); inline by default. */
   content?: (turn: Turn) => Promise<string | null>;
@@ -54,6 +58,7 @@ export function startAgent(options: AgentOptions): BusConsumer {
     agent: options.agent,
     signal,
     llm: options.llm,
+    sandbox: options.sandbox ?? defaultSandbox(),
     logger: options.logger,
     content: options.content ?? inlineContent,
   };

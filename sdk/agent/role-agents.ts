@@ -14,7 +14,7 @@ import type { Handler } from "./task-update.js";
 
 export interface RoleAgentsOptions extends Pick<
   AgentOptions,
-  "bus" | "signal" | "llm" | "modules" | "content" | "onHop" | "logger"
+  "bus" | "signal" | "llm" | "sandbox" | "modules" | "content" | "onHop" | "logger"
 > {
   definition: PipelineDefinition;
   flow: Flow;
@@ -47,6 +47,7 @@ export function startRoleAgents(options: RoleAgentsOptions): BusConsumer[] {
       modules: options.modules,
       signal: options.signal,
       llm: options.llm,
+      sandbox: options.sandbox,
       logger: options.logger?.child({ role, agent: `${options.agentPrefix}/${role}` }),
       content: options.content,
       maxHops: definition.options.maxHops ?? 1000,

@@ -39,6 +39,15 @@ import { jsonlToParquet } from "../sink/parquet-export.js";
 import { effectiveFlow } from "./definition.js";
 import { resolveLlm, type LlmOption } from "./resolve-llm.js";
 import { answerRunControl } from "./run-control.js";
+import { Sandbox, type SandboxOptions } from "../sandbox/sandbox.js";
+import type { SandboxRunner } from "../sandbox/sandbox-request.js";
+
+function sandboxOf(option: SandboxOptions | SandboxRunner | undefined): SandboxRunner | undefined {
+  if (option === undefined) return undefined;
+  return typeof (option as SandboxRunner).run === "function"
+    ? (option as SandboxRunner)
+    : new Sandbox(option as SandboxOptions);
+}
 
 export interface RunOptions {
   /** Rows to run: overrides the pipeline's source. Arrays, arquero tables, (async) iterables, files. */
@@ -64,6 +73,11 @@ export interface RunOptions {
   localAgents?: boolean;
   /** An LlmClient, a base URL, pool options, or nothing (OPENAI_BASE_URL, else the built-in simulator). */
   llm?: LlmOption;
+  /**
+   * The sandbox local agents get as `ctx.sandbox`: options for a new one (backend, image,
+   * concurrency, ...) or a sandbox you made. @default this process's sandbox (MATRIX_SANDBOX* variables)
+   */
+  sandbox?: SandboxOptions | SandboxRunner;
   /** Default model for chat roles. */
   model?: string;
   /** Settings of the built-in simulator, when it is started because no LLM was given (profile, speed...). */
@@ -281,6 +295,7 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
               modules,
               signal: control.signal,
               llm: llm && prometheus ? prometheus.llmClient(runId, llm.client) : llm?.client,
+              sandbox: sandboxOf(options.sandbox),
               logger,
               onHop: control.emit,
               // This process's agents count in this process's metrics; remote agents count in theirs.

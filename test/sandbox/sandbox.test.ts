@@ -1,0 +1,181 @@
+/**
+ * The sandbox with real bubblewrap: what untrusted code can and cannot do, and that every limit ends
+ * the program (and everything it started) while the caller goes on.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { SandboxRequestError, SandboxUnavailableError } from "../../sdk/errors.js";
+import { Sandbox } from "../../sdk/sandbox/sandbox.js";
+import { describeWithBwrap } from "../helpers/bubblewrap.js";
+
+/** Host processes whose command line holds `marker` (the sandbox's, seen from outside). */
+function processesWith(marker: string): number {
+  let count = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker)) count++;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return count;
+}
+
+describeWithBwrap("sandbox (bubblewrap)", () => {
+  const sandbox = new Sandbox({ concurrency: 2 });
+
+  it("runs python, node and bash with stdin, extra files and arguments", async () => {
+    const python = await sandbox.run({
+      language: "python",
+      code: "import sys, helper\nprint(helper.double(int(sys.stdin.read())), sys.argv[1])",
+      stdin: "21",
+      files: { "helper.py": "def double(x):\n    return 2 * x\n" },
+      args: ["arg!"],
+    });
+    expect(python).toMatchObject({ stdout: "42 arg!\n", exitCode: 0, timedOut: false });
+    expect(python.durationMs).toBeGreaterThan(0);
+    const node = await sandbox.run({ language: "node", code: "process.stdout.write(String(6 * 7)); process.exit(3)" });
+    expect(node).toMatchObject({ stdout: "42", exitCode: 3 });
+    const bash = await sandbox.run({
+      language: "bash",
+      code: "cat data/in.txt | tr a-z A-Z",
+      files: { "data/in.txt": "hi" },
+    });
+    expect(bash).toMatchObject({ stdout: "HI", exitCode: 0 });
+  });
+
+  it("cannot reach the network: only its own loopback, so a server on the host's loopback is unreachable", async () => {
+    const server = createServer((socket) => socket.end("reached the host\n"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const result = await sandbox.run({
+        language: "python",
+        code: [
+          "import socket",
+          "print(sorted(name for _, name in socket.if_nameindex()))",
+          "s = socket.socket()",
+          "s.settimeout(3)",
+          "try:",
+          `    s.connect(("127.0.0.1", ${port})); print(s.recv(100))`,
+          "except OSError as e:",
+          "    print('refused', e.errno)",
+        ].join("\n"),
+      });
+      expect(result.stdout).toContain("['lo']");
+      expect(result.stdout).toContain("refused");
+      expect(result.stdout).not.toContain("reached the host");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("cannot write outside its work directory, nor see the host's files", async () => {
+    const result = await sandbox.run({
+      language: "bash",
+      code: [
+        "for target in /usr/evil /evil /etc/evil /tmp/evil /proc/evil; do",
+        '  if (echo x > "$target") 2>/dev/null; then echo "WROTE $target"; else echo "denied $target"; fi',
+        "done",
+        "echo ok > inside.txt && cat inside.txt",
+        `ls /root /home ${JSON.stringify(process.cwd())} 2>&1 | head -3`,
+      ].join("\n"),
+    });
+    expect(result.stdout).not.toContain("WROTE");
+    expect(result.stdout.match(/denied/g)).toHaveLength(5);
+    expect(result.stdout).toContain("ok\n");
+    expect(result.stdout).toMatch(/No such file or directory/);
+  });
+
+  it("cannot see the host's environment variables (no API key), not even through /proc", async () => {
+    const secret = `sk-test-${randomBytes(8).toString("hex")}`;
+    process.env.OPENAI_API_KEY = secret;
+    try {
+      const result = await sandbox.run({
+        language: "bash",
+        code: "env; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'",
+      });
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain("HOME=/work");
+      expect(result.stdout).not.toContain(secret);
+      expect(result.stdout).not.toContain("OPENAI_API_KEY");
+    } finally {
+      delete process.env.OPENAI_API_KEY;
+    }
+  });
+
+  it("is killed at its time limit, with every process it started", async () => {
+    const marker = `marker-${randomBytes(6).toString("hex")}`;
+    const result = await sandbox.run({
+      language: "bash",
+      code: "sleep 600 & sleep 600 & while true; do :; done",
+      args: [marker],
+      timeoutMs: 1500,
+    });
+    expect(result).toMatchObject({ timedOut: true, limit: "time", exitCode: null, signal: "SIGKILL" });
+    expect(result.durationMs).toBeGreaterThanOrEqual(1500);
+    expect(processesWith(marker)).toBe(0);
+  });
+
+  it("is stopped at its memory limit (python and node)", async () => {
+    const python = await sandbox.run({
+      language: "python",
+      code: "blocks = []\nwhile True:\n    blocks.append(bytearray(10_000_000))",
+      memoryMB: 128,
+    });
+    expect(python).toMatchObject({ limit: "memory", timedOut: false });
+    expect(python.exitCode).not.toBe(0);
+    expect(python.stderr).toContain("MemoryError");
+    const node = await sandbox.run({
+      language: "node",
+      code: "const a = []; while (true) a.push(new Array(1e6).fill(1.5));",
+      memoryMB: 96,
+      timeoutMs: 30_000,
+    });
+    expect(node).toMatchObject({ limit: "memory", timedOut: false });
+    expect(node.exitCode).not.toBe(0);
+  });
+
+  it("contains a fork bomb, and the next program runs normally", async () => {
+    const marker = `marker-${randomBytes(6).toString("hex")}`;
+    const bomb = await sandbox.run({
+      language: "bash",
+      code: "bomb() { bomb | bomb & }; bomb",
+      args: [marker],
+      timeoutMs: 5000,
+    });
+    expect(bomb.stderr).toMatch(/Resource temporarily unavailable|retry/);
+    expect(processesWith(marker)).toBe(0);
+    const after = await sandbox.run({ language: "python", code: "print('still fine')" });
+    expect(after).toMatchObject({ stdout: "still fine\n", exitCode: 0 });
+  });
+
+  it("caps the output it keeps, and says so", async () => {
+    const small = new Sandbox({ maxOutputBytes: 1000 });
+    const result = await small.run({ language: "python", code: "print('x' * 5_000_000)\nprint('done')" });
+    expect(result.stdout).toHaveLength(1000);
+    expect(result).toMatchObject({ exitCode: 0, limit: "output", truncated: { stdout: true } });
+  });
+
+  it("runs at most `concurrency` programs at once; the rest wait", async () => {
+    const one = new Sandbox({ concurrency: 1 });
+    let peak = 0;
+    const watch = setInterval(() => (peak = Math.max(peak, one.load.running)), 5);
+    const runs = await Promise.all([1, 2, 3].map((n) => one.run({ language: "bash", code: `sleep 0.2; echo ${n}` })));
+    clearInterval(watch);
+    expect(runs.map((r) => r.stdout)).toEqual(["1\n", "2\n", "3\n"]);
+    expect(peak).toBe(1);
+  });
+
+  it("refuses a bad request with its path, and says how to install a missing bubblewrap", async () => {
+    await expect(sandbox.run({ language: "python", code: "", files: { "../escape.py": "x" } })).rejects.toThrow(
+      SandboxRequestError,
+    );
+    await expect(sandbox.run({ language: "ruby" as never, code: "" })).rejects.toThrow(/language/);
+    const missing = new Sandbox({ bwrapPath: "/nonexistent/bwrap" });
+    await expect(missing.run({ language: "bash", code: "true" })).rejects.toThrow(SandboxUnavailableError);
+    await expect(missing.run({ language: "bash", code: "true" })).rejects.toThrow(/apt-get install bubblewrap/);
+  });
+});
