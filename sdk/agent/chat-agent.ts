@@ -18,6 +18,7 @@ import { fillTemplate } from "./template.js";
 import { toolLoop } from "../tools/tool-loop.js";
 
 type PromptFunction = (task: Task, ctx: AgentContext) => string | ChatMessage[] | Promise<string | ChatMessage[]>;
+type ExtraBodyFunction = (task: Task, ctx: AgentContext) => Record<string, unknown> | undefined;
 
 /** The history as `role` sees it: its own turns are the assistant's, the others' are the user's. */
 export async function conversationView(task: Task, role: string, ctx: AgentContext): Promise<ChatMessage[]> {
@@ -92,6 +93,10 @@ export function chatAgent(role: string, definition: ChatRoleDefinition, defaults
   const loop = toolLoop(role, definition);
   // The model sees a tool's name, description and arguments schema, never its implementation.
   const offered = definition.tools?.map(({ run: _run, ...offer }) => offer);
+  const extraBody =
+    definition.extraBody && typeof definition.extraBody.fn === "string"
+      ? compileFunction<ExtraBodyFunction>(definition.extraBody as { fn: string }, `roles.${role}.extraBody`)
+      : definition.extraBody;
   return async (task, ctx) => {
     if (loop.active) {
       const pending = loop.pendingCalls(task);
@@ -129,6 +134,7 @@ export function chatAgent(role: string, definition: ChatRoleDefinition, defaults
       responseSchema: definition.output,
       stickyKey: definition.sticky === false ? undefined : task.id,
       role,
+      extraBody: typeof extraBody === "function" ? await extraBody(task, ctx) : extraBody,
       signal: ctx.signal,
     });
     const loopUpdate = loop.active ? loop.afterReply(task, (result.toolCalls?.length ?? 0) > 0) : {};

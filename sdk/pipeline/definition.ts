@@ -60,6 +60,8 @@ function* functionSources(definition: PipelineDefinition): Generator<[string, st
         if (tool.run) yield [`roles.${name}.tools[${index}].run`, tool.run.fn];
       if (role.toolLoop?.stop) yield [`roles.${name}.toolLoop.stop`, role.toolLoop.stop.fn];
     }
+    if (role.kind === "chat" && typeof role.extraBody?.fn === "string")
+      yield [`roles.${name}.extraBody`, role.extraBody.fn];
   }
   for (const [name, metric] of Object.entries(definition.metrics ?? {})) {
     if (!("accumulate" in metric)) continue;

@@ -48,6 +48,7 @@ export type CodeFn = (task: Task, ctx: AgentContext) => Awaitable<TaskUpdate | v
 export type PredicateFn = (task: Task, ctx: AgentContext) => Awaitable<boolean | string>;
 export type PromptFn = (task: Task, ctx: AgentContext) => Awaitable<string | ChatMessage[]>;
 export type StopFn = (task: Task, ctx: AgentContext) => Awaitable<boolean | string | null | undefined>;
+export type ExtraBodyFn = (task: Task, ctx: AgentContext) => Awaitable<Record<string, unknown> | undefined>;
 export type RouteFn = (task: Task, justRan: string, ctx: AgentContext) => Awaitable<string | null | undefined>;
 
 /** A zod schema or a JSON Schema with a name, for structured replies. */
@@ -70,6 +71,8 @@ export interface ChatRoleOptions {
   /** Append the reply to the history (judges default to false: the verdict goes to state). */
   appendTurn?: boolean;
   sticky?: boolean;
+  /** Extra request-body fields: an object, or `(task, ctx) => object | undefined` per task (no captured variables). */
+  extraBody?: Record<string, unknown> | ExtraBodyFn;
   concurrency?: number;
   description?: string;
 }
@@ -211,11 +214,17 @@ export class Pipeline {
 
   /** A role that makes one LLM call per hop. */
   chat(role: string, options: ChatRoleOptions = {}): Pipeline {
-    const { prompt, output, toolLoop, ...rest } = options;
+    const { prompt, output, toolLoop, extraBody, ...rest } = options;
     return this.withRole(role, {
       kind: "chat",
       ...rest,
       prompt: typeof prompt === "function" ? toFunctionSource(prompt, `roles.${role}.prompt`) : prompt,
+      extraBody:
+        typeof extraBody === "function"
+          ? toFunctionSource(extraBody, `roles.${role}.extraBody`)
+          : extraBody === undefined
+            ? undefined
+            : JSON.parse(JSON.stringify(extraBody)),
       output: output === undefined ? undefined : outputSchema(role, output),
       toolLoop:
         toolLoop === undefined

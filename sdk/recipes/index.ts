@@ -6,6 +6,7 @@
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { coral } from "./coral/coral.js";
 import { naturalReasoning } from "./natural-reasoning/natural-reasoning.js";
+import { codeVerify } from "./code-verify/code-verify.js";
 import { quickstart } from "./quickstart.js";
 import type { RecipeOptions } from "./recipe-options.js";
 import { tau } from "./tau/tau.js";
@@ -15,6 +16,7 @@ const RECIPES: Record<string, (options: RecipeOptions) => Pipeline> = {
   coral,
   "natural-reasoning": naturalReasoning,
   tau,
+  "code-verify": codeVerify,
 };
 
 export function recipeNames(): string[] {

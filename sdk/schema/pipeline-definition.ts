@@ -73,6 +73,11 @@ export const ChatRoleSchema = z.object({
   appendTurn: z.boolean().optional(),
   /** Send a sticky routing key (the task id) so one conversation stays on one replica. @default true */
   sticky: z.boolean().optional(),
+  /**
+   * Extra fields for the request body (vLLM's `top_k`, `chat_template_kwargs`, OpenAI's `prediction`):
+   * an object, or a function `(task, ctx) => object | undefined` for fields that differ per task.
+   */
+  extraBody: z.union([FunctionSourceSchema, z.record(z.string(), z.unknown())]).optional(),
   ...RoleBase,
 });
 

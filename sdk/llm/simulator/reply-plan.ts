@@ -1,6 +1,6 @@
 /**
  * Decides what a request's reply will be before any token is emitted: its length, its finish reason, and
- * its text as filler words followed by fixed pieces (an answer, JSON, tool arguments).
+ * its text as filler words followed by fixed pieces (an answer, JSON, tool arguments, a predicted output).
  *
  * Where you are: `llm/simulator/`. Pure and deterministic: the seed, the messages and the parameters are
  * hashed into the PRNG, so the same request gets the same reply (streamed or not). The scheduler only
@@ -40,6 +40,13 @@ export function planChatReply(body: ChatCompletionRequest, config: SimulatorConf
   const sampled = sampleLength(config, random);
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
 
+  // A predicted output (OpenAI's `prediction`) is what a real model would mostly reproduce; the simulator
+  // reproduces it exactly. This is how a pipeline scripts its replies, e.g. candidate solutions for code.
+  if (body.prediction) {
+    const { content } = body.prediction;
+    const text = typeof content === "string" ? content : content.map((part) => part.text ?? "").join("");
+    return finish({ promptTokens, wordCount: 0, fixed: splitIntoTokens(text) }, random, maxTokens);
+  }
   const values = body.tools?.length ? argumentValues(body.messages) : [];
   const tool = pickTool(body, config, random, values);
   if (tool) {

@@ -65,6 +65,10 @@ export const ChatCompletionRequestSchema = z.looseObject({
   tools: z.array(ToolSchema).nullish(),
   tool_choice: ToolChoiceSchema.nullish(),
   response_format: ResponseFormatSchema.nullish(),
+  /** OpenAI's predicted outputs: the simulator answers with the predicted content (see reply-plan.ts). */
+  prediction: z
+    .looseObject({ type: z.literal("content"), content: z.union([z.string(), z.array(ContentPartSchema)]) })
+    .nullish(),
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 export type ChatMessageBody = z.infer<typeof MessageSchema>;

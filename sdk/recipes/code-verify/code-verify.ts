@@ -1,0 +1,74 @@
+/**
+ * The `code-verify` recipe: an LLM writes a solution to a programming problem; the sandbox runs the
+ * problem's tests on it; the task keeps pass/fail, the test outputs and timing; a failing solution
+ * goes back to the coder with the failures for a repair turn (`maxRepairs`, default 1).
+ *
+ * Where you are: `recipes/`. Roles: `coder` (chat; on its second turn it sees its first solution and
+ * the failures) → `verify` (code: bubblewrap, or Apptainer with MATRIX_SANDBOX=apptainer) → `coder`
+ * or the end, routed by `ctx.modules.codeVerify.route`. The runtime is the module
+ * sdk/recipes/code-verify/code-verify-module.ts, shipped with the run. Summary metrics: `passRate`.
+ * Problems: datasets/code-verify/problems.jsonl (30, Python and JavaScript, each with candidates that
+ * the simulator answers with, so an offline run shows both passes and failures).
+ */
+import { join } from "node:path";
+import { pipeline, type Pipeline } from "../../pipeline/pipeline.js";
+import type { CodeVerifyParams } from "./code-verify-module.js";
+
+export interface CodeVerifyOptions extends Partial<CodeVerifyParams> {
+  /** The repo root (the dataset and the module resolve under it). @default process.cwd() */
+  home?: string;
+  /** Problems JSONL. @default datasets/code-verify/problems.jsonl */
+  problems?: string;
+}
+
+export function codeVerify(options: CodeVerifyOptions = {}): Pipeline {
+  const home = options.home ?? process.cwd();
+  const params: CodeVerifyParams = {
+    maxRepairs: options.maxRepairs ?? 1,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    memoryMB: options.memoryMB ?? 256,
+    useCandidates: options.useCandidates ?? true,
+  };
+  return pipeline("code-verify")
+    .source(options.problems ?? join(home, "datasets/code-verify/problems.jsonl"))
+    .module("codeVerify", join(home, "sdk/recipes/code-verify/code-verify-module.ts"))
+    .params({ ...params })
+    .chat("coder", {
+      prompt: (task, ctx) => ctx.modules.codeVerify.messages(task, ctx),
+      extraBody: (task, ctx) => ctx.modules.codeVerify.prediction(task, ctx),
+      temperature: 0.2,
+      maxTokens: 2048,
+    })
+    .code("verify", (task, ctx) => ctx.modules.codeVerify.verify(task, ctx))
+    .router("coder", (task, justRan, ctx) => ctx.modules.codeVerify.route(task, justRan, ctx))
+    .metric("passRate", {
+      initial: { tasks: 0, passed: 0, firstTry: 0, repaired: 0, failed: 0, timeouts: 0, sandboxMs: 0, runs: 0 },
+      accumulate: (acc, task) => {
+        if (task.status !== "done") return acc;
+        const attempts = (task.state.attempts ?? []) as Array<{ timedOut: boolean; durationMs: number }>;
+        acc.tasks++;
+        if (task.state.passed) acc.passed++;
+        else acc.failed++;
+        if (task.state.passed && attempts.length === 1) acc.firstTry++;
+        if (task.state.repaired) acc.repaired++;
+        for (const attempt of attempts) {
+          acc.runs++;
+          acc.sandboxMs += attempt.durationMs;
+          if (attempt.timedOut) acc.timeouts++;
+        }
+        return acc;
+      },
+      result: (acc) => ({
+        tasks: acc.tasks,
+        passed: acc.passed,
+        passRate: acc.tasks ? Math.round((acc.passed / acc.tasks) * 1000) / 1000 : null,
+        firstTryPassRate: acc.tasks ? Math.round((acc.firstTry / acc.tasks) * 1000) / 1000 : null,
+        passedAfterRepair: acc.repaired,
+        failed: acc.failed,
+        sandboxRuns: acc.runs,
+        timeouts: acc.timeouts,
+        meanSandboxMs: acc.runs ? Math.round(acc.sandboxMs / acc.runs) : null,
+      }),
+    })
+    .options({ maxInFlight: 32 });
+}
