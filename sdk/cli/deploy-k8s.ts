@@ -7,7 +7,7 @@
  * `---`: JSON is YAML, so kubectl takes the file as is, and no YAML library is needed to write or
  * check it.
  */
-import { engineCommand, jetStreamReplicas, type DeployOptions } from "./deploy-options.js";
+import { engineCommand, jetStreamReplicas, sandboxArgs, type DeployOptions } from "./deploy-options.js";
 
 type Manifest = Record<string, unknown>;
 
@@ -176,7 +176,19 @@ export function k8sManifests(options: DeployOptions): Manifest[] {
                 name: "worker",
                 image: options.image,
                 workingDir: "/app",
-                command: ["node", "bin/matrix.js", "worker", "--concurrency", String(options.concurrency)],
+                command: [
+                  "node",
+                  "bin/matrix.js",
+                  "worker",
+                  "--concurrency",
+                  String(options.concurrency),
+                  ...sandboxArgs(options),
+                ],
+                // bubblewrap and Apptainer build user namespaces, which the runtime's default seccomp
+                // profile refuses; the pod itself stays unprivileged.
+                ...(options.sandbox
+                  ? { securityContext: { seccompProfile: { type: "Unconfined" }, allowPrivilegeEscalation: false } }
+                  : {}),
                 env: [
                   { name: "NATS_URL", value: natsUrl },
                   { name: "MATRIX_WORKER_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },

@@ -35,6 +35,13 @@ export interface DeployOptions {
   account?: string;
   time: string;
   storeDir: string;
+  /**
+   * Runtime the workers run model-written code in (code roles, the code-verify recipe): `apptainer`
+   * on SLURM clusters (with `sandboxImage`), `bwrap` where bubblewrap is installed. @default unset (bwrap)
+   */
+  sandbox?: "bwrap" | "apptainer";
+  /** The Apptainer image: a .sif path on the nodes, or a URI such as docker://python:3.12-slim. */
+  sandboxImage?: string;
 }
 
 /** The defaults, shown in `matrix deploy --help` (program.ts reads them from here). */
@@ -71,6 +78,14 @@ export function deployOptions(values: Record<string, Value>): DeployOptions {
   if (engine !== "vllm" && engine !== "sglang")
     throw new ConfigError("--engine", `expected 'vllm' or 'sglang', got '${engine}'`);
   const natsReplicas = positive("nats-replicas", values["nats-replicas"], DEPLOY_DEFAULTS.natsReplicas);
+  const sandbox = text(values.sandbox);
+  if (sandbox !== undefined && sandbox !== "bwrap" && sandbox !== "apptainer")
+    throw new ConfigError("--sandbox", `expected 'bwrap' or 'apptainer', got '${sandbox}'`);
+  if (sandbox === "apptainer" && values["sandbox-image"] === undefined)
+    throw new ConfigError(
+      "--sandbox-image",
+      "--sandbox apptainer needs an image (a .sif on the nodes or docker://...)",
+    );
   return {
     model: text(values.model) ?? DEPLOY_DEFAULTS.model,
     engine,
@@ -87,7 +102,17 @@ export function deployOptions(values: Record<string, Value>): DeployOptions {
     account: text(values.account),
     time: text(values.time) ?? DEPLOY_DEFAULTS.time,
     storeDir: text(values["store-dir"]) ?? DEPLOY_DEFAULTS.storeDir,
+    ...(sandbox !== undefined ? { sandbox } : {}),
+    ...(values["sandbox-image"] !== undefined ? { sandboxImage: String(values["sandbox-image"]) } : {}),
   };
+}
+
+/** The worker flags that choose its sandbox (nothing when the options leave the default). */
+export function sandboxArgs(options: DeployOptions): string[] {
+  return [
+    ...(options.sandbox ? ["--sandbox", options.sandbox] : []),
+    ...(options.sandboxImage ? ["--sandbox-image", options.sandboxImage] : []),
+  ];
 }
 
 /** Replicas for JetStream assets: 3 on a cluster of 3 or more, else what there is. */

@@ -6,7 +6,7 @@
  * Where you are: `cli/`. The script is plain bash over `srun --overlap`; `bash -n` checks it in tests.
  * nats-server must be on the nodes' PATH (or NATS_SERVER_BIN), and this repository at MATRIX_HOME.
  */
-import { engineCommand, jetStreamReplicas, type DeployOptions } from "./deploy-options.js";
+import { engineCommand, jetStreamReplicas, sandboxArgs, type DeployOptions } from "./deploy-options.js";
 
 const quote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
@@ -67,7 +67,11 @@ done
 # 3. Workers (SIGTERM at the end of the job drains them).
 for node in "\${WORKER_NODES[@]}"; do
   srun --overlap --nodes=1 --ntasks=1 -w "$node" \\
-    node "$MATRIX_HOME/bin/matrix.js" worker --concurrency ${options.concurrency} --id "worker-$node" &
+    node "$MATRIX_HOME/bin/matrix.js" worker --concurrency ${options.concurrency} --id "worker-$node"${sandboxArgs(
+      options,
+    )
+      .map((arg) => ` ${quote(arg)}`)
+      .join("")} &
   PIDS+=($!)
 done
 

@@ -15,6 +15,7 @@ import { RECORD_FORMATS } from "../schema/record-format.js";
 import type { CliIo } from "./cli-io.js";
 import { DEPLOY_DEFAULTS } from "./deploy-options.js";
 import { withNatsOptions } from "./nats-flags.js";
+import { withSandboxOptions } from "./sandbox-flags.js";
 import { countOption, keyValueOption, numberOption, portOption, positiveNumberOption } from "./option-values.js";
 import { packageVersion } from "./package-version.js";
 
@@ -39,84 +40,86 @@ const LLM_ENVIRONMENT = {
 // ---- matrix run -----------------------------------------------------------------------------------
 
 export const runDefinition = () =>
-  withNatsOptions(
-    new Command("run")
-      .description("run a recipe or pipeline file: output under --out, progress on stderr, summary on stdout")
-      .argument("<target>", "recipe name, or a pipeline file (.json, or .ts/.js exporting a pipeline)")
-      .addOption(countOption("--rows <n>", "read at most N source rows"))
-      .addOption(
-        keyValueOption("--option <key=value>", "a recipe option, repeatable (e.g. --option domain=mock for tau)"),
-      )
-      .option(
-        "--source <file>",
-        "rows from this file instead of the pipeline's: JSONL (also .zst, .gz), CSV or Parquet",
-      )
-      .addOption(
-        new Option(
-          "--format <name>",
-          "map --source's records from a dataset format (default: the pipeline source's, so a recipe reads real MMLU-Pro/DCLM files as they are)",
-        ).choices(RECORD_FORMATS),
-      )
-      .option("--out <dir>", "output directory (default: out/<pipeline name>)")
-      .option("--resume", "skip ids already in the output directory and append to it")
-      .option("--parquet", "also write <out>/output.parquet when the run ends")
-      .addOption(countOption("--concurrency <n>", "tasks handled at once per role"))
-      .addOption(countOption("--max-in-flight <n>", "tasks fed and not yet finished (default 256)"))
-      .addOption(countOption("--trials <n>", "trials per row"))
-      .addOption(countOption("--seed <n>", "base seed", 0))
-      .option("--llm <url>", "OpenAI-compatible base URL (default: OPENAI_BASE_URL(S), else the built-in simulator)")
-      .option("--model <name>", "model for chat roles (default: OPENAI_MODEL, else what the endpoint serves)")
-      .addOption(positiveNumberOption("--sim-speed <x>", "built-in simulator speed factor").default(50))
-      .addOption(
-        new Option("--sim-profile <name>", "built-in simulator latency profile").choices(
-          Object.keys(SIMULATOR_PROFILES),
+  withSandboxOptions(
+    withNatsOptions(
+      new Command("run")
+        .description("run a recipe or pipeline file: output under --out, progress on stderr, summary on stdout")
+        .argument("<target>", "recipe name, or a pipeline file (.json, or .ts/.js exporting a pipeline)")
+        .addOption(countOption("--rows <n>", "read at most N source rows"))
+        .addOption(
+          keyValueOption("--option <key=value>", "a recipe option, repeatable (e.g. --option domain=mock for tau)"),
+        )
+        .option(
+          "--source <file>",
+          "rows from this file instead of the pipeline's: JSONL (also .zst, .gz), CSV or Parquet",
+        )
+        .addOption(
+          new Option(
+            "--format <name>",
+            "map --source's records from a dataset format (default: the pipeline source's, so a recipe reads real MMLU-Pro/DCLM files as they are)",
+          ).choices(RECORD_FORMATS),
+        )
+        .option("--out <dir>", "output directory (default: out/<pipeline name>)")
+        .option("--resume", "skip ids already in the output directory and append to it")
+        .option("--parquet", "also write <out>/output.parquet when the run ends")
+        .addOption(countOption("--concurrency <n>", "tasks handled at once per role"))
+        .addOption(countOption("--max-in-flight <n>", "tasks fed and not yet finished (default 256)"))
+        .addOption(countOption("--trials <n>", "trials per row"))
+        .addOption(countOption("--seed <n>", "base seed", 0))
+        .option("--llm <url>", "OpenAI-compatible base URL (default: OPENAI_BASE_URL(S), else the built-in simulator)")
+        .option("--model <name>", "model for chat roles (default: OPENAI_MODEL, else what the endpoint serves)")
+        .addOption(positiveNumberOption("--sim-speed <x>", "built-in simulator speed factor").default(50))
+        .addOption(
+          new Option("--sim-profile <name>", "built-in simulator latency profile").choices(
+            Object.keys(SIMULATOR_PROFILES),
+          ),
+        )
+        .addOption(
+          new Option("--bus <kind>", "where tasks travel; with nats, `matrix worker` processes serve the roles")
+            .choices(["local", "nats"] as const)
+            .default("local" as const),
+        )
+        .option("--quiet", "no progress line")
+        .addOption(
+          portOption("--metrics-port <port>", "serve Prometheus metrics on GET /metrics (0: any free port)").helpGroup(
+            "Operations:",
+          ),
+        )
+        .addOption(
+          new Option("--metrics-host <host>", "interface of the metrics endpoint (0.0.0.0: reachable from others)")
+            .default("127.0.0.1")
+            .helpGroup("Operations:"),
+        )
+        .addOption(
+          new Option("--trace", "record each hop's queue wait, handling and LLM time and size in the task").helpGroup(
+            "Operations:",
+          ),
+        )
+        .addOption(
+          countOption("--budget-tokens <n>", "stop feeding once the run has spent N tokens").helpGroup("Operations:"),
+        )
+        .addOption(
+          positiveNumberOption("--budget-cost <x>", "stop feeding once the run has cost X (needs --price)").helpGroup(
+            "Operations:",
+          ),
+        )
+        .addOption(
+          new Option("--budget-role <role.kind=n...>", "a role's limit, e.g. judge.tokens=100000 or judge.cost=2")
+            .argParser(collect)
+            .helpGroup("Operations:"),
+        )
+        .addOption(
+          new Option("--price <model=in,out...>", "price per million prompt,completion tokens, e.g. gpt-x=0.15,0.6")
+            .argParser(collect)
+            .helpGroup("Operations:"),
+        )
+        .addOption(
+          new Option("--on-limit <action>", "at a budget limit: finish the tasks in flight, or cancel")
+            .choices(["finish", "cancel"] as const)
+            .default("finish" as const)
+            .helpGroup("Operations:"),
         ),
-      )
-      .addOption(
-        new Option("--bus <kind>", "where tasks travel; with nats, `matrix worker` processes serve the roles")
-          .choices(["local", "nats"] as const)
-          .default("local" as const),
-      )
-      .option("--quiet", "no progress line")
-      .addOption(
-        portOption("--metrics-port <port>", "serve Prometheus metrics on GET /metrics (0: any free port)").helpGroup(
-          "Operations:",
-        ),
-      )
-      .addOption(
-        new Option("--metrics-host <host>", "interface of the metrics endpoint (0.0.0.0: reachable from others)")
-          .default("127.0.0.1")
-          .helpGroup("Operations:"),
-      )
-      .addOption(
-        new Option("--trace", "record each hop's queue wait, handling and LLM time and size in the task").helpGroup(
-          "Operations:",
-        ),
-      )
-      .addOption(
-        countOption("--budget-tokens <n>", "stop feeding once the run has spent N tokens").helpGroup("Operations:"),
-      )
-      .addOption(
-        positiveNumberOption("--budget-cost <x>", "stop feeding once the run has cost X (needs --price)").helpGroup(
-          "Operations:",
-        ),
-      )
-      .addOption(
-        new Option("--budget-role <role.kind=n...>", "a role's limit, e.g. judge.tokens=100000 or judge.cost=2")
-          .argParser(collect)
-          .helpGroup("Operations:"),
-      )
-      .addOption(
-        new Option("--price <model=in,out...>", "price per million prompt,completion tokens, e.g. gpt-x=0.15,0.6")
-          .argParser(collect)
-          .helpGroup("Operations:"),
-      )
-      .addOption(
-        new Option("--on-limit <action>", "at a budget limit: finish the tasks in flight, or cancel")
-          .choices(["finish", "cancel"] as const)
-          .default("finish" as const)
-          .helpGroup("Operations:"),
-      ),
+    ),
   ).addHelpText("after", environment(LLM_ENVIRONMENT));
 export type RunFlags = Flags<typeof runDefinition>;
 
@@ -154,30 +157,32 @@ export const simDefinition = () => {
 // ---- matrix worker --------------------------------------------------------------------------------
 
 export const workerDefinition = () =>
-  withNatsOptions(
-    new Command("worker")
-      .description("serve the roles of every run registered on NATS (runs started later too) until SIGTERM")
-      .option("--roles <roles>", "serve only these roles, comma-separated (default: every role)")
-      .addOption(countOption("--concurrency <n>", "tasks per role handled at once by this worker (default 64)"))
-      .option(
-        "--llm <url>",
-        "OpenAI-compatible base URL for chat roles (default: OPENAI_BASE_URL(S), else the endpoints registered on NATS, else a local simulator)",
-      )
-      .option("--model <name>", "default model for chat roles")
-      .addOption(new Option("--id <name>", "worker id in heartbeats (default: host-pid)").env("MATRIX_WORKER_ID"))
-      .addOption(
-        countOption(
-          "--offload-threshold <bytes>",
-          "offload larger task states to the object store, for runs that do not say",
-          0,
+  withSandboxOptions(
+    withNatsOptions(
+      new Command("worker")
+        .description("serve the roles of every run registered on NATS (runs started later too) until SIGTERM")
+        .option("--roles <roles>", "serve only these roles, comma-separated (default: every role)")
+        .addOption(countOption("--concurrency <n>", "tasks per role handled at once by this worker (default 64)"))
+        .option(
+          "--llm <url>",
+          "OpenAI-compatible base URL for chat roles (default: OPENAI_BASE_URL(S), else the endpoints registered on NATS, else a local simulator)",
+        )
+        .option("--model <name>", "default model for chat roles")
+        .addOption(new Option("--id <name>", "worker id in heartbeats (default: host-pid)").env("MATRIX_WORKER_ID"))
+        .addOption(
+          countOption(
+            "--offload-threshold <bytes>",
+            "offload larger task states to the object store, for runs that do not say",
+            0,
+          ),
+        )
+        .addOption(portOption("--metrics-port <port>", "serve Prometheus metrics on GET /metrics (0: any free port)"))
+        .option(
+          "--metrics-host <host>",
+          "interface of the metrics endpoint (0.0.0.0: reachable from others)",
+          "127.0.0.1",
         ),
-      )
-      .addOption(portOption("--metrics-port <port>", "serve Prometheus metrics on GET /metrics (0: any free port)"))
-      .option(
-        "--metrics-host <host>",
-        "interface of the metrics endpoint (0.0.0.0: reachable from others)",
-        "127.0.0.1",
-      ),
+    ),
   ).addHelpText("after", environment(LLM_ENVIRONMENT));
 export type WorkerFlags = Flags<typeof workerDefinition>;
 
@@ -240,6 +245,16 @@ function withDeployOptions<Args extends unknown[], Opts extends OptionValues, Gl
     .addOption(countOption("--workers <n>", "workers").default(d.workers))
     .addOption(countOption("--concurrency <n>", "tasks per role per worker").default(d.concurrency))
     .addOption(countOption("--nats-replicas <n>", "NATS servers; JetStream replicas min(3, N)").default(d.natsReplicas))
+    .addOption(
+      new Option("--sandbox <runtime>", "runtime workers run model-written code in (code roles, code-verify)").choices([
+        "bwrap",
+        "apptainer",
+      ] as const),
+    )
+    .option(
+      "--sandbox-image <image>",
+      "Apptainer image for --sandbox apptainer (.sif path on the nodes, or docker://...)",
+    )
     .option("--out <file>", "write to this file instead of stdout");
 }
 
@@ -292,6 +307,42 @@ export const exportDefinition = () =>
         "pipeline(...) or recipe(...) is used.\n",
     );
 export type ExportFlags = Flags<typeof exportDefinition>;
+
+// ---- matrix dedup ---------------------------------------------------------------------------------
+
+export const dedupDefinition = () =>
+  new Command("dedup")
+    .description("drop exact and near-duplicate records of a run's output (or any JSONL file)")
+    .argument("<input>", "a run's output directory (its output.jsonl) or a JSONL file")
+    .option(
+      "--field <path>",
+      "the text to compare: last, turn:<role>, row.text, state.answer, history[-1].content",
+      "last",
+    )
+    .addOption(
+      new Option("--method <method>", "exact (normalised text) or minhash (near duplicates)")
+        .choices(["exact", "minhash"] as const)
+        .default("minhash" as const),
+    )
+    .addOption(
+      numberOption("--threshold <t>", "estimated Jaccard similarity (0..1] that counts as a near duplicate").default(
+        0.8,
+      ),
+    )
+    .option("--reference <path>", "drop records that duplicate one in this JSONL file or output directory")
+    .option("--out <dir>", "where deduped.jsonl and duplicates.jsonl go (default: beside the input)")
+    .option("--id-field <name>", "the field holding a record's id", "id")
+    .addOption(countOption("--num-perm <n>", "MinHash permutations").default(128))
+    .addOption(countOption("--bands <n>", "LSH bands (default: the best split for the threshold)"))
+    .addOption(countOption("--shingle-size <n>", "words (or characters) per shingle").default(3))
+    .addOption(
+      new Option("--shingle-unit <unit>", "shingles of words or characters")
+        .choices(["words", "chars"] as const)
+        .default("words" as const),
+    )
+    .addOption(countOption("--seed <n>", "seed of the MinHash permutations", 0).default(1))
+    .option("--json", "print the report as JSON");
+export type DedupFlags = Flags<typeof dedupDefinition>;
 
 // ---- matrix completion ----------------------------------------------------------------------------
 
@@ -444,6 +495,9 @@ export function matrixProgram(ctx: CliContext): CommandUnknownOpts {
       ),
       endpointListDefinition().action(exit(async (flags) => (await import("./endpoint-command.js")).list(flags, io))),
     ]),
+    dedupDefinition().action(
+      exit(async (input, flags) => (await import("./dedup-command.js")).command(input, flags, io)),
+    ),
     exportDefinition().action(
       exit(async (notebook, flags) => (await import("./export-command.js")).command(notebook, flags, io)),
     ),

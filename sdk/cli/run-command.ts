@@ -23,6 +23,7 @@ import { natsFlags } from "./nats-flags.js";
 import type { RunFlags } from "./program.js";
 import { progressLine } from "./progress-line.js";
 import { resumeHint } from "./resume-hint.js";
+import { sandboxFlags } from "./sandbox-flags.js";
 
 /** `--source` (and `--format`): a recipe keeps its record format for a file of the same kind. */
 function sourceOption(path: string, format: RecordFormat | undefined, current: SourceDefinition | undefined) {
@@ -57,6 +58,7 @@ export async function command(target: string, flags: RunFlags, io: CliIo, argv: 
     metricsHost: flags.metricsHost,
     trace: flags.trace ?? false,
     budget: budgetOf(flags),
+    sandbox: sandboxFlags(flags),
     ...(flags.source ? { source: sourceOption(flags.source, flags.format, pipeline.definition.source) } : {}),
   };
   const previous = sinkFiles(out).output;

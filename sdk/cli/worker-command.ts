@@ -11,6 +11,7 @@ import type { CliIo } from "./cli-io.js";
 import { natsFlags } from "./nats-flags.js";
 import { packageVersion } from "./package-version.js";
 import type { WorkerFlags } from "./program.js";
+import { sandboxFlags } from "./sandbox-flags.js";
 
 export async function command(flags: WorkerFlags, io: CliIo): Promise<number> {
   const { createNatsBus, natsConnectionOptions } = await import("../bus/nats/index.js");
@@ -28,6 +29,7 @@ export async function command(flags: WorkerFlags, io: CliIo): Promise<number> {
     concurrency: flags.concurrency,
     llm: flags.llm,
     model: flags.model,
+    sandbox: sandboxFlags(flags),
     id: flags.id,
     version: packageVersion(io.env.MATRIX_HOME),
     metricsPort: flags.metricsPort,

@@ -39,15 +39,8 @@ import { jsonlToParquet } from "../sink/parquet-export.js";
 import { effectiveFlow } from "./definition.js";
 import { resolveLlm, type LlmOption } from "./resolve-llm.js";
 import { answerRunControl } from "./run-control.js";
-import { Sandbox, type SandboxOptions } from "../sandbox/sandbox.js";
+import { sandboxRunner, type SandboxOptions } from "../sandbox/sandbox.js";
 import type { SandboxRunner } from "../sandbox/sandbox-request.js";
-
-function sandboxOf(option: SandboxOptions | SandboxRunner | undefined): SandboxRunner | undefined {
-  if (option === undefined) return undefined;
-  return typeof (option as SandboxRunner).run === "function"
-    ? (option as SandboxRunner)
-    : new Sandbox(option as SandboxOptions);
-}
 
 export interface RunOptions {
   /** Rows to run: overrides the pipeline's source. Arrays, arquero tables, (async) iterables, files. */
@@ -295,7 +288,7 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
               modules,
               signal: control.signal,
               llm: llm && prometheus ? prometheus.llmClient(runId, llm.client) : llm?.client,
-              sandbox: sandboxOf(options.sandbox),
+              sandbox: sandboxRunner(options.sandbox),
               logger,
               onHop: control.emit,
               // This process's agents count in this process's metrics; remote agents count in theirs.

@@ -333,6 +333,14 @@ export class Sandbox implements SandboxRunner {
   }
 }
 
+/** A sandbox from options, a sandbox as it is, or undefined (the agents then use `defaultSandbox()`). */
+export function sandboxRunner(option: SandboxOptions | SandboxRunner | undefined): SandboxRunner | undefined {
+  if (option === undefined) return undefined;
+  return typeof (option as SandboxRunner).run === "function"
+    ? (option as SandboxRunner)
+    : new Sandbox(option as SandboxOptions);
+}
+
 /** A sandbox. */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   return new Sandbox(options);

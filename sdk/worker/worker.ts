@@ -28,6 +28,8 @@ import { LiveMetrics } from "../metrics/live-metrics.js";
 import { serveMetrics, type MetricsServer } from "../metrics/metrics-server.js";
 import type { HopEndEvent } from "../schema/event.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
+import { sandboxRunner, type SandboxOptions } from "../sandbox/sandbox.js";
+import type { SandboxRunner } from "../sandbox/sandbox-request.js";
 
 export interface WorkerOptions {
   bus: NatsBus;
@@ -37,6 +39,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** The LLM for chat roles: a client, base URL or pool options; else OPENAI_BASE_URL, else the simulator. */
   llm?: LlmOption;
+  /** `ctx.sandbox` for this worker's roles: options for a new sandbox or one you made. @default MATRIX_SANDBOX* variables */
+  sandbox?: SandboxOptions | SandboxRunner;
   model?: string;
   /** This worker's id in heartbeats and turn `agent` fields. @default host-pid */
   id?: string;
@@ -76,7 +80,11 @@ export class Worker {
   readonly done: Promise<void>;
   private resolveDone!: () => void;
 
+  /** One sandbox for every run this worker serves: its concurrency bounds the worker's programs. */
+  private readonly sandbox: SandboxRunner | undefined;
+
   constructor(private readonly options: WorkerOptions) {
+    this.sandbox = sandboxRunner(options.sandbox);
     this.id = options.id ?? `${hostname()}-${process.pid}`;
     this.logger = (options.logger ?? rootLogger()).child({ worker: this.id });
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -236,6 +244,7 @@ export class Worker {
         modules,
         signal: served.abort.signal,
         llm: llm && metrics ? metrics.llmClient(runId, llm) : llm,
+        sandbox: this.sandbox,
         logger,
         meter: metrics ? (role) => metrics.agentMeter(runId, role) : undefined,
         content: this.options.bus.content.reader(runId),
