@@ -129,9 +129,12 @@ export class DedupIndex {
 
   private async checkNear(id: string, signature: Uint32Array): Promise<DedupVerdict> {
     const idKey = this.keyOf(id);
-    const decided = await this.store.get<DedupVerdict>(`d.${idKey}`);
-    if (decided) return decided.value;
-    const ticket = await this.ticket(id, idKey, signature);
+    const { ticket, fresh } = await this.ticket(id, idKey, signature);
+    // Only a text seen before (a redelivered task) can have a decision already.
+    if (!fresh) {
+      const decided = await this.store.get<DedupVerdict>(`d.${idKey}`);
+      if (decided) return decided.value;
+    }
     const lists = await Promise.all(
       bandKeys(signature, this.settings.banding, this.xx).map((band) => this.register(`b.${band}`, id)),
     );
@@ -166,21 +169,32 @@ export class DedupIndex {
     return this.decide(idKey, verdict);
   }
 
-  /** The store-wide revision of this id's signature: its place in the order of arrival. */
-  private async ticket(id: string, idKey: string, signature: Uint32Array): Promise<number> {
+  /**
+   * The store-wide revision of this id's signature: its place in the order of arrival. `fresh` is
+   * false when the signature was there already (the same task checked again).
+   */
+  private async ticket(
+    id: string,
+    idKey: string,
+    signature: Uint32Array,
+  ): Promise<{ ticket: number; fresh: boolean }> {
     const key = `s.${idKey}`;
     const created = await this.store.create<SignatureEntry>(key, { id, sig: encodeSignature(signature) });
     if (created !== undefined) {
       this.remember(id, signature, created);
-      return created;
+      return { ticket: created, fresh: true };
     }
     const existing = await this.store.get<SignatureEntry>(key);
     if (!existing) throw new BusError(`Dedup store lost the signature of '${id}' it had just refused to overwrite.`);
-    return existing.revision;
+    return { ticket: existing.revision, fresh: false };
   }
 
-  /** Appends `id` to a band's bucket (compare-and-set); returns the bucket as written (everyone before, and this id). */
+  /**
+   * Appends `id` to a band's bucket (compare-and-set); returns the bucket as written (everyone
+   * before, and this id). Most bands of a text are new, so `create` comes first: one round trip.
+   */
   private async register(key: string, id: string): Promise<readonly string[]> {
+    if ((await this.store.create(key, [id])) !== undefined) return [id];
     for (;;) {
       const entry = await this.store.get<string[]>(key);
       if (entry === undefined) {

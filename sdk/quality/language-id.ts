@@ -17,11 +17,13 @@ export interface LanguageGuess {
   /** ISO 639-1 code (ISO 639-3 where there is none), or `und` when the text gives no guess. */
   language: string;
   /**
-   * The top language's share of the detector's scores, 0–1. A relative share, not a calibrated
-   * probability: a clear paragraph scores near 1, a short or mixed text lower.
+   * How clearly the top language wins, 0–1: its score against the runner-up's, top / (top + second)
+   * (1 when there is no runner-up). Not a calibrated probability. On the shipped passages 95% of
+   * real sentences score ≥ 0.93, while code, URLs and keyboard noise score ~0.66 at the median:
+   * `minConfidence` 0.8 keeps prose and drops most non-language.
    */
   confidence: number;
-  /** The candidates the detector considered, best first, with their shares. */
+  /** The candidates the detector considered, best first, with their shares of the scores (summing to 1). */
   candidates: Array<{ language: string; score: number }>;
 }
 
@@ -54,5 +56,9 @@ export function detectLanguage(text: string, options: DetectLanguageOptions = {}
   const total = scored.reduce((sum, entry) => sum + entry.accuracy, 0);
   if (scored.length === 0 || total <= 0) return { language: UNDETERMINED, confidence: 0, candidates: [] };
   const candidates = scored.map((entry) => ({ language: entry.lang, score: entry.accuracy / total }));
-  return { language: candidates[0]!.language, confidence: candidates[0]!.score, candidates };
+  // Chosen over the share of all scores (and tinyld's raw value) by separating the passages from
+  // code and noise: margin AUC 0.90 with 95% of passages ≥ 0.93; share 0.90 with p5 0.78.
+  const [top, second] = scored;
+  const confidence = top!.accuracy / (top!.accuracy + (second?.accuracy ?? 0));
+  return { language: candidates[0]!.language, confidence, candidates };
 }

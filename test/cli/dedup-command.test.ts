@@ -103,11 +103,11 @@ describe("sandbox flags", () => {
     expect(slurmScript(options)).toMatch(
       /matrix\.js" worker .* --sandbox apptainer --sandbox-image \/shared\/sandbox\.sif/,
     );
-    const worker = k8sManifests(deployOptions({ sandbox: "bwrap" })).find((m) => m.metadata.name === "matrix-worker")!;
+    const worker = k8sManifests(deployOptions({ sandbox: "bwrap" })).find((m: any) => m.metadata.name === "matrix-worker")!;
     const container = (worker as any).spec.template.spec.containers[0];
     expect(container.command).toEqual(expect.arrayContaining(["--sandbox", "bwrap"]));
     expect(container.securityContext.seccompProfile.type).toBe("Unconfined");
-    const plain = k8sManifests(deployOptions({})).find((m) => m.metadata.name === "matrix-worker")!;
+    const plain = k8sManifests(deployOptions({})).find((m: any) => m.metadata.name === "matrix-worker")!;
     expect((plain as any).spec.template.spec.containers[0].securityContext).toBeUndefined();
     expect(() => deployOptions({ sandbox: "apptainer" })).toThrow(/--sandbox-image/);
   });

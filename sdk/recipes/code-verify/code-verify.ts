@@ -10,18 +10,39 @@
  * Problems: datasets/code-verify/problems.jsonl (30, Python and JavaScript, each with candidates that
  * the simulator answers with, so an offline run shows both passes and failures).
  */
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
+import { z } from "zod";
+import { ConfigError } from "../../errors.js";
 import { pipeline, type Pipeline } from "../../pipeline/pipeline.js";
+import { formatIssuePath } from "../../schema/issue-path.js";
 import type { CodeVerifyParams } from "./code-verify-module.js";
 
-export interface CodeVerifyOptions extends Partial<CodeVerifyParams> {
+export const CodeVerifyOptionsSchema = z.strictObject({
   /** The repo root (the dataset and the module resolve under it). @default process.cwd() */
-  home?: string;
-  /** Problems JSONL. @default datasets/code-verify/problems.jsonl */
-  problems?: string;
-}
+  home: z.string().optional(),
+  /** Problems JSONL in the same format instead of datasets/code-verify/problems.jsonl. */
+  dataset: z.string().min(1).optional(),
+  /** Model for the coder (else the run's default). */
+  model: z.string().min(1).optional(),
+  /** Repair turns a failing solution gets. @default 1 */
+  maxRepairs: z.number().int().min(0).max(10).optional(),
+  /** Time limit of one test run. @default 10000 */
+  timeoutMs: z.number().int().positive().optional(),
+  /** Memory limit of one test run, MiB. @default 256 */
+  memoryMB: z.number().int().min(16).optional(),
+  /** Answer with the rows' candidates on the simulator (see the module). @default true */
+  useCandidates: z.boolean().optional(),
+});
+export type CodeVerifyOptions = z.input<typeof CodeVerifyOptionsSchema>;
 
-export function codeVerify(options: CodeVerifyOptions = {}): Pipeline {
+export function codeVerify(input: CodeVerifyOptions = {}): Pipeline {
+  const parsed = CodeVerifyOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = formatIssuePath(issue.path);
+    throw new ConfigError(`recipe('code-verify')${path ? `.${path}` : ""}`, issue.message);
+  }
+  const options = parsed.data;
   const home = options.home ?? process.cwd();
   const params: CodeVerifyParams = {
     maxRepairs: options.maxRepairs ?? 1,
@@ -29,8 +50,9 @@ export function codeVerify(options: CodeVerifyOptions = {}): Pipeline {
     memoryMB: options.memoryMB ?? 256,
     useCandidates: options.useCandidates ?? true,
   };
+  const dataset = options.dataset ?? join(home, "datasets/code-verify/problems.jsonl");
   return pipeline("code-verify")
-    .source(options.problems ?? join(home, "datasets/code-verify/problems.jsonl"))
+    .source(isAbsolute(dataset) ? dataset : join(process.cwd(), dataset))
     .module("codeVerify", join(home, "sdk/recipes/code-verify/code-verify-module.ts"))
     .params({ ...params })
     .chat("coder", {
@@ -38,6 +60,7 @@ export function codeVerify(options: CodeVerifyOptions = {}): Pipeline {
       extraBody: (task, ctx) => ctx.modules.codeVerify.prediction(task, ctx),
       temperature: 0.2,
       maxTokens: 2048,
+      ...(options.model ? { model: options.model } : {}),
     })
     .code("verify", (task, ctx) => ctx.modules.codeVerify.verify(task, ctx))
     .router("coder", (task, justRan, ctx) => ctx.modules.codeVerify.route(task, justRan, ctx))
