@@ -173,11 +173,7 @@ export class DedupIndex {
    * The store-wide revision of this id's signature: its place in the order of arrival. `fresh` is
    * false when the signature was there already (the same task checked again).
    */
-  private async ticket(
-    id: string,
-    idKey: string,
-    signature: Uint32Array,
-  ): Promise<{ ticket: number; fresh: boolean }> {
+  private async ticket(id: string, idKey: string, signature: Uint32Array): Promise<{ ticket: number; fresh: boolean }> {
     const key = `s.${idKey}`;
     const created = await this.store.create<SignatureEntry>(key, { id, sig: encodeSignature(signature) });
     if (created !== undefined) {

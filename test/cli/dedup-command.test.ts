@@ -103,7 +103,9 @@ describe("sandbox flags", () => {
     expect(slurmScript(options)).toMatch(
       /matrix\.js" worker .* --sandbox apptainer --sandbox-image \/shared\/sandbox\.sif/,
     );
-    const worker = k8sManifests(deployOptions({ sandbox: "bwrap" })).find((m: any) => m.metadata.name === "matrix-worker")!;
+    const worker = k8sManifests(deployOptions({ sandbox: "bwrap" })).find(
+      (m: any) => m.metadata.name === "matrix-worker",
+    )!;
     const container = (worker as any).spec.template.spec.containers[0];
     expect(container.command).toEqual(expect.arrayContaining(["--sandbox", "bwrap"]));
     expect(container.securityContext.seccompProfile.type).toBe("Unconfined");
