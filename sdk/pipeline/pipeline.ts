@@ -17,6 +17,7 @@ import { z } from "zod";
 import { PipelineDefinitionError } from "../errors.js";
 import { toFunctionSource } from "../flow/function-source.js";
 import { toJsonSchema } from "../schema/json-schema.js";
+import { validateJsonSchema } from "../llm/json-schema-validator.js";
 import { formatIssuePath } from "../schema/issue-path.js";
 import type { DedupSettingsDefinition, QualityCheck } from "../schema/quality-definition.js";
 import {
@@ -248,11 +249,18 @@ export class Pipeline {
    * `repetitive`, `schema-invalid`, ...). What was measured goes to `state[role]`.
    */
   quality(role: string, checks: QualityCheckInput | QualityCheckInput[], options: RoleOptions = {}): Pipeline {
-    const list = (Array.isArray(checks) ? checks : [checks]).map((check, index) =>
-      check.type === "schema"
-        ? withoutUndefined({ ...check, schema: outputSchema(`${role}.checks[${index}]`, check.schema).schema })
-        : withoutUndefined(check),
-    );
+    const list = (Array.isArray(checks) ? checks : [checks]).map((check, index) => {
+      if (check.type !== "schema") return withoutUndefined(check);
+      const schema = outputSchema(`${role}.checks[${index}]`, check.schema).schema;
+      try {
+        validateJsonSchema(schema, null); // compiles it: a schema no value can satisfy fails here, not per task
+      } catch (error) {
+        throw new PipelineDefinitionError(`roles.${role}.checks[${index}].schema`, (error as Error).message, {
+          cause: error,
+        });
+      }
+      return withoutUndefined({ ...check, schema });
+    });
     return this.withRole(role, checkedRole(role, QualityRoleSchema, { kind: "quality", checks: list, ...options }));
   }
 

@@ -119,3 +119,11 @@ describe("quality roles in the builder", () => {
     expect(() => Pipeline.fromJSON(json)).toThrow(/roles\.d\.field/);
   });
 });
+
+describe("schema checks", () => {
+  it("a schema that is itself invalid fails where the role is built", () => {
+    expect(() =>
+      pipeline("q").filterSchema("json", { schema: { name: "bad", schema: { type: "not-a-type" } } }),
+    ).toThrow(/roles\.json\.checks\[0\]\.schema/);
+  });
+});
