@@ -102,6 +102,7 @@ describeWithBwrap("code-verify", () => {
 it("with useCandidates off the coder sends no prediction (a real model writes its own code)", () => {
   const json = codeVerify({ useCandidates: false, maxRepairs: 2 }).toJSON();
   expect(json.params).toMatchObject({ useCandidates: false, maxRepairs: 2 });
+  expect(() => codeVerify({ maxRepair: 1 })).toThrow(/recipe\('code-verify'\).*unknown option 'maxRepair'/);
   expect(JSON.parse(readFileSync("datasets/code-verify/problems.jsonl", "utf8").split("\n")[0]!).id).toBe(
     "py-fizzbuzz",
   );

@@ -10,20 +10,14 @@
  * Problems: datasets/code-verify/problems.jsonl (30, Python and JavaScript, each with candidates that
  * the simulator answers with, so an offline run shows both passes and failures).
  */
-import { isAbsolute, join } from "node:path";
+import { join } from "node:path";
 import { z } from "zod";
-import { ConfigError } from "../../errors.js";
 import { pipeline, type Pipeline } from "../../pipeline/pipeline.js";
-import { formatIssuePath } from "../../schema/issue-path.js";
+import { BaseRecipeOptionsSchema, datasetPath, parseRecipeOptions, type RecipeOptions } from "../recipe-options.js";
 import type { CodeVerifyParams } from "./code-verify-module.js";
 
-export const CodeVerifyOptionsSchema = z.strictObject({
-  /** The repo root (the dataset and the module resolve under it). @default process.cwd() */
-  home: z.string().optional(),
-  /** Problems JSONL in the same format instead of datasets/code-verify/problems.jsonl. */
-  dataset: z.string().min(1).optional(),
-  /** Model for the coder (else the run's default). */
-  model: z.string().min(1).optional(),
+/** `home`, `dataset` (problems JSONL in the same format) and `model` (the coder's), plus these. */
+export const CodeVerifyOptionsSchema = BaseRecipeOptionsSchema.extend({
   /** Repair turns a failing solution gets. @default 1 */
   maxRepairs: z.number().int().min(0).max(10).optional(),
   /** Time limit of one test run. @default 10000 */
@@ -33,16 +27,9 @@ export const CodeVerifyOptionsSchema = z.strictObject({
   /** Answer with the rows' candidates on the simulator (see the module). @default true */
   useCandidates: z.boolean().optional(),
 });
-export type CodeVerifyOptions = z.input<typeof CodeVerifyOptionsSchema>;
 
-export function codeVerify(input: CodeVerifyOptions = {}): Pipeline {
-  const parsed = CodeVerifyOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = formatIssuePath(issue.path);
-    throw new ConfigError(`recipe('code-verify')${path ? `.${path}` : ""}`, issue.message);
-  }
-  const options = parsed.data;
+export function codeVerify(input: RecipeOptions = {}): Pipeline {
+  const options = parseRecipeOptions("code-verify", CodeVerifyOptionsSchema, input);
   const home = options.home ?? process.cwd();
   const params: CodeVerifyParams = {
     maxRepairs: options.maxRepairs ?? 1,
@@ -50,9 +37,8 @@ export function codeVerify(input: CodeVerifyOptions = {}): Pipeline {
     memoryMB: options.memoryMB ?? 256,
     useCandidates: options.useCandidates ?? true,
   };
-  const dataset = options.dataset ?? join(home, "datasets/code-verify/problems.jsonl");
   return pipeline("code-verify")
-    .source(isAbsolute(dataset) ? dataset : join(process.cwd(), dataset))
+    .source(datasetPath(options, "datasets/code-verify/problems.jsonl"))
     .module("codeVerify", join(home, "sdk/recipes/code-verify/code-verify-module.ts"))
     .params({ ...params })
     .chat("coder", {
