@@ -140,11 +140,13 @@ describeWithBwrap("sandbox (bubblewrap)", () => {
 
   it("contains a fork bomb, and the next program runs normally", async () => {
     const marker = `marker-${randomBytes(6).toString("hex")}`;
+    // The script stays alive while the bomb runs into the process limit (bash then says "fork: retry:
+    // Resource temporarily unavailable"); it would otherwise end at once and take the bomb with it.
     const bomb = await sandbox.run({
       language: "bash",
-      code: "bomb() { bomb | bomb & }; bomb",
+      code: "bomb() { bomb | bomb & }; bomb; sleep 3; echo survived",
       args: [marker],
-      timeoutMs: 5000,
+      timeoutMs: 8000,
     });
     expect(bomb.stderr).toMatch(/Resource temporarily unavailable|retry/);
     expect(processesWith(marker)).toBe(0);
