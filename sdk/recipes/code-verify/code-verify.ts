@@ -10,6 +10,7 @@
  * Problems: datasets/code-verify/problems.jsonl (30, Python and JavaScript, each with candidates that
  * the simulator answers with, so an offline run shows both passes and failures).
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { pipeline, type Pipeline } from "../../pipeline/pipeline.js";
@@ -28,6 +29,13 @@ export const CodeVerifyOptionsSchema = BaseRecipeOptionsSchema.extend({
   useCandidates: z.boolean().optional(),
 });
 
+/** The runtime module: the source in a checkout, the compiled file in an installed package (no sdk/ there). */
+function moduleFile(home: string): string {
+  const source = join(home, "sdk/recipes/code-verify/code-verify-module.ts");
+  const compiled = join(home, "dist/recipes/code-verify/code-verify-module.js");
+  return existsSync(source) || !existsSync(compiled) ? source : compiled;
+}
+
 export function codeVerify(input: RecipeOptions = {}): Pipeline {
   const options = parseRecipeOptions("code-verify", CodeVerifyOptionsSchema, input);
   const home = options.home ?? process.cwd();
@@ -39,7 +47,7 @@ export function codeVerify(input: RecipeOptions = {}): Pipeline {
   };
   return pipeline("code-verify")
     .source(datasetPath(options, "datasets/code-verify/problems.jsonl"))
-    .module("codeVerify", join(home, "sdk/recipes/code-verify/code-verify-module.ts"))
+    .module("codeVerify", moduleFile(home))
     .params({ ...params })
     .chat("coder", {
       prompt: (task, ctx) => ctx.modules.codeVerify.messages(task, ctx),
