@@ -9,7 +9,7 @@
  * A refusal is a value (`{ ok: false, reason }`), not a throw: a worker logs it and goes on.
  */
 import { sign, verify, type KeyObject } from "node:crypto";
-import canonicalize from "canonicalize";
+import canonicalizeModule from "canonicalize";
 import { keyId } from "./signing-keys.js";
 
 /** Stored in the run record's `signature` field. */
@@ -27,6 +27,16 @@ export type RunVerification =
   { ok: true; keyId: string } | { ok: false; reason: RefusalReason; keyId?: string; message: string };
 
 const DOMAIN = "matrix-ts run record v1\n";
+
+type Canonicalize = (value: unknown) => string | undefined;
+/**
+ * canonicalize 2.x is CommonJS (`module.exports = serialize`) with an ESM-style declaration, so the
+ * default import is the function at run time (Node ESM, and tslab's CommonJS with esModuleInterop)
+ * while TypeScript sees a namespace; 3.x+ are ESM-only (no `require`) or want node 22.
+ */
+const canonicalize: Canonicalize =
+  (canonicalizeModule as unknown as { default?: Canonicalize }).default ??
+  (canonicalizeModule as unknown as Canonicalize);
 
 /** RFC 8785 text of a JSON value: equal values give equal text whatever their key order. */
 export function canonicalJson(value: unknown): string {
