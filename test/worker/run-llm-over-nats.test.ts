@@ -122,15 +122,23 @@ describeWithNats("the run's LLM reaches every worker", () => {
   it("an unreachable LLM: no worker takes a task, both say why, and the driver can cancel", async () => {
     const dead = `http://127.0.0.1:${await freePort()}/v1`;
     const out = tempDir();
-    const run = askThenTag.run({ source: rows(5), out, bus, llm: dead });
+    // The source says when the driver asked past its last row: every row before was published.
+    let allFed!: () => void;
+    const fed = new Promise<void>((resolve) => (allFed = resolve));
+    async function* source() {
+      yield* rows(5);
+      allFed();
+    }
+    const run = askThenTag.run({ source: source(), out, bus, llm: dead });
     await untilProgress(run, (p) => Object.keys(p.workerErrors ?? {}).length === 2);
     for (const error of Object.values(run.progress().workerErrors!)) {
       expect(error.reason).toBe("llm");
       expect(error.message).toMatch(/unreachable|ECONNREFUSED/);
     }
-    // The tasks fed wait in the entry role's queue: nobody pulled one.
+    await fed;
+    // Every task waits in the entry role's queue: nobody pulled one.
     const info = await (await bus.jsm()).consumers.info(names.stream(run.runId), names.consumer("ask"));
-    expect(info.num_pending).toBeGreaterThan(0);
+    expect(info.num_pending).toBe(5);
     expect(info.num_ack_pending).toBe(0);
     expect(info.delivered.consumer_seq).toBe(0);
     const summary = await run.cancel();
