@@ -15,6 +15,7 @@ const sdk = join(root, "sdk");
 const TIERS: Record<string, number> = {
   "": 0, // sdk/errors.ts, sdk/logger.ts
   schema: 0,
+  trust: 0, // signing: Node crypto only
   bus: 1,
   llm: 1,
   flow: 2,

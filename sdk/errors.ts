@@ -293,3 +293,13 @@ export class SandboxRequestError extends MatrixError {
     this.path = path;
   }
 }
+
+/** A signing key or trusted key could not be read (missing file, not PEM, not ed25519). */
+export class SigningKeyError extends MatrixError {
+  /** The file (or "inline PEM") that was wrong. */
+  readonly file: string;
+  constructor(file: string, message: string, options?: MatrixErrorOptions) {
+    super("signing-key", `Key ${file}: ${message}`, options);
+    this.file = file;
+  }
+}

@@ -6,9 +6,11 @@
  * a Bus; they never know which one.
  */
 import type { RunEvent } from "../schema/event.js";
+import type { LlmSelection } from "../schema/llm-selection.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
 import type { Task } from "../schema/task.js";
 import type { SharedStore } from "./shared-store.js";
+import type { RunSignature } from "../trust/run-signature.js";
 
 /** One task handed to a consumer. Exactly one of `ack`/`nak`/`term` must be called. */
 export interface Delivery {
@@ -61,6 +63,12 @@ export interface Bus {
     definition: PipelineDefinition;
     /** The bundles of the pipeline's modules by name, which remote workers cannot read from disk. */
     modules?: Readonly<Record<string, { path: string; code: string }>>;
+    /** The LLM remote workers use for the run's chat roles (never keys). */
+    llm?: LlmSelection;
+    /** What decides task ids and seeds, for a driver that adopts the run later. */
+    settings?: { trials: number; idField: string; seed: number };
+    /** Signs the run's record (trust/run-signature.ts). */
+    sign?: (record: object) => RunSignature;
   }): Promise<void>;
   /** Called when the run ends or is cancelled: withdraw the run, delete its offloaded objects (and module bundles). */
   closeRun?(runId: string): Promise<void>;

@@ -66,7 +66,14 @@ export const runDefinition = () =>
         .addOption(countOption("--max-in-flight <n>", "tasks fed and not yet finished (default 256)"))
         .addOption(countOption("--trials <n>", "trials per row"))
         .addOption(countOption("--seed <n>", "base seed", 0))
-        .option("--llm <url>", "OpenAI-compatible base URL (default: OPENAI_BASE_URL(S), else the built-in simulator)")
+        .option(
+          "--llm <url>",
+          "OpenAI-compatible base URL (default: OPENAI_BASE_URL(S), else the built-in simulator); with --bus nats also 'workers' (each worker's own), 'registered' (endpoints on NATS) or 'simulator'",
+        )
+        .option(
+          "--llm-key-env <name>",
+          "environment variable holding the --llm endpoint's key (on NATS: read on each worker; default OPENAI_API_KEY)",
+        )
         .option("--model <name>", "model for chat roles (default: OPENAI_MODEL, else what the endpoint serves)")
         .addOption(positiveNumberOption("--sim-speed <x>", "built-in simulator speed factor").default(50))
         .addOption(
@@ -78,6 +85,26 @@ export const runDefinition = () =>
           new Option("--bus <kind>", "where tasks travel; with nats, `matrix worker` processes serve the roles")
             .choices(["local", "nats"] as const)
             .default("local" as const),
+        )
+        .addOption(
+          new Option(
+            "--signing-key <file>",
+            "sign the run with this ed25519 key (matrix keygen); workers with trusted keys serve only signed runs",
+          )
+            .env("MATRIX_SIGNING_KEY")
+            .helpGroup("Cluster runs (--bus nats):"),
+        )
+        .addOption(
+          new Option(
+            "--detach",
+            "feed every row, then leave the run to the workers and exit; collect it with 'matrix attach'",
+          ).helpGroup("Cluster runs (--bus nats):"),
+        )
+        .addOption(
+          positiveNumberOption(
+            "--abandon-after <minutes>",
+            "workers remove the run when its driver has been gone this long and no --resume adopted it (default 10; 1440 with --detach)",
+          ).helpGroup("Cluster runs (--bus nats):"),
         )
         .option("--quiet", "no progress line")
         .addOption(
@@ -120,8 +147,39 @@ export const runDefinition = () =>
             .helpGroup("Operations:"),
         ),
     ),
-  ).addHelpText("after", environment(LLM_ENVIRONMENT));
+  ).addHelpText(
+    "after",
+    environment(LLM_ENVIRONMENT) +
+      "\nWith --bus nats, --resume in the output directory of a run whose driver died (or that was detached)\n" +
+      "adopts that run if it is still on NATS: what it finished is written once, nothing it fed is redone.\n",
+  );
 export type RunFlags = Flags<typeof runDefinition>;
+
+// ---- matrix attach --------------------------------------------------------------------------------
+
+export const attachDefinition = () =>
+  withNatsOptions(
+    new Command("attach")
+      .description("collect a detached run: write what reached its sink (and what still will) once, then remove it")
+      .argument("<run-id>", "the run id 'matrix run --detach' printed (also in <out>/run.json)")
+      .requiredOption("--out <dir>", "output directory (the detached run's, or a new one)")
+      .option("--parquet", "also write <out>/output.parquet when the run ends")
+      .option("--quiet", "no progress line"),
+  );
+export type AttachFlags = Flags<typeof attachDefinition>;
+
+// ---- matrix keygen --------------------------------------------------------------------------------
+
+export const keygenDefinition = () =>
+  new Command("keygen")
+    .description("write an ed25519 key pair for signing runs: <prefix>.key (private, 0600) and <prefix>.pub")
+    .requiredOption("--out <prefix>", "path prefix of the two files, e.g. keys/driver")
+    .addHelpText(
+      "after",
+      "\nGive <prefix>.key to drivers (--signing-key / MATRIX_SIGNING_KEY) and <prefix>.pub to workers\n" +
+        '(--trusted-keys / MATRIX_TRUSTED_KEYS). See docs/cluster.md, "Trust".\n',
+    );
+export type KeygenFlags = Flags<typeof keygenDefinition>;
 
 // ---- matrix sim -----------------------------------------------------------------------------------
 
@@ -165,9 +223,15 @@ export const workerDefinition = () =>
         .addOption(countOption("--concurrency <n>", "tasks per role handled at once by this worker (default 64)"))
         .option(
           "--llm <url>",
-          "OpenAI-compatible base URL for chat roles (default: OPENAI_BASE_URL(S), else the endpoints registered on NATS, else a local simulator)",
+          "LLM for runs that leave it to workers (--llm workers); other runs carry their own (default: OPENAI_BASE_URL(S), else the endpoints registered on NATS, else a local simulator)",
         )
-        .option("--model <name>", "default model for chat roles")
+        .option("--model <name>", "default model for runs that leave the LLM to workers")
+        .addOption(
+          new Option(
+            "--trusted-keys <files>",
+            "serve only runs signed by one of these public keys, comma-separated (matrix keygen's .pub files)",
+          ).env("MATRIX_TRUSTED_KEYS"),
+        )
         .addOption(new Option("--id <name>", "worker id in heartbeats (default: host-pid)").env("MATRIX_WORKER_ID"))
         .addOption(
           countOption(
@@ -477,6 +541,10 @@ export function matrixProgram(ctx: CliContext): CommandUnknownOpts {
     simDefinition().action(exit(async (flags) => (await import("./sim-command.js")).command(flags, io))),
     workerDefinition().action(exit(async (flags) => (await import("./worker-command.js")).command(flags, io))),
     statusDefinition().action(exit(async (flags) => (await import("./status-command.js")).command(flags, io))),
+    attachDefinition().action(
+      exit(async (runId, flags) => (await import("./attach-command.js")).command(runId, flags, io, ctx.argv)),
+    ),
+    keygenDefinition().action(exit(async (flags) => (await import("./keygen-command.js")).command(flags, io))),
     group("cluster", "start or stop a local NATS cluster with workers on this machine", [
       clusterUpDefinition().action(exit(async (flags) => (await import("./cluster-command.js")).up(flags, io))),
       clusterDownDefinition().action(exit(async (flags) => (await import("./cluster-command.js")).down(flags, io))),

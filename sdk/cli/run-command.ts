@@ -21,7 +21,7 @@ import type { CliIo } from "./cli-io.js";
 import { loadPipeline } from "./load-pipeline.js";
 import { natsFlags } from "./nats-flags.js";
 import type { RunFlags } from "./program.js";
-import { progressLine } from "./progress-line.js";
+import { followRun } from "./follow-run.js";
 import { resumeHint } from "./resume-hint.js";
 import { sandboxFlags } from "./sandbox-flags.js";
 
@@ -50,8 +50,11 @@ export async function command(target: string, flags: RunFlags, io: CliIo, argv: 
     maxInFlight: flags.maxInFlight,
     trials: flags.trials,
     seed: flags.seed,
-    llm: flags.llm,
+    llm: flags.llm && flags.llmKeyEnv ? { endpoints: [{ baseUrl: flags.llm, apiKeyEnv: flags.llmKeyEnv }] } : flags.llm,
     model: flags.model,
+    signingKey: flags.signingKey || undefined,
+    detach: flags.detach,
+    abandonAfterMs: flags.abandonAfter === undefined ? undefined : flags.abandonAfter * 60_000,
     simulator,
     bus,
     metricsPort: flags.metricsPort,
@@ -68,40 +71,25 @@ export async function command(target: string, flags: RunFlags, io: CliIo, argv: 
     );
   }
   const run = pipeline.run(options);
-  // First Ctrl-C (or SIGTERM): stop feeding, let the run close its files, print how to resume. A second
-  // Ctrl-C exits at once (the files hold every line finished so far; a half-written last line is
-  // skipped on resume).
-  let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) process.exit(130);
-    interrupted = signal;
-    io.stderr(
-      `${io.interactive ? "\n" : ""}matrix run: stopping: closing the output files (Ctrl-C again to quit at once)\n`,
-    );
-    void run.cancel();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  const timer = flags.quiet
-    ? undefined
-    : setInterval(() => io.stderr(progressLine(run.progress(), io.interactive)), io.interactive ? 250 : 2000);
   try {
-    const summary = await run.done();
-    // The last progress line; on a terminal it was redrawn in place and still needs its newline.
-    if (timer) io.stderr(`${progressLine(run.progress(), io.interactive)}${io.interactive ? "\n" : ""}`);
-    io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
-    if (summary.budget?.limit)
-      io.stderr(
-        `matrix run: budget limit ${summary.budget.limit} (${summary.budget.limitValue}) reached; feeding stopped\n`,
-      );
-    if (!summary.cancelled) return 0;
-    io.stderr(`matrix run: cancelled; output in ${out}. resume with: ${resumeHint(argv)}\n`);
-    // 130 = 128 + SIGINT, the shell's code for Ctrl-C; 143 for SIGTERM.
-    return interrupted === "SIGTERM" ? 143 : 130;
+    return await followRun(run, {
+      io,
+      name: "matrix run",
+      quiet: flags.quiet,
+      out,
+      resumeLine: `resume with: ${resumeHint(argv)}`,
+      onSummary: (summary) => {
+        if (summary.budget?.limit)
+          io.stderr(
+            `matrix run: budget limit ${summary.budget.limit} (${summary.budget.limitValue}) reached; feeding stopped\n`,
+          );
+        if (summary.detached)
+          io.stderr(
+            `matrix run: detached run ${run.runId}: ${run.progress().fed} tasks fed; the workers go on. Collect it with: matrix attach ${run.runId} --out ${out}\n`,
+          );
+      },
+    });
   } finally {
-    if (timer) clearInterval(timer);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
     await bus?.close();
   }
 }

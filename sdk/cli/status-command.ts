@@ -1,10 +1,13 @@
 /**
- * `matrix status --nats URL [--json]`: workers (from their heartbeats), active runs, and per role the
- * pending / in-flight / redelivered counts of its queue.
+ * `matrix status --nats URL [--json]`: workers (from their heartbeats, with the runs they refuse and
+ * why), active runs with their driver's lease (held, detached, expired: adoptable with --resume,
+ * abandoned: about to be removed) and signing key, and per role the pending / in-flight / redelivered
+ * counts of its queue.
  *
  * Where you are: `cli/`, loaded only when `matrix status` runs (flags in program.ts). The snapshot is
  * built in bus/nats/cluster-status.ts; this file only prints.
  */
+import type { RunStatus } from "../bus/nats/cluster-status.js";
 import type { CliIo } from "./cli-io.js";
 import { natsFlags } from "./nats-flags.js";
 import type { StatusFlags } from "./program.js";
@@ -19,9 +22,36 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join("\n");
 }
 
-function age(time: number): string {
-  const seconds = Math.max(0, Math.round((Date.now() - time) / 1000));
-  return seconds < 120 ? `${seconds}s ago` : `${Math.round(seconds / 60)}m ago`;
+function duration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  return seconds < 120
+    ? `${seconds}s`
+    : seconds < 7200
+      ? `${Math.round(seconds / 60)}m`
+      : `${Math.round(seconds / 3600)}h`;
+}
+
+const age = (time: number) => `${duration(Date.now() - time)} ago`;
+
+/** The driver part of a run's line: who drives it, and what happens to it if nobody does. */
+function driverText(run: RunStatus): string {
+  const driver = `driver=${run.driver.host}:${run.driver.pid}`;
+  const lease = run.lease;
+  if (!lease) return `${driver} (no lease)`;
+  const holder = `driver=${lease.holder.host}:${lease.holder.pid}`;
+  const removal = lease.removeInMs !== undefined ? `removed in ${duration(lease.removeInMs)}` : "";
+  switch (lease.state) {
+    case "held":
+      return holder;
+    case "detached":
+      return `${holder} detached ${duration(lease.ageMs)} ago (${lease.fed ? "fed; matrix attach collects it" : "feeding stopped"}; ${removal})`;
+    case "expired":
+      return `${holder} gone ${duration(lease.ageMs)} (adopt with --resume in its output directory; ${removal})`;
+    case "abandoned":
+      return `${holder} ABANDONED (removed at the next worker sweep)`;
+    case "removing":
+      return `${holder} being removed`;
+  }
 }
 
 export async function command(flags: StatusFlags, io: CliIo): Promise<number> {
@@ -51,10 +81,13 @@ export async function command(flags: StatusFlags, io: CliIo): Promise<number> {
           ]),
         )}\n`,
       );
+    for (const worker of status.workers)
+      for (const problem of worker.problems ?? [])
+        io.stdout(`  ${worker.id} does not serve ${problem.runId} (${problem.reason}): ${problem.message}\n`);
     io.stdout(`\nRuns (${status.runs.length})\n`);
     for (const run of status.runs) {
       io.stdout(
-        `${run.runId}  pipeline=${run.pipeline}  driver=${run.driver.host}:${run.driver.pid}  started ${age(run.created)}\n`,
+        `${run.runId}  pipeline=${run.pipeline}  ${driverText(run)}  started ${age(run.created)}  ${run.signedBy ? `signed by ${run.signedBy}` : "unsigned"}\n`,
       );
       io.stdout(
         `${table(

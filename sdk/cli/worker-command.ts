@@ -30,6 +30,8 @@ export async function command(flags: WorkerFlags, io: CliIo): Promise<number> {
     llm: flags.llm,
     model: flags.model,
     sandbox: sandboxFlags(flags),
+    // Empty (unset) means none: the worker warns that it runs any run's code.
+    trustedKeys: flags.trustedKeys ?? "",
     id: flags.id,
     version: packageVersion(io.env.MATRIX_HOME),
     metricsPort: flags.metricsPort,

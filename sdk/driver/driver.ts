@@ -4,7 +4,9 @@
  *
  * Where you are: `driver/`. It knows nothing of roles beyond the entry role; agents may run in this
  * process (local bus) or on other machines (NATS). Cancel stops feeding; tasks in flight are not
- * written, and a resumed run produces them again.
+ * written, and a resumed run produces them again. On NATS a driver may also adopt a run whose driver
+ * died (`adopt`: what was fed is not fed again, and the run ends when its queues are empty), record
+ * its feed progress durably (`checkpoint`), or only feed and leave (`feedOnly`, a detached run).
  */
 import type { Logger } from "pino";
 import type { Bus } from "../bus/bus.js";
@@ -40,6 +42,29 @@ export interface DriveOptions {
   live?: LiveFeed;
   /** Aborted to stop feeding while the tasks in flight finish (a budget reached). */
   stopFeeding?: AbortSignal;
+  /** Continue a run another driver started and fed (part of). */
+  adopt?: AdoptedFeed;
+  /**
+   * Records how far feeding got, durably (the NATS lease): called between source items at most every
+   * `checkpointMs` (the next publish waits for it), and once with `done` when every item was fed.
+   */
+  checkpoint?: (feed: { position: number; done: boolean }) => Promise<void>;
+  /** @default 500 */
+  checkpointMs?: number;
+  /** Only feed, and do not consume the sink: a detached run, collected later (`matrix attach`). */
+  feedOnly?: boolean;
+  /** Which LLM the run's agents use, for the run-start event. */
+  llm?: string;
+}
+
+/** What the driver of an adopted run knows of what its earlier driver fed. */
+export interface AdoptedFeed {
+  /** Every source item before this one was fed. */
+  position: number;
+  /** Ids of tasks already queued (fed after the earlier driver's last checkpoint). */
+  queued: ReadonlySet<string>;
+  /** True once the run's queues are empty: every task, adopted ones included, reached the sink and was acked. */
+  drained: () => Promise<boolean>;
 }
 
 /** Put prepared tasks (retried dead letters, same ids) into a live run. */
@@ -79,12 +104,36 @@ export interface DriveResult {
   error?: unknown;
 }
 
+/** Polls until the adopted run's queues are empty (its earlier driver's tasks have all been collected). */
+async function untilDrained(adopt: AdoptedFeed, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    if (await adopt.drained().catch(() => false)) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, 250);
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+}
+
 export async function drive(options: DriveOptions, control: RunControl): Promise<DriveResult> {
   const { bus, sink, progress } = { ...options, progress: control.progress };
   const started = Date.now();
   const byRole: Record<string, { prompt: number; completion: number }> = {};
   const skipIds = options.resume && sink ? await sink.finishedIds() : new Set<string>();
-  control.emit({ type: "run-start", runId: options.runId, time: started, resumedIds: skipIds.size });
+  // Adopting, a dead-lettered task is finished too: the earlier driver wrote it, and it is not redone.
+  if (options.adopt && sink) for (const id of sink.failedIds()) skipIds.add(id);
+  control.emit({
+    type: "run-start",
+    runId: options.runId,
+    time: started,
+    resumedIds: skipIds.size,
+    ...(options.llm ? { llm: options.llm } : {}),
+  });
 
   const slots = new Slots(options.maxInFlight, progress);
   let feedingDone = false;
@@ -99,49 +148,55 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
   };
   /** Ids that reached the sink, with their `retries` then: a re-queued dead letter arrives again, one higher. */
   const seen = new Map<string, number>();
+  /** Tasks this driver fed (or re-queued) that have not reached the sink: each holds an in-flight slot. */
+  const outstanding = new Set<string>();
 
-  const sinkConsumer = bus.consume(
-    SINK,
-    async (delivery) => {
-      const task = delivery.task;
-      // The in-flight count and events follow the first delivery only; a redelivered duplicate is
-      // acked and dropped (the sink also dedupes against earlier runs' files).
-      const before = seen.get(task.id);
-      const first = before === undefined || (task.retries ?? 0) > before;
-      if (first) seen.set(task.id, task.retries ?? 0);
-      if (first) {
-        task.timestamps.finished ??= Date.now();
-        try {
-          if (sink) await sink.write(task);
-        } catch (error) {
-          if (before === undefined) seen.delete(task.id);
-          else seen.set(task.id, before);
-          options.logger?.error({ taskId: task.id, err: error }, "writing a finished task failed; retrying");
-          await delivery.nak(500);
-          return;
+  const consumeSink = () =>
+    bus.consume(
+      SINK,
+      async (delivery) => {
+        const task = delivery.task;
+        // The in-flight count and events follow the first delivery only; a redelivered duplicate is
+        // acked and dropped (the sink also dedupes against earlier runs' files).
+        const before = seen.get(task.id);
+        let first = before === undefined || (task.retries ?? 0) > before;
+        if (first) seen.set(task.id, task.retries ?? 0);
+        if (first) {
+          task.timestamps.finished ??= Date.now();
+          try {
+            // Already in the file (an earlier driver wrote it and died before acking): not counted again.
+            if (sink) first = await sink.write(task);
+          } catch (error) {
+            if (before === undefined) seen.delete(task.id);
+            else seen.set(task.id, before);
+            options.logger?.error({ taskId: task.id, err: error }, "writing a finished task failed; retrying");
+            await delivery.nak(500);
+            return;
+          }
         }
-      }
-      await delivery.ack();
-      if (!first) return;
-      // A re-queued dead letter was counted as failed the first time; its new outcome replaces that.
-      if (before !== undefined) progress.failed--;
-      if (task.status === "done") progress.done++;
-      else if (task.status === "failed") progress.failed++;
-      else progress.filtered++;
-      for (const [role, usage] of Object.entries(task.usage)) {
-        const totals = (byRole[role] ??= { prompt: 0, completion: 0 });
-        totals.prompt += usage.promptTokens;
-        totals.completion += usage.completionTokens;
-        progress.promptTokens += usage.promptTokens;
-        progress.completionTokens += usage.completionTokens;
-      }
-      progress.hops += task.hops;
-      control.emit({ type: "task-end", task, time: Date.now() });
-      slots.release();
-      checkFinished();
-    },
-    { concurrency: options.sinkConcurrency ?? 64, runId: options.runId },
-  );
+        await delivery.ack();
+        if (!first) return;
+        // A re-queued dead letter was counted as failed the first time; its new outcome replaces that.
+        if (before !== undefined) progress.failed--;
+        if (task.status === "done") progress.done++;
+        else if (task.status === "failed") progress.failed++;
+        else progress.filtered++;
+        for (const [role, usage] of Object.entries(task.usage)) {
+          const totals = (byRole[role] ??= { prompt: 0, completion: 0 });
+          totals.prompt += usage.promptTokens;
+          totals.completion += usage.completionTokens;
+          progress.promptTokens += usage.promptTokens;
+          progress.completionTokens += usage.completionTokens;
+        }
+        progress.hops += task.hops;
+        control.emit({ type: "task-end", task, time: Date.now() });
+        // Adopted tasks (fed by an earlier driver) hold no slot of ours.
+        if (outstanding.delete(task.id)) slots.release();
+        checkFinished();
+      },
+      { concurrency: options.sinkConcurrency ?? 64, runId: options.runId },
+    );
+  const sinkConsumer = options.feedOnly ? undefined : consumeSink();
 
   options.stopFeeding?.addEventListener("abort", () => slots.drainWaiters(), { once: true });
   const stopped = () => control.signal.aborted || options.stopFeeding?.aborted === true;
@@ -164,6 +219,7 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
       if (wait) await wait;
       if (stopped()) return slots.release();
       progress.fed++;
+      outstanding.add(prepared.id);
       await bus.publish(prepared.cursor, { ...prepared, runId: options.runId });
     }
   };
@@ -175,23 +231,45 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
         throw new MatrixError("run-finished", `run ${options.runId} has finished; retry from its output directory`);
       for (const prepared of tasks) {
         progress.inFlight++;
+        outstanding.add(prepared.id);
         try {
           await bus.publish(prepared.cursor, { ...prepared, runId: options.runId });
         } catch (error) {
           progress.inFlight--;
+          outstanding.delete(prepared.id);
           checkFinished();
           throw error;
         }
       }
     };
   }
+  const adoptedUpTo = options.adopt?.position ?? 0;
+  const checkpointMs = options.checkpointMs ?? 500;
+  let lastCheckpoint = Date.now();
+  let position = 0;
   const feed = async (): Promise<void> => {
     if (options.tasks) return feedTasks(options.tasks);
     // Ids fed in this run: a second row with the same id would never finish (the sink keeps one
     // task per id), so it is dead-lettered as a bad row instead.
     const fedIds = new Map<string, string>();
     for await (let item of openSource(options.source)) {
+      const ordinal = position++;
       if (stopped()) break;
+      // Between items every trial of the items before was published: a consistent point to record.
+      if (options.checkpoint && Date.now() - lastCheckpoint >= checkpointMs) {
+        await options.checkpoint({ position: ordinal, done: false });
+        lastCheckpoint = Date.now();
+      }
+      if (ordinal < adoptedUpTo) {
+        // Fed by the earlier driver (a bad row was dead-lettered by it): keep the counts, feed nothing.
+        if (item.kind === "error") continue;
+        const rowId = rowIdOf(item.row, item.index, options.idField);
+        if (fedIds.has(rowId)) continue;
+        if (options.limit !== undefined && rows >= options.limit) break;
+        fedIds.set(rowId, item.line !== undefined ? `line ${item.line}` : `row ${item.index}`);
+        rows++;
+        continue;
+      }
       if (item.kind === "row") {
         const rowId = rowIdOf(item.row, item.index, options.idField);
         const firstAt = fedIds.get(rowId);
@@ -228,13 +306,17 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
       rows++;
       const rowId = rowIdOf(item.row, item.index, options.idField);
       for (let trial = 0; trial < options.trials; trial++) {
-        if (skipIds.has(taskId(rowId, trial, options.trials))) {
+        const id = taskId(rowId, trial, options.trials);
+        if (skipIds.has(id)) {
           progress.skipped++;
           continue;
         }
-        const wait = slots.acquire();
+        // Queued by the earlier driver after its last checkpoint: on its way to the sink already.
+        if (options.adopt?.queued.has(id)) continue;
+        // A detached run holds no slots: nothing here sees its tasks finish; the stream is the buffer.
+        const wait = options.feedOnly ? undefined : slots.acquire();
         if (wait) await wait;
-        if (stopped()) return slots.release();
+        if (stopped()) return options.feedOnly ? undefined : slots.release();
         const task: Task = createTask({
           runId: options.runId,
           rowId,
@@ -245,9 +327,11 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
           cursor: options.entry,
         });
         progress.fed++;
+        outstanding.add(task.id);
         await bus.publish(options.entry, task);
       }
     }
+    if (!stopped()) await options.checkpoint?.({ position, done: true });
   };
 
   let feedError: unknown;
@@ -259,10 +343,13 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
   await Promise.race([feeding, aborted]);
   feedingDone = true;
   checkFinished();
-  // Even when the source broke, the tasks already fed finish and are written: they are paid for.
-  await Promise.race([allFinished, aborted]);
+  if (sinkConsumer) {
+    // Even when the source broke, the tasks already fed finish and are written: they are paid for.
+    await Promise.race([allFinished, aborted]);
+    if (options.adopt) await untilDrained(options.adopt, control.signal);
+    await sinkConsumer.stop();
+  }
   if (options.live) delete options.live.requeue;
-  await sinkConsumer.stop();
   await sink?.close();
 
   const durationMs = Date.now() - started;

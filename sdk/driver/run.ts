@@ -34,6 +34,8 @@ export interface RunProgress {
   tokensPerSecond: number;
   /** Tasks waiting per role (local bus: exact; NATS: last sampled). */
   queueDepth: Record<string, number>;
+  /** NATS workers that do not serve this run right now, and why (by worker id). */
+  workerErrors?: Record<string, { reason: string; message: string }>;
   finished: boolean;
 }
 
@@ -103,6 +105,7 @@ export class Run implements AsyncIterable<RunEvent> {
       rowsPerSecond: 0,
       tokensPerSecond: 0,
       queueDepth: {},
+      workerErrors: {},
       finished: false,
     };
     const startedAt = Date.now();
@@ -141,6 +144,12 @@ export class Run implements AsyncIterable<RunEvent> {
       if (event.task.status === "failed") this.failedTasks.set(event.task.id, event.task);
       else this.failedTasks.delete(event.task.id);
     }
+    if (event.type === "worker-error") {
+      // An empty message withdraws the worker's complaint (it now serves the run, or it is gone).
+      const errors = (this.state.workerErrors ??= {});
+      if (event.message) errors[event.worker] = { reason: event.reason, message: event.message };
+      else delete errors[event.worker];
+    }
     for (const listener of this.listeners) {
       try {
         listener(event);
@@ -177,7 +186,7 @@ export class Run implements AsyncIterable<RunEvent> {
     state.rowsPerSecond = (state.done + state.failed + state.filtered) / seconds;
     state.tokensPerSecond = (state.promptTokens + state.completionTokens) / seconds;
     state.queueDepth = this.sampleQueues();
-    return { ...state, queueDepth: { ...state.queueDepth } };
+    return { ...state, queueDepth: { ...state.queueDepth }, workerErrors: { ...state.workerErrors } };
   }
 
   /**

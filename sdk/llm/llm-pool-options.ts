@@ -20,6 +20,14 @@ export const EndpointOptionsSchema = z
     baseUrl: z.url({ protocol: /^https?$/ }),
     /** API key; servers without auth (vLLM, the simulator) get a placeholder. */
     apiKey: z.string().optional(),
+    /**
+     * The environment variable holding the key, read where the pool runs (on NATS workers: each
+     * worker's environment, so the key never travels). Used when `apiKey` is not given.
+     */
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")
+      .optional(),
     /** Model names this endpoint serves. @default every model */
     models: z.array(z.string().min(1)).min(1).optional(),
     /** Requests in flight at once; more wait in a FIFO queue. @default unlimited */
@@ -87,6 +95,15 @@ export const LlmPoolOptionsSchema = z
   })
   .strict();
 export type LlmPoolOptions = z.input<typeof LlmPoolOptionsSchema>;
+
+/** The endpoint with its key read from `apiKeyEnv` when it has no `apiKey` of its own. */
+export function withKeyFromEnv<E extends { apiKey?: string; apiKeyEnv?: string }>(
+  endpoint: E,
+  env: NodeJS.ProcessEnv = process.env,
+): E {
+  if (endpoint.apiKey || !endpoint.apiKeyEnv || !env[endpoint.apiKeyEnv]) return endpoint;
+  return { ...endpoint, apiKey: env[endpoint.apiKeyEnv] };
+}
 
 /** Validates options, throwing a `ConfigError` whose `option` is the first failing path. */
 export function parseLlmPoolOptions(options: unknown): z.output<typeof LlmPoolOptionsSchema> {

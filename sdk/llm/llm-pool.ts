@@ -25,7 +25,7 @@ import { ConfigError, LlmApiError, NoEndpointError, StructuredOutputError } from
 import { registerSecret } from "../secrets.js";
 import { abortableDelay, abortReason, linkSignals } from "./abortable-delay.js";
 import type { ChatRequest, ChatResult, LlmClient } from "./llm-client.js";
-import { type LlmPoolOptions, llmPoolOptionsFromEnv, parseLlmPoolOptions } from "./llm-pool-options.js";
+import { type LlmPoolOptions, llmPoolOptionsFromEnv, parseLlmPoolOptions, withKeyFromEnv } from "./llm-pool-options.js";
 import { MalformedReplyError, StreamAssembler, fromWireCompletion, toWireBody, type WireReply } from "./openai-wire.js";
 import { type EndpointStats, PoolEndpoint } from "./pool-endpoint.js";
 import { redactSecrets } from "./redact.js";
@@ -84,7 +84,7 @@ export class LlmPool implements LlmClient {
   constructor(options: LlmPoolOptions = {}) {
     const parsed = parseLlmPoolOptions(options);
     const fromEnv = parsed.endpoints === undefined ? parseLlmPoolOptions(llmPoolOptionsFromEnv()) : undefined;
-    const endpoints = parsed.endpoints ?? fromEnv?.endpoints ?? [];
+    const endpoints = (parsed.endpoints ?? fromEnv?.endpoints ?? []).map((endpoint) => withKeyFromEnv(endpoint));
     if (endpoints.length === 0) {
       throw new ConfigError(
         "endpoints",

@@ -1,12 +1,13 @@
 /**
  * Which LLM a run talks to: a client you pass, a base URL, pool options, `OPENAI_BASE_URL`, or, with
- * none of these, the built-in simulator started in-process on a free loopback port (offline default).
+ * none of these (or `"simulator"`), the built-in simulator started in-process on a free loopback port
+ * (offline default).
  *
  * Where you are: `pipeline/`. Whatever this opens, the returned `close` shuts.
  */
 import type { Logger } from "pino";
 import { createLlmPool } from "../llm/llm-pool.js";
-import { llmPoolOptionsFromEnv, type LlmPoolOptions } from "../llm/llm-pool-options.js";
+import { llmPoolOptionsFromEnv, withKeyFromEnv, type LlmPoolOptions } from "../llm/llm-pool-options.js";
 import { probeEndpoints } from "../llm/endpoint-probe.js";
 import { ConfigError } from "../errors.js";
 import type { LlmClient } from "../llm/llm-client.js";
@@ -25,7 +26,7 @@ function isClient(value: unknown): value is LlmClient {
 async function checkedPool(options: LlmPoolOptions, logger?: Logger): Promise<LlmPoolOptions> {
   const endpoints = options.endpoints ?? [];
   if (endpoints.length === 0) return options;
-  const probes = await probeEndpoints(endpoints);
+  const probes = await probeEndpoints(endpoints.map((endpoint) => withKeyFromEnv(endpoint)));
   const usable = probes.filter((probe) => probe.ok);
   const problems = probes.filter((probe) => !probe.ok).map((probe) => `${probe.label}: ${probe.problem}`);
   if (usable.length === 0) {
@@ -50,18 +51,21 @@ export async function resolveLlm(
 ): Promise<{ client: LlmClient; close(): Promise<void>; description: string }> {
   if (isClient(option)) return { client: option, close: async () => {}, description: "custom client" };
   const base = { defaultModel: defaults.model, logger: defaults.logger };
+  // "simulator" asks for it even where OPENAI_BASE_URL is set (a NATS run chose it for every worker).
   const external =
-    typeof option === "string"
-      ? { ...base, endpoints: [{ baseUrl: option, apiKey: process.env.OPENAI_API_KEY }] }
-      : option !== undefined
-        ? { ...base, ...option, defaultModel: option.defaultModel ?? defaults.model }
-        : process.env.OPENAI_BASE_URL || process.env.OPENAI_BASE_URLS
-          ? {
-              ...llmPoolOptionsFromEnv(),
-              ...(defaults.model ? { defaultModel: defaults.model } : {}),
-              logger: defaults.logger,
-            }
-          : undefined;
+    option === "simulator"
+      ? undefined
+      : typeof option === "string"
+        ? { ...base, endpoints: [{ baseUrl: option, apiKey: process.env.OPENAI_API_KEY }] }
+        : option !== undefined
+          ? { ...base, ...option, defaultModel: option.defaultModel ?? defaults.model }
+          : process.env.OPENAI_BASE_URL || process.env.OPENAI_BASE_URLS
+            ? {
+                ...llmPoolOptionsFromEnv(),
+                ...(defaults.model ? { defaultModel: defaults.model } : {}),
+                logger: defaults.logger,
+              }
+            : undefined;
   if (external !== undefined) {
     const pool = createLlmPool(await checkedPool(external, defaults.logger));
     return { client: pool, close: () => pool.close(), description: pool.endpoints.join(", ") };

@@ -3,10 +3,13 @@
  * returns the run handle.
  *
  * Where you are: `pipeline/`, the composition layer. On the local bus every role's agent runs in this
- * process; on NATS the agents run in workers and this process drives and sinks. Resources this
- * function opened (an in-process simulator, an LLM pool) are closed when the run ends.
+ * process; on NATS the agents run in workers and this process drives and sinks (cluster-run.ts: the
+ * lease, adoption of a run whose driver died, detach), and the run record tells every worker which
+ * LLM to use (llm-selection.ts). Resources this function opened (an in-process simulator, an LLM
+ * pool) are closed when the run ends.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, type KeyObject } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -41,6 +44,11 @@ import { resolveLlm, type LlmOption } from "./resolve-llm.js";
 import { answerRunControl } from "./run-control.js";
 import { sandboxRunner, type SandboxOptions } from "../sandbox/sandbox.js";
 import type { SandboxRunner } from "../sandbox/sandbox-request.js";
+import { readSigningKey } from "../trust/signing-keys.js";
+// Type only: cluster-run.ts (the NATS side) is loaded on demand, like the NATS client.
+import type { ClusterRun } from "./cluster-run.js";
+import { describeLlmSelection } from "./llm-selection.js";
+import { adoptableRunId } from "./run-file.js";
 
 export interface RunOptions {
   /** Rows to run: overrides the pipeline's source. Arrays, arquero tables, (async) iterables, files. */
@@ -64,7 +72,13 @@ export interface RunOptions {
   natsBus?: NatsBusOptions;
   /** Run the agents in this process (true on the local bus; on NATS, false leaves them to workers). */
   localAgents?: boolean;
-  /** An LlmClient, a base URL, pool options, or nothing (OPENAI_BASE_URL, else the built-in simulator). */
+  /**
+   * An LlmClient, a base URL, pool options, or nothing (OPENAI_BASE_URL, else the built-in simulator).
+   * On NATS the run record carries this choice to every worker (never keys: workers use their own
+   * OPENAI_API_KEY, or the variable an endpoint's `apiKeyEnv` names); `"workers"` leaves the choice to
+   * each worker, `"registered"` uses the endpoints registered on NATS, `"simulator"` the simulator.
+   * Without one on NATS: OPENAI_BASE_URL, else registered endpoints if any, else the simulator.
+   */
   llm?: LlmOption;
   /**
    * The sandbox local agents get as `ctx.sandbox`: options for a new one (backend, image,
@@ -106,6 +120,23 @@ export interface RunOptions {
    * `summary.budget` says which limit it was.
    */
   budget?: BudgetOptions;
+  /**
+   * NATS: sign the run record with this ed25519 private key (PEM file, PEM text or KeyObject);
+   * workers with trusted keys serve only signed runs. @default MATRIX_SIGNING_KEY, else unsigned
+   */
+  signingKey?: string | KeyObject;
+  /**
+   * NATS: feed every row, then leave the run on NATS and return (the workers go on); collect it later
+   * with `attachRun` / `matrix attach RUN_ID --out DIR`, or `resume` in the same output directory.
+   */
+  detach?: boolean;
+  /** NATS: the driver's lease expires after this long without renewal (renewed every third). @default 15000 */
+  leaseMs?: number;
+  /**
+   * NATS: a run whose lease expired this long ago, and that no driver adopted, is removed by workers.
+   * @default 600000 (10 min); 86400000 (24 h) for a detached run
+   */
+  abandonAfterMs?: number;
   signal?: AbortSignal;
   logger?: Logger;
 }
@@ -191,11 +222,21 @@ export function runContext(run: Run): { definition: PipelineDefinition; options:
   return contexts.get(run);
 }
 
-export function runPipeline(given: PipelineDefinition, options: RunOptions = {}): Run {
+/** Internal: `attachRun` collects a detached run through the same path (no source, no agents). */
+interface AttachMode {
+  attach: true;
+}
+
+export function runPipeline(given: PipelineDefinition, options: RunOptions = {}, mode?: AttachMode): Run {
   checkOptions(options);
   // Tracing travels in the definition, so remote workers trace too.
   const definition = options.trace ? { ...given, options: { ...given.options, trace: true } } : given;
-  const runId = options.runId ?? newRunId(definition.name);
+  const onNats = options.bus === "nats" || (typeof options.bus === "object" && options.bus.kind === "nats");
+  // On NATS, `resume` in a directory that remembers its run continues that run if it still exists.
+  const runId =
+    options.runId ??
+    (onNats ? adoptableRunId(options.out, options.resume ?? false) : undefined) ??
+    newRunId(definition.name);
   const source = options.source ?? definition.source ?? (options.tasks ? [] : undefined);
   if (source === undefined)
     throw new ConfigError(
@@ -203,7 +244,10 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
       `pipeline '${definition.name}' has no source: call .source(...) or pass run({ source })`,
     );
   // A missing module file is a mistake in the cell: say so at run(), not when done() rejects.
-  checkModulePaths(definition.modules);
+  if (!mode?.attach) checkModulePaths(definition.modules);
+  if (!onNats && (options.llm === "workers" || options.llm === "registered"))
+    throw new ConfigError("llm", `'${options.llm}' chooses the LLM of NATS workers: use it with bus: 'nats'`);
+  if (!onNats && options.detach) throw new ConfigError("detach", "only a run on NATS can outlive its driver");
   if (options.resume && !options.out)
     throw new ConfigError("resume", "resume needs an output directory (out) to read finished ids from");
   const logger = (options.logger ?? rootLogger()).child({ runId });
@@ -219,8 +263,8 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
   // passed in belongs to the caller.
   const ownsBus = typeof options.bus !== "object";
   let bus: Bus = typeof options.bus === "object" ? options.bus : createLocalBus();
-  const localAgents =
-    options.localAgents ?? (options.bus === undefined || options.bus === "local" || bus.kind === "local");
+  // `bus: "nats"` leaves the agents to workers: `bus` is only a local placeholder until it connects.
+  const localAgents = options.localAgents ?? !onNats;
   const flowDefinition = effectiveFlow(definition);
   const roleNames = Object.keys(definition.roles);
   const flow = compileFlow(flowDefinition, roleNames);
@@ -231,23 +275,40 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
   // Metric functions see params and modules; the modules are loaded here for them even when the
   // agents run elsewhere (NATS workers), because the metrics are computed where the sink is.
   let metrics: SummaryMetrics | undefined;
+  const signingKey = onNats ? signingKeyOf(options) : undefined;
 
   const live: LiveFeed = {};
   const budget = options.budget ? new BudgetTracker(options.budget, budgetPrices(options)) : undefined;
   const stopFeeding = new AbortController();
   const run = new Run(
     { runId, pipeline: definition.name, keepResults: options.keepResults, signal: options.signal, logger },
-    async (control) => {
-      let llm: { client: LlmClient; close(): Promise<void> } | undefined;
+    async (runControl) => {
+      let llm: { client: LlmClient; close(): Promise<void>; description: string } | undefined;
       const consumers: BusConsumer[] = [];
       let unsubscribeEvents: (() => void) | undefined;
       let stopControl: (() => void) | undefined;
+      let stopWatchingWorkers: (() => void) | undefined;
+      let cluster: ClusterRun | undefined;
+      let fedAll = false;
+      // A driver whose lease is taken over (another driver adopted the run) stops at once.
+      // One controller linked to the run's signal (not AbortSignal.any: every LLM call in flight listens
+      // on this signal, and a composite one would warn past ten listeners, see driver/run.ts).
+      const lease = new AbortController();
+      setMaxListeners(0, lease.signal);
+      const cancelled = () => lease.abort(runControl.signal.reason);
+      if (runControl.signal.aborted) cancelled();
+      else runControl.signal.addEventListener("abort", cancelled, { once: true });
+      const control = { ...runControl, signal: lease.signal };
       try {
         if (options.bus === "nats") {
           // Loaded on demand: a local run (`matrix run`, a notebook) never pays for the NATS client.
           const { createNatsBus, natsConnectionOptions } = await import("../bus/nats/index.js");
           bus = await createNatsBus({ ...natsConnectionOptions(options.nats ?? {}), ...options.natsBus });
         }
+        const nats = bus.kind === "nats" ? (bus as NatsBus) : undefined;
+        const onCluster = nats ? await import("./cluster-run.js") : undefined;
+        const selection =
+          nats && !mode?.attach ? await onCluster!.selectNatsLlm(nats, options, model, localAgents, logger) : undefined;
         if (prometheus) {
           // Duck-typed: a local run must not load the NATS client just to ask.
           const natsBus = typeof (bus as Partial<NatsBus>).queueDepth === "function" ? (bus as NatsBus) : undefined;
@@ -265,16 +326,49 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
             logger.info({ url: server.url }, "serving Prometheus metrics");
           }
         }
-        if (needsLlm) llm = await resolveLlm(options.llm, { model, logger, simulator: options.simulator });
+        if (needsLlm)
+          llm =
+            selection?.kind === "registered"
+              ? await onCluster!.registeredLocalLlm(nats!, model, logger)
+              : await resolveLlm(
+                  // The words that choose workers' LLMs mean the driver's own default here.
+                  options.llm === "workers" || options.llm === "registered" ? undefined : options.llm,
+                  { model, logger, simulator: options.simulator },
+                );
         // Bundled before the run opens: a module that does not bundle (or throws on load, here for
         // local agents) fails the run before any task is fed, instead of failing every task.
-        const bundles = await bundleModules(definition.modules);
+        // (Attaching, the bundles come from the run's object store: the files may not be here.)
+        const bundles =
+          mode?.attach && nats ? await onCluster!.shippedBundles(nats, runId) : await bundleModules(definition.modules);
         const modules = localAgents || definition.metrics ? loadModules(bundles) : {};
         if (definition.metrics) {
           metrics = new SummaryMetrics(definition.metrics, { params: definition.params, modules }, logger);
         }
         // Remote workers learn the run (and get the bundles) before any task exists, and local agents consume a known run.
-        if (bus.openRun) await bus.openRun({ runId, definition, modules: bundles });
+        if (nats) {
+          cluster = await onCluster!.openClusterRun({
+            bus: nats,
+            runId,
+            mode: mode?.attach
+              ? "attach"
+              : options.resume && adoptableRunId(options.out, true) === runId
+                ? "resume"
+                : "start",
+            definition,
+            bundles,
+            selection,
+            settings: { trials: settings.trials, idField: settings.idField, seed: settings.seed },
+            signingKey,
+            out: options.out,
+            leaseMs: options.leaseMs,
+            abandonAfterMs: options.abandonAfterMs,
+            logger,
+            onLost: (error) => lease.abort(error),
+          });
+          stopWatchingWorkers = onCluster!.watchWorkerErrors(nats, runId, control.emit);
+        } else if (bus.openRun) await bus.openRun({ runId, definition, modules: bundles });
+        const llmDescription = cluster?.record.llm ? describeLlmSelection(cluster.record.llm) : llm?.description;
+        if (llmDescription) logger.info({ llm: llmDescription }, nats ? "workers will use this LLM" : "using this LLM");
         if (localAgents) {
           consumers.push(
             ...startRoleAgents({
@@ -296,7 +390,7 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
             }),
           );
         }
-        if (options.out && !options.resume) {
+        if (options.out && !options.resume && !mode?.attach) {
           const files = sinkFiles(options.out);
           for (const file of [files.output, files.filtered, files.deadLetters, files.summary])
             rmSync(file, { force: true });
@@ -330,14 +424,21 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
             idField: definition.options.idField ?? "id",
             maxInFlight: options.maxInFlight ?? definition.options.maxInFlight ?? 256,
             sink,
-            resume: options.resume ?? false,
+            resume: (options.resume ?? false) || !!mode?.attach,
             logger,
             tasks: options.tasks,
             live,
             stopFeeding: stopFeeding.signal,
+            adopt: cluster?.adopt,
+            checkpoint: cluster ? (feed) => cluster!.checkpoint(feed) : undefined,
+            feedOnly: options.detach,
+            llm: llmDescription,
           },
           driveControl,
         );
+        if (cluster?.lost) throw cluster.lost;
+        fedAll = error === undefined && !control.signal.aborted;
+        if (options.detach) summary.detached = true;
         if (counted) {
           if (options.resume && options.out) await counted.addEarlierRuns(options.out);
           Object.assign(summary, counted.report());
@@ -360,10 +461,17 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
         await Promise.all(consumers.map((consumer) => consumer.stop()));
         unsubscribeEvents?.();
         stopControl?.();
-        if (bus.closeRun)
-          await bus
-            .closeRun(runId)
-            .catch((error: unknown) => logger.warn({ err: error }, "closing the run on the bus failed"));
+        stopWatchingWorkers?.();
+        await finishRun({
+          bus,
+          cluster,
+          runId,
+          logger,
+          options,
+          cancelled: control.signal.aborted,
+          fedAll,
+          attach: !!mode?.attach,
+        });
         if (ownsBus) await bus.close();
         await llm?.close();
         prometheus?.forgetRun(runId);
@@ -401,4 +509,36 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {})
   run.sampleQueues = () => Object.fromEntries(roleNames.map((role) => [role, bus.depth(role)]));
   run.sampleMetrics = () => metrics?.report().metrics ?? {};
   return run;
+}
+
+/** The key runs on NATS are signed with: the option, else MATRIX_SIGNING_KEY (a file or PEM text). */
+function signingKeyOf(options: RunOptions): KeyObject | undefined {
+  const source = options.signingKey ?? process.env.MATRIX_SIGNING_KEY;
+  return source ? readSigningKey(source) : undefined;
+}
+
+/**
+ * Ends the run on its bus: removes it, or, for a detached run (and an interrupted attach), leaves it
+ * on NATS for `matrix attach`. A driver that lost its lease touches nothing: the run is someone else's.
+ */
+async function finishRun(parts: {
+  bus: Bus;
+  cluster: ClusterRun | undefined;
+  runId: string;
+  logger: Logger;
+  options: RunOptions;
+  cancelled: boolean;
+  /** Every row was fed (no cancel, no source failure). */
+  fedAll: boolean;
+  attach: boolean;
+}): Promise<void> {
+  const { bus, cluster, runId, logger, options } = parts;
+  try {
+    if (cluster) {
+      const keep = (options.detach && !parts.cancelled) || (parts.attach && parts.cancelled);
+      await cluster.finish({ keep, fedAll: parts.fedAll || parts.attach, keepForMs: options.abandonAfterMs });
+    } else if (bus.closeRun) await bus.closeRun(runId);
+  } catch (error) {
+    logger.warn({ err: error }, "closing the run on the bus failed");
+  }
 }

@@ -12,6 +12,7 @@ export const EventType = {
   hopEnd: "hop-end",
   taskEnd: "task-end",
   sourceError: "source-error",
+  workerError: "worker-error",
   runEnd: "run-end",
 } as const;
 
@@ -20,6 +21,8 @@ export interface RunStartEvent {
   runId: string;
   time: number;
   resumedIds: number;
+  /** Which LLM the run's agents use (on NATS: what every worker was told to use). */
+  llm?: string;
 }
 export interface HopEndEvent {
   type: "hop-end";
@@ -50,12 +53,21 @@ export interface SourceErrorEvent {
   line?: number;
   time: number;
 }
+/** A NATS worker does not serve the run, and says why (an LLM it cannot reach, a signature it refuses). */
+export interface WorkerErrorEvent {
+  type: "worker-error";
+  worker: string;
+  /** `llm`, `unsigned`, `untrusted-key`, `bad-signature` or `invalid-run`. */
+  reason: string;
+  message: string;
+  time: number;
+}
 export interface RunEndEvent {
   type: "run-end";
   summary: RunSummary;
   time: number;
 }
-export type RunEvent = RunStartEvent | HopEndEvent | TaskEndEvent | SourceErrorEvent | RunEndEvent;
+export type RunEvent = RunStartEvent | HopEndEvent | TaskEndEvent | SourceErrorEvent | WorkerErrorEvent | RunEndEvent;
 
 /** What `run.done()` resolves to; also written as `summary.json`. */
 export interface RunSummary {
@@ -87,6 +99,8 @@ export interface RunSummary {
     onLimit: "finish" | "cancel";
     unpriced?: string[];
   };
+  /** The driver fed the run and left it on NATS on purpose; `matrix attach` collects it. */
+  detached?: boolean;
   /** Set when the run stopped early because the source itself failed (finished tasks were still written). */
   error?: { name: string; code?: string; message: string };
   files?: { output: string; filtered: string; deadLetters: string; summary: string; parquet?: string };

@@ -13,6 +13,9 @@ import {
   readFileSync,
   openSync,
   closeSync,
+  ftruncateSync,
+  readSync,
+  statSync,
   type WriteStream,
 } from "node:fs";
 import { join } from "node:path";
@@ -83,22 +86,49 @@ export async function readIds(file: string): Promise<Set<string>> {
   return ids;
 }
 
+/**
+ * Cuts a last line that a crash left without its newline: its task was not acked, so it comes back,
+ * and an append after it would glue the next record onto the fragment.
+ */
+function dropTornTail(file: string): void {
+  if (!existsSync(file)) return;
+  const size = statSync(file).size;
+  if (size === 0) return;
+  const fd = openSync(file, "r+");
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return;
+    // Read backwards in chunks for the last newline.
+    const chunk = Buffer.alloc(64 * 1024);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const read = readSync(fd, chunk, 0, end - start, start);
+      const index = chunk.subarray(0, read).lastIndexOf(0x0a);
+      if (index >= 0) {
+        ftruncateSync(fd, start + index + 1);
+        return;
+      }
+      end = start;
+    }
+    ftruncateSync(fd, 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 class AppendFile {
   private stream: WriteStream | undefined;
-  /** One shared wait for `drain`: many concurrent writers must not each add a listener. */
-  private drained: Promise<void> | undefined;
   constructor(private readonly path: string) {}
-  async write(line: string): Promise<void> {
+  /**
+   * Resolves once the line has reached the file (handed to the OS), not when it is only buffered in
+   * this process: the driver acks a finished task after this, so a driver killed with SIGKILL never
+   * has acked a task that is not in the file. Concurrent writes still go out together (writev).
+   */
+  write(line: string): Promise<void> {
     const stream = (this.stream ??= createWriteStream(this.path, { flags: "a", encoding: "utf8" }));
-    if (!stream.write(line)) {
-      this.drained ??= new Promise<void>((resolve) =>
-        stream.once("drain", () => {
-          this.drained = undefined;
-          resolve();
-        }),
-      );
-      await this.drained;
-    }
+    return new Promise<void>((resolve, reject) => stream.write(line, (error) => (error ? reject(error) : resolve())));
   }
   async close(): Promise<void> {
     const stream = this.stream;
@@ -139,6 +169,7 @@ export class JsonlSink {
    * Also remembers the bad source rows already dead-lettered, so a resume does not record them again.
    */
   async finishedIds(): Promise<Set<string>> {
+    for (const file of [this.files.output, this.files.filtered, this.files.deadLetters]) dropTornTail(file);
     const ids = await readIds(this.files.output);
     this.counts.done = ids.size;
     const filtered = await readIds(this.files.filtered);
@@ -150,6 +181,14 @@ export class JsonlSink {
       else if (typeof record.id === "string") this.dead.set(record.id, Number(record.retries ?? 0));
     }
     return ids;
+  }
+
+  /**
+   * Ids of failed tasks already dead-lettered (read by `finishedIds`, not bad source rows). A driver
+   * adopting a run does not feed them again; writing one again at the same retry count is a duplicate.
+   */
+  failedIds(): Set<string> {
+    return new Set(this.dead.keys());
   }
 
   /**

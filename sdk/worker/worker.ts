@@ -4,32 +4,41 @@
  * number of machines compete for the same role queues; they may join or leave mid-run.
  *
  * Where you are: `worker/` (tier 3, beside `pipeline/`: it composes the bus, agents, flows and the
- * LLM layer). `drain()` is the SIGTERM path: stop pulling, finish the hops in hand, leave. A SIGKILL
- * loses nothing either: unacked tasks are redelivered to the other workers.
+ * LLM layer). For each run, in this order: verify its signature (with trusted keys) before any of its
+ * code is evaluated; parse its definition; open the LLM the run chose (run-llms.ts); load its modules;
+ * start its agents. A run it refuses or cannot serve is logged and reported in its heartbeat, where
+ * the run's driver and `matrix status` show it. `drain()` is the SIGTERM path: stop pulling, finish
+ * the hops in hand, leave. A SIGKILL loses nothing either: unacked tasks are redelivered.
  */
+import { createHash, type KeyObject } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { startRoleAgents } from "../agent/role-agents.js";
 import type { Bus, BusConsumer } from "../bus/bus.js";
 import type { NatsBus } from "../bus/nats/nats-bus.js";
 import { watchRuns, type RunRecord } from "../bus/nats/run-registry.js";
-import { WorkerRegistry } from "../bus/nats/worker-registry.js";
+import { WorkerRegistry, type WorkerProblem } from "../bus/nats/worker-registry.js";
 import { token } from "../bus/nats/names.js";
 import type { WorkerHeartbeat } from "../bus/nats/worker-registry.js";
 import { compileFlow } from "../flow/compile-flow.js";
 import { loadModules, type ModuleBundle } from "../flow/module-loader.js";
-import type { LlmClient } from "../llm/llm-client.js";
-import { BusError, MatrixError } from "../errors.js";
+import { BusError, ConfigError, MatrixError } from "../errors.js";
 import { rootLogger } from "../logger.js";
 import { effectiveFlow, parseDefinition } from "../pipeline/definition.js";
+import { llmOptionFor, registeredLlmOption } from "../pipeline/llm-selection.js";
 import { resolveLlm, type LlmOption } from "../pipeline/resolve-llm.js";
 import { listEndpoints } from "../bus/nats/endpoint-registry.js";
 import { LiveMetrics } from "../metrics/live-metrics.js";
 import { serveMetrics, type MetricsServer } from "../metrics/metrics-server.js";
+import { LlmSelectionSchema, type LlmSelection } from "../schema/llm-selection.js";
 import type { HopEndEvent } from "../schema/event.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
 import { sandboxRunner, type SandboxOptions } from "../sandbox/sandbox.js";
 import type { SandboxRunner } from "../sandbox/sandbox-request.js";
+import { canonicalJson, readTrustedKeys, verifyRunRecord } from "../trust/index.js";
+import { sweepAbandonedRuns } from "./abandoned-runs.js";
+import { RunLlms, type OpenedLlm } from "./run-llms.js";
 
 export interface WorkerOptions {
   bus: NatsBus;
@@ -37,15 +46,31 @@ export interface WorkerOptions {
   roles?: readonly string[];
   /** Tasks of one role handled at once by this worker, unless the role sets its own. @default 64 */
   concurrency?: number;
-  /** The LLM for chat roles: a client, base URL or pool options; else OPENAI_BASE_URL, else the simulator. */
+  /**
+   * This worker's LLM, used only for runs that leave the choice to workers (`llm: "workers"`): a
+   * client, base URL or pool options; else OPENAI_BASE_URL, else registered endpoints, else a simulator.
+   */
   llm?: LlmOption;
   /** `ctx.sandbox` for this worker's roles: options for a new sandbox or one you made. @default MATRIX_SANDBOX* variables */
   sandbox?: SandboxOptions | SandboxRunner;
+  /** Default model for runs that leave the choice to workers. */
   model?: string;
+  /**
+   * Public keys (PEM files, PEM text or KeyObjects; or a comma-separated list of files): serve only
+   * runs signed by one of them. @default MATRIX_TRUSTED_KEYS, else none: every run is served (with a
+   * warning at start)
+   */
+  trustedKeys?: string | readonly (string | KeyObject)[];
   /** This worker's id in heartbeats and turn `agent` fields. @default host-pid */
   id?: string;
   /** Heartbeat period; the heartbeat expires after three missed beats. @default 5000 */
   heartbeatMs?: number;
+  /** A run whose LLM could not be reached is tried again after this long. @default 30000 */
+  llmRetryMs?: number;
+  /** How often to look for abandoned runs (and runs removed by other workers). @default 30000 */
+  sweepMs?: number;
+  /** Grace of a run without any lease (an older driver, or one that died at once). @default 600000 */
+  abandonAfterMs?: number;
   /** The version reported in heartbeats. */
   version?: string;
   logger?: Logger;
@@ -66,10 +91,15 @@ interface ServedRun {
 export class Worker {
   readonly id: string;
   private readonly runs = new Map<string, ServedRun>();
+  private readonly problems = new Map<string, WorkerProblem>();
+  private readonly retries = new Map<string, NodeJS.Timeout>();
+  private readonly starting = new Set<string>();
+  private readonly llms = new RunLlms();
+  private readonly trusted: KeyObject[];
   private inFlight = 0;
   private hops = 0;
-  private llm: Promise<{ client: LlmClient; close(): Promise<void> }> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private registry: WorkerRegistry | undefined;
   private stopWatching: (() => void) | undefined;
   private draining: Promise<void> | undefined;
@@ -87,6 +117,7 @@ export class Worker {
     this.sandbox = sandboxRunner(options.sandbox);
     this.id = options.id ?? `${hostname()}-${process.pid}`;
     this.logger = (options.logger ?? rootLogger()).child({ worker: this.id });
+    this.trusted = readTrustedKeys(options.trustedKeys ?? process.env.MATRIX_TRUSTED_KEYS);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.metrics =
       options.metrics ??
@@ -114,11 +145,17 @@ export class Worker {
       hops: this.hops,
       version: this.options.version ?? "0.1.0",
       time: Date.now(),
+      ...(this.problems.size > 0 ? { problems: [...this.problems.values()] } : {}),
     };
   }
 
   async start(): Promise<void> {
     const bus = this.options.bus;
+    if (this.trusted.length === 0)
+      this.logger.warn(
+        "no trusted keys (--trusted-keys / MATRIX_TRUSTED_KEYS): this worker runs the code of any run registered on NATS",
+      );
+    else this.logger.info({ keys: this.trusted.length }, "serving only runs signed by a trusted key");
     const heartbeatMs = this.options.heartbeatMs ?? 5000;
     if (this.metrics && this.options.metricsPort !== undefined)
       this.metricsServer = await serveMetrics(this.metrics, {
@@ -129,11 +166,36 @@ export class Worker {
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), heartbeatMs);
     this.heartbeat.unref();
-    this.stopWatching = await watchRuns(await bus.runs(), {
-      onPut: (record) => (this.draining ? Promise.resolve() : this.serve(record)),
-      onDelete: (key) => this.leave(key),
-      onError: (error) => this.logger.error({ err: error }, "watching the run registry failed"),
-    });
+    await this.watchRegistry();
+    this.sweeper = setInterval(() => void this.sweep(), this.options.sweepMs ?? 30_000);
+    this.sweeper.unref();
+  }
+
+  /**
+   * Watches the run registry. A worker account that may not create the registry (the recommended
+   * permissions) waits for the first driver to create it instead of failing.
+   */
+  private async watchRegistry(): Promise<void> {
+    const watch = async () => {
+      const stop = await watchRuns(await this.options.bus.runs(), {
+        onPut: (record) => (this.draining ? Promise.resolve() : this.serve(record)),
+        onDelete: (key) => this.leave(key),
+        onError: (error) => this.logger.error({ err: error }, "watching the run registry failed"),
+      });
+      if (this.draining) stop();
+      else this.stopWatching = stop;
+    };
+    try {
+      await watch();
+    } catch (error) {
+      if (!/permission/i.test(String((error as Error)?.message))) throw error;
+      this.logger.warn("the run registry does not exist yet and this account may not create it: waiting for a driver");
+      const retry = (): void => {
+        if (this.draining) return;
+        watch().catch(() => setTimeout(retry, 1000).unref());
+      };
+      setTimeout(retry, 1000).unref();
+    }
   }
 
   private async beat(): Promise<void> {
@@ -144,52 +206,84 @@ export class Worker {
     }
   }
 
-  private llmClient(model: string | undefined): Promise<{ client: LlmClient; close(): Promise<void> }> {
-    this.llm ??= this.openLlm(this.options.model ?? model);
-    return this.llm;
+  /** Logs why this worker does not serve `runId` and tells the run's driver (through the heartbeat). */
+  private report(runId: string, reason: WorkerProblem["reason"], message: string, error?: unknown): void {
+    this.problems.set(token(runId), { runId, reason, message, time: Date.now() });
+    const logger = this.logger.child({ runId });
+    if (reason === "llm") logger.error({ err: error }, `cannot reach the run's LLM; not taking its tasks: ${message}`);
+    else if (reason === "invalid-run") logger.error({ err: error }, `not serving the run: ${message}`);
+    else logger.warn({ reason }, `refused run ${runId} (${reason}): ${message}; none of its code was evaluated`);
+    void this.beat();
   }
 
-  /**
-   * --llm, else OPENAI_BASE_URL, else the endpoints registered on NATS (vLLM/SGLang servers of the
-   * cluster), else a local simulator. A bare URL without a model asks the server for its first model.
-   */
-  private async openLlm(model: string | undefined): Promise<{ client: LlmClient; close(): Promise<void> }> {
-    let option = this.options.llm;
-    if (option === undefined && !process.env.OPENAI_BASE_URL && !process.env.OPENAI_BASE_URLS) {
-      const endpoints = await listEndpoints(this.options.bus.connection).catch(() => []);
-      if (endpoints.length > 0) {
-        option = {
-          endpoints: endpoints.map((e) => ({
-            baseUrl: e.url,
-            ...(process.env.OPENAI_API_KEY ? { apiKey: process.env.OPENAI_API_KEY } : {}),
-            ...(e.model ? { models: [e.model] } : {}),
-          })),
-        };
-        model ??= endpoints.find((e) => e.model)?.model;
-        this.logger.info({ endpoints: endpoints.map((e) => e.url) }, "using registered inference endpoints");
-      }
-    }
-    if (typeof option === "string" && model === undefined) model = await firstModel(option);
-    if (option !== undefined && typeof option === "object" && !("chat" in option) && model !== undefined)
-      option = { defaultModel: model, ...option };
-    return resolveLlm(option, { model, logger: this.logger });
+  private clearProblem(key: string): void {
+    if (this.problems.delete(key)) void this.beat();
   }
 
-  /** Starts agents for the roles of `record` this worker serves (a repeated PUT of a served run is ignored). */
+  /** Serves the roles of `record` this worker serves (a repeated PUT of a served run is ignored). */
   private async serve(record: RunRecord): Promise<void> {
+    const key = token(record.runId);
+    // One start at a time per run: the registry watch and an LLM retry may both ask.
+    if (this.runs.has(key) || this.starting.has(key)) return;
+    this.starting.add(key);
+    try {
+      await this.startServing(record, key);
+    } finally {
+      this.starting.delete(key);
+    }
+  }
+
+  private async startServing(record: RunRecord, key: string): Promise<void> {
     const runId = record.runId;
-    if (this.runs.has(token(runId))) return;
+    clearTimeout(this.retries.get(key));
+    this.retries.delete(key);
+    // Trust first: nothing of the run (functions, modules) is parsed or evaluated before this.
+    if (this.trusted.length > 0) {
+      const verdict = verifyRunRecord(record, this.trusted);
+      if (!verdict.ok) return this.report(runId, verdict.reason, verdict.message);
+      this.logger.debug({ runId, keyId: verdict.keyId }, "run signature verified");
+    }
     const logger = this.logger.child({ runId });
     let definition: PipelineDefinition;
+    let selection: LlmSelection;
     try {
       definition = parseDefinition(record.definition);
+      // A record without a selection comes from an older driver: it left the choice to workers.
+      selection = LlmSelectionSchema.parse(record.llm ?? { kind: "workers" });
     } catch (error) {
-      logger.error({ err: error }, "the run's pipeline definition is invalid; not serving it");
-      return;
+      return this.report(runId, "invalid-run", `its record is invalid: ${(error as Error).message}`, error);
     }
-    let modules: Record<string, unknown> = {};
+    const roleNames = Object.keys(definition.roles);
+    const isChat = (role: string) => definition.roles[role]!.kind === "chat";
+    // The LLM is a client object in the driver: only its local agents can serve chat roles.
+    const mine = roleNames.filter(
+      (role) =>
+        (!this.options.roles || this.options.roles.includes(role)) && !(selection.kind === "driver" && isChat(role)),
+    );
+    let llm: OpenedLlm | undefined;
+    if (mine.some(isChat)) {
+      try {
+        llm = await this.llms.acquire(
+          canonicalJson({ selection, model: this.modelFor(selection, definition) }),
+          key,
+          () => this.openRunLlm(selection, definition, logger),
+        );
+      } catch (error) {
+        this.report(runId, "llm", (error as Error)?.message ?? String(error), error);
+        const retry = setTimeout(() => {
+          this.retries.delete(key);
+          if (!this.draining) void this.serve(record).catch(() => {});
+        }, this.options.llmRetryMs ?? 30_000);
+        retry.unref();
+        this.retries.set(key, retry);
+        return;
+      }
+      logger.info({ llm: llm.description }, "using the run's LLM");
+    }
+    this.clearProblem(key);
     // A module that cannot load here must not leave the run waiting forever: the roles are still
     // served, and each task fails at once with the load error, so the driver dead-letters it.
+    let modules: Record<string, unknown> = {};
     let moduleFailure: MatrixError | undefined;
     try {
       modules = await this.fetchModules(record, definition);
@@ -199,26 +293,15 @@ export class Worker {
         ? error
         : new BusError(`worker ${this.id} could not load the run's modules: ${(error as Error)?.message ?? error}`);
     }
-    const roleNames = Object.keys(definition.roles);
-    const mine = roleNames.filter((role) => !this.options.roles || this.options.roles.includes(role));
     // Offload like the run's driver, whatever this worker's own default is.
     if (typeof record.bus?.offloadThreshold === "number")
       this.options.bus.content.setThreshold(runId, record.bus.offloadThreshold);
     const served: ServedRun = { runId, abort: new AbortController(), consumers: [] };
-    this.runs.set(token(runId), served);
+    // Every LLM call in flight listens on the run's signal (its pool links it per call); hundreds at
+    // once is the expected load, not a leak (Node's default of 10 printed MaxListenersExceededWarning).
+    setMaxListeners(0, served.abort.signal);
+    this.runs.set(key, served);
     if (mine.length === 0) return;
-    const model = this.options.model ?? definition.options.model;
-    const needsLlm = mine.some((role) => definition.roles[role]!.kind === "chat");
-    let llm: LlmClient | undefined;
-    try {
-      llm = needsLlm ? (await this.llmClient(model)).client : undefined;
-    } catch (error) {
-      // Forget the failure so the next run (or a re-registered one) tries again.
-      this.llm = undefined;
-      this.runs.delete(token(runId));
-      logger.error({ err: error }, "no LLM for the run's chat roles; not serving it");
-      return;
-    }
     const flow = compileFlow(effectiveFlow(definition), roleNames);
     const bus = this.countingView(this.options.bus.forRun(runId));
     const metrics = this.metrics;
@@ -239,11 +322,11 @@ export class Worker {
         flow,
         roles: mine,
         agentPrefix: this.id,
-        model,
+        model: this.modelFor(selection, definition),
         concurrency: this.options.concurrency,
         modules,
         signal: served.abort.signal,
-        llm: llm && metrics ? metrics.llmClient(runId, llm) : llm,
+        llm: llm && metrics ? metrics.llmClient(runId, llm.client) : llm?.client,
         sandbox: this.sandbox,
         logger,
         meter: metrics ? (role) => metrics.agentMeter(runId, role) : undefined,
@@ -259,9 +342,76 @@ export class Worker {
     logger.info({ roles: mine }, "serving run");
   }
 
+  /** The run's model; this worker's own `--model` only when the run leaves the LLM to workers. */
+  private modelFor(selection: LlmSelection, definition: PipelineDefinition): string | undefined {
+    const chosen = "defaultModel" in selection ? selection.defaultModel : undefined;
+    return (selection.kind === "workers" ? this.options.model : undefined) ?? chosen ?? definition.options.model;
+  }
+
+  /** Opens exactly the LLM the run chose; keys come from this worker's environment. */
+  private async openRunLlm(
+    selection: LlmSelection,
+    definition: PipelineDefinition,
+    logger: Logger,
+  ): Promise<OpenedLlm> {
+    const model = this.modelFor(selection, definition);
+    switch (selection.kind) {
+      case "endpoints": {
+        const selected = llmOptionFor(selection);
+        try {
+          return await resolveLlm(selected.option, { model, logger });
+        } catch (error) {
+          if (selected.missingKeys.length === 0) throw error;
+          const unset = selected.missingKeys.join(", ");
+          throw new ConfigError("llm", `${(error as Error).message} (not set on this worker: ${unset})`, {
+            cause: error,
+          });
+        }
+      }
+      case "simulator": {
+        const selected = llmOptionFor(selection);
+        return resolveLlm(selected.option, { model, logger, simulator: selected.simulator });
+      }
+      case "registered":
+        return this.openRegistered(model, logger, true);
+      case "workers":
+        return this.openOwnLlm(model, logger);
+      case "driver":
+        throw new ConfigError("llm", "the run's LLM is a client object in its driver");
+    }
+  }
+
+  /** Every endpoint registered on NATS; `required`: fail when there is none (else: a simulator). */
+  private async openRegistered(model: string | undefined, logger: Logger, required: boolean): Promise<OpenedLlm> {
+    const endpoints = await listEndpoints(this.options.bus.connection).catch(() => []);
+    if (endpoints.length === 0) {
+      if (required)
+        throw new ConfigError("llm", "the run uses the endpoints registered on NATS, and none is registered");
+      return resolveLlm("simulator", { model, logger });
+    }
+    logger.info({ endpoints: endpoints.map((e) => e.url) }, "using registered inference endpoints");
+    const registered = registeredLlmOption(endpoints, model);
+    return resolveLlm(registered.option, { model: registered.model, logger });
+  }
+
+  /**
+   * A run that leaves the LLM to workers: --llm, else OPENAI_BASE_URL, else the endpoints registered
+   * on NATS, else a local simulator (said in the log: it is rarely what a GPU cluster wants).
+   */
+  private async openOwnLlm(model: string | undefined, logger: Logger): Promise<OpenedLlm> {
+    const option = this.options.llm;
+    if (option !== undefined || process.env.OPENAI_BASE_URL || process.env.OPENAI_BASE_URLS)
+      return resolveLlm(option, { model, logger });
+    const opened = await this.openRegistered(model, logger, false);
+    if (opened.description.startsWith("built-in simulator"))
+      logger.warn("the run leaves the LLM to workers and this one has none: using a built-in simulator");
+    return opened;
+  }
+
   /**
    * The run's modules, from the bundles its driver put in the run's object store: this machine may
    * not have the files (or has them at another path), so the definition's paths are never read here.
+   * Each bundle must hash to the ref in the (signed) record: the object store is writable by workers.
    */
   private async fetchModules(record: RunRecord, definition: PipelineDefinition): Promise<Record<string, unknown>> {
     const bundles: Record<string, ModuleBundle> = {};
@@ -269,7 +419,13 @@ export class Worker {
       const ref = record.modules?.[name];
       if (!ref)
         throw new BusError(`Run ${record.runId} names module '${name}' (${path}) but its driver shipped no bundle.`);
-      bundles[name] = { name, path, code: await this.options.bus.content.get(record.runId, ref) };
+      const code = await this.options.bus.content.get(record.runId, ref);
+      const digest = `sha256:${createHash("sha256").update(code, "utf8").digest("hex")}`;
+      if (digest !== ref.ref)
+        throw new BusError(
+          `Module '${name}' of run ${record.runId} does not match the hash its driver recorded; not loaded.`,
+        );
+      bundles[name] = { name, path, code };
     }
     return loadModules(bundles);
   }
@@ -294,13 +450,33 @@ export class Worker {
     };
   }
 
+  /** Removes abandoned runs, and leaves runs that are no longer registered. */
+  private async sweep(): Promise<void> {
+    if (this.draining) return;
+    try {
+      const { registered } = await sweepAbandonedRuns({
+        bus: this.options.bus,
+        workerId: this.id,
+        defaultGraceMs: this.options.abandonAfterMs ?? 600_000,
+        logger: this.logger,
+      });
+      for (const key of [...this.runs.keys(), ...this.problems.keys()]) if (!registered.has(key)) await this.leave(key);
+    } catch (error) {
+      this.logger.debug({ err: error }, "sweeping for abandoned runs failed (server away?)");
+    }
+  }
+
   /** Stops the agents of a withdrawn run (finishing the hops in hand). */
   private async leave(key: string): Promise<void> {
+    clearTimeout(this.retries.get(key));
+    this.retries.delete(key);
+    this.clearProblem(key);
     const served = this.runs.get(key);
-    if (!served) return;
+    if (!served) return void (await this.llms.release(key));
     this.runs.delete(key);
     served.abort.abort();
     await Promise.all(served.consumers.map((consumer) => consumer.stop()));
+    await this.llms.release(key);
     this.options.bus.content.forget(served.runId);
     this.metrics?.forgetRun(served.runId);
     this.logger.info({ runId: served.runId }, "run withdrawn; stopped its agents");
@@ -311,31 +487,20 @@ export class Worker {
     this.draining ??= (async () => {
       this.stopWatching?.();
       clearInterval(this.heartbeat);
+      clearInterval(this.sweeper);
+      for (const retry of this.retries.values()) clearTimeout(retry);
+      this.retries.clear();
       const runs = [...this.runs.values()];
       this.runs.clear();
       await Promise.all(runs.flatMap((run) => run.consumers.map((consumer) => consumer.stop())));
       await this.registry?.remove(this.id).catch(() => {});
       await this.options.bus.close();
-      if (this.llm) await (await this.llm.catch(() => undefined))?.close();
+      await this.llms.closeAll();
       this.metrics?.close();
       await this.metricsServer?.close();
       this.resolveDone();
     })();
     return this.draining;
-  }
-}
-
-/** The first model an OpenAI-compatible server lists (`GET /models`), or undefined. */
-async function firstModel(baseUrl: string): Promise<string | undefined> {
-  try {
-    const response = await fetch(`${baseUrl.replace(/\/$/, "")}/models`, {
-      headers: process.env.OPENAI_API_KEY ? { authorization: `Bearer ${process.env.OPENAI_API_KEY}` } : {},
-      signal: AbortSignal.timeout(5000),
-    });
-    const body = (await response.json()) as { data?: Array<{ id?: string }> };
-    return body.data?.[0]?.id;
-  } catch {
-    return undefined;
   }
 }
 

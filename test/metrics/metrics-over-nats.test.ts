@@ -46,7 +46,15 @@ describeWithNats("Prometheus metrics over NATS", () => {
   it("a worker and a driver serve the named families, labelled by run and role, with non-zero counts", async () => {
     const metrics = new LiveMetrics();
     const rows = Array.from({ length: 40 }, (_, i) => ({ id: `r${i}`, topic: `topic ${i}` }));
-    const run = twoRoles.run({ source: rows, bus: driverBus, metrics, metricsPort: 0, runId: "scrape-1" });
+    // The run names its LLM (workers use the run's choice; their own `llm` is for `llm: "workers"` runs).
+    const run = twoRoles.run({
+      source: rows,
+      bus: driverBus,
+      llm: simulator.baseUrl,
+      metrics,
+      metricsPort: 0,
+      runId: "scrape-1",
+    });
     const summary = await run.done();
     expect(summary.counts.done).toBe(40);
 

@@ -1,4 +1,5 @@
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createTask } from "../../sdk/driver/task-factory.js";
 import { JsonlSink, readIds } from "../../sdk/sink/jsonl-sink.js";
@@ -45,5 +46,23 @@ describe("JSONL sink", () => {
     await sink.close();
     appendFileSync(sink.files.output, '{"id":"torn","row":{');
     expect([...(await readIds(sink.files.output))]).toEqual(["whole"]);
+  });
+});
+
+describe("JsonlSink after a crash mid-write", () => {
+  it("drops a torn last line on resume, so the next record starts on a line of its own", async () => {
+    const out = tempDir();
+    const whole = JSON.stringify({ id: "a", status: "done" });
+    writeFileSync(join(out, "output.jsonl"), `${whole}\n{"id":"b","sta`);
+    const sink = new JsonlSink(out);
+    expect([...(await sink.finishedIds())]).toEqual(["a"]);
+    await sink.write(task("b"));
+    await sink.close();
+    expect(
+      readFileSync(join(out, "output.jsonl"), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).id),
+    ).toEqual(["a", "b"]);
   });
 });

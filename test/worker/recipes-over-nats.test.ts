@@ -47,7 +47,16 @@ describeWithNats("recipes and summary metrics over NATS with worker processes", 
   /** The same recipe and rows over NATS (the workers' agents) and locally: the same seeds, the same trajectories. */
   async function bothWays(name: string, options: Record<string, unknown>, rows: number) {
     const p = recipe(name, options)!;
-    const overNats = p.run({ rows, bus, seed: 5, out: tempDir(), logger: silent });
+    // The run names its LLM, and the workers use exactly that (their own --llm is for `llm: "workers"` runs).
+    const overNats = p.run({
+      rows,
+      bus,
+      seed: 5,
+      out: tempDir(),
+      logger: silent,
+      llm: llm.baseUrl,
+      model: "sim-model",
+    });
     const local = p.run({ rows, seed: 5, llm: llm.baseUrl, model: "sim-model", logger: silent });
     const [nats, here] = [await overNats.done(), await local.done()];
     const trajectory = (t: Task) => [t.status, t.reason, t.history.map((turn) => [turn.role, turn.content]), t.state];

@@ -133,7 +133,14 @@ describeWithNats("tool loops on NATS workers", () => {
     const args = ["--concurrency", "1", "--llm", fake.baseUrl, "--model", "m"];
     const victim = await start("k1", args);
     const out = tempDir();
-    const run = p.run({ source: Array.from({ length: 6 }, (_, i) => ({ id: `r${i}` })), out, bus });
+    // The run names its LLM: workers use the run's choice (their --llm is for `llm: "workers"` runs).
+    const run = p.run({
+      source: Array.from({ length: 6 }, (_, i) => ({ id: `r${i}` })),
+      out,
+      bus,
+      llm: fake.baseUrl,
+      model: "m",
+    });
     await midLoop;
     victim.child.kill("SIGKILL");
     expect(await victim.exited).toBe("SIGKILL");

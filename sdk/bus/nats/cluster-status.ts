@@ -1,13 +1,15 @@
 /**
- * A snapshot of the cluster for `matrix status`: live workers (heartbeats), active runs (registry),
+ * A snapshot of the cluster for `matrix status`: live workers (heartbeats, with the runs they refuse
+ * and why), active runs (registry) with their driver's lease (held, detached, expired, abandoned),
  * and per run and role the queue counts JetStream keeps on each durable consumer.
  *
  * Where you are: `bus/nats/`. Read-only; safe to run against a busy cluster.
  */
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { names } from "./names.js";
-import { listRuns, openKv } from "./run-registry.js";
+import { names, token } from "./names.js";
+import { leaseState, RunLeases, type LeaseState } from "./run-lease.js";
+import { listRuns } from "./run-registry.js";
 import { WorkerRegistry, type WorkerHeartbeat } from "./worker-registry.js";
 
 export interface RoleQueueStatus {
@@ -28,6 +30,19 @@ export interface RunStatus {
   roles: RoleQueueStatus[];
   /** Messages in the run's stream (all roles, including the sink and dead letters). */
   messages: number;
+  /** The driver's lease: `expired` is adoptable with `--resume`; `abandoned` is removed by the next worker sweep. */
+  lease?: {
+    state: LeaseState;
+    holder: { host: string; pid: number };
+    /** How long ago the lease was last written. */
+    ageMs: number;
+    /** Time left before workers remove the run (0: at the next sweep). */
+    removeInMs?: number;
+    /** Feeding finished (a detached run can be collected with `matrix attach`). */
+    fed: boolean;
+  };
+  /** Whether the record is signed, and by which key. */
+  signedBy?: string;
 }
 
 export interface ClusterStatus {
@@ -38,7 +53,9 @@ export interface ClusterStatus {
 export async function clusterStatus(nc: NatsConnection): Promise<ClusterStatus> {
   const jsm = await jetstreamManager(nc);
   const workers = await (await WorkerRegistry.open(nc)).list();
-  const records = await listRuns(await openKv(nc, names.runsBucket));
+  const records = await listRuns(nc);
+  const leases = await (await RunLeases.open(nc)).list().catch(() => new Map());
+  const now = Date.now();
   const runs: RunStatus[] = [];
   for (const record of records) {
     const stream = names.stream(record.runId);
@@ -57,6 +74,8 @@ export async function clusterStatus(nc: NatsConnection): Promise<ClusterStatus> 
     } catch {
       // The run is registered but its stream is gone (being closed): show it without queues.
     }
+    const entry = leases.get(token(record.runId));
+    const lease = entry ? leaseState(entry, now) : undefined;
     runs.push({
       runId: record.runId,
       pipeline: record.definition.name,
@@ -64,6 +83,20 @@ export async function clusterStatus(nc: NatsConnection): Promise<ClusterStatus> 
       driver: record.driver,
       roles: roles.sort((a, b) => a.role.localeCompare(b.role)),
       messages,
+      ...(entry && lease
+        ? {
+            lease: {
+              state: lease.state,
+              holder: entry.lease.holder,
+              ageMs: now - entry.written,
+              fed: entry.lease.feed.done,
+              ...(lease.state === "held" || lease.state === "removing"
+                ? {}
+                : { removeInMs: Math.max(0, entry.lease.graceMs - lease.expiredMs) }),
+            },
+          }
+        : {}),
+      ...(record.signature ? { signedBy: record.signature.keyId } : {}),
     });
   }
   return { workers: workers.sort((a, b) => a.id.localeCompare(b.id)), runs };

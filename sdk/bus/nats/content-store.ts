@@ -85,6 +85,11 @@ export class ContentStore {
     return { ref: `sha256:${name}`, bytes: bytes.length };
   }
 
+  /** Creates the run's bucket now (the driver does, so workers need no right to create streams). */
+  async ensureStore(runId: string): Promise<void> {
+    await this.store(runId);
+  }
+
   /** Stores `text` in the run's object store whatever the threshold (module bundles); deleted with the run. */
   storeText(runId: string, text: string): Promise<ContentRef> {
     return this.put(runId, text);

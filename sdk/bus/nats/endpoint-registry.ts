@@ -7,6 +7,7 @@
  * OPENAI_API_KEY.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
+import { jsonOf, kvEntries } from "./kv-entries.js";
 import { names } from "./names.js";
 import { openKv } from "./run-registry.js";
 
@@ -29,17 +30,11 @@ export async function registerEndpoint(nc: NatsConnection, record: Omit<Endpoint
 }
 
 export async function listEndpoints(nc: NatsConnection): Promise<EndpointRecord[]> {
-  const kv = await openKv(nc, names.endpointsBucket, { ttlMs: ENDPOINT_TTL_MS });
+  // Read without a consumer (see kv-entries.ts); malformed entries are skipped.
   const endpoints: EndpointRecord[] = [];
-  for await (const key of await kv.keys()) {
-    const entry = await kv.get(key);
-    if (entry?.operation !== "PUT") continue;
-    try {
-      const record = entry.json<EndpointRecord>();
-      if (typeof record.url === "string") endpoints.push(record);
-    } catch {
-      // skip malformed entries
-    }
+  for (const entry of await kvEntries(nc, names.endpointsBucket)) {
+    const record = jsonOf<EndpointRecord>(entry);
+    if (typeof record?.url === "string") endpoints.push(record);
   }
   return endpoints;
 }

@@ -31,6 +31,8 @@ export const names = {
   sharedBucket: (runId: string) => `matrix_shared_${token(runId)}`,
   /** KV: active runs (key = run token, value = the run record with the pipeline definition). */
   runsBucket: "matrix_runs",
+  /** KV: drivers' leases on their runs (heartbeat and feed checkpoint), read by adopters and workers. */
+  leasesBucket: "matrix_leases",
   /** KV: worker heartbeats, expiring on their own when a worker dies. */
   workersBucket: "matrix_workers",
   /** KV: OpenAI-compatible inference endpoints registered by servers (vLLM, SGLang). */

@@ -25,20 +25,24 @@ import { headers, nanos, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { BusError, MatrixError, serializeError, type TaskValidationError } from "../../errors.js";
 import type { RunEvent } from "../../schema/event.js";
+import type { LlmSelection } from "../../schema/llm-selection.js";
 import type { PipelineDefinition } from "../../schema/pipeline-definition.js";
 import { SINK, type Task } from "../../schema/task.js";
 import type { ContentRef } from "../../schema/turn.js";
+import type { RunSignature } from "../../trust/run-signature.js";
 import type { Bus, BusConsumer, ConsumeOptions, DeliveryHandler } from "../bus.js";
 import type { SharedStore } from "../shared-store.js";
 import { connectNats } from "./connect-nats.js";
 import type { NatsConnectionOptions } from "./connection-options.js";
 import { ContentStore } from "./content-store.js";
-import { destroySharedBucket, NatsSharedStore, openSharedBucket } from "./shared-kv-store.js";
+import { NatsSharedStore, openSharedBucket } from "./shared-kv-store.js";
 import { EventPublisher, subscribeEvents } from "./event-channel.js";
 import { names } from "./names.js";
 import { startRoleConsumer } from "./role-consumer.js";
 import { serveRunControl, type ControlRequest } from "./run-control.js";
-import { deleteRun, openKv, putRun } from "./run-registry.js";
+import { RunLeases } from "./run-lease.js";
+import { removeRun } from "./run-removal.js";
+import { openKv, putRun, type RunRecord } from "./run-registry.js";
 import { decodeTask, encodeTask, failedTaskFor } from "./task-codec.js";
 
 /**
@@ -70,6 +74,18 @@ export interface NatsBusOptions {
   logger?: Logger;
 }
 
+/** What a driver opens a run with (Bus.openRun, plus what only NATS workers need). */
+export interface OpenRun {
+  runId: string;
+  definition: PipelineDefinition;
+  modules?: Readonly<Record<string, { path: string; code: string }>>;
+  /** The LLM every worker uses for the run (never keys). */
+  llm?: LlmSelection;
+  settings?: RunRecord["settings"];
+  /** Signs the record (the driver's --signing-key); workers with trusted keys refuse unsigned runs. */
+  sign?: (record: object) => RunSignature;
+}
+
 interface PendingConsumer {
   role: string;
   handler: DeliveryHandler;
@@ -87,6 +103,7 @@ export class NatsBus implements Bus {
   readonly events: EventPublisher;
   private jsmPromise: Promise<JetStreamManager> | undefined;
   private runsKv: Promise<KV> | undefined;
+  private leasesKv: Promise<RunLeases> | undefined;
   /** Runs this bus opened as their driver, with the advisory subscription to unsubscribe. */
   private readonly openRuns = new Map<string, { unsubscribe: () => void; roles: string[] }>();
   private readonly waiting: PendingConsumer[] = [];
@@ -167,50 +184,71 @@ export class NatsBus implements Bus {
     }
   }
 
-  async openRun(run: {
-    runId: string;
-    definition: PipelineDefinition;
-    modules?: Readonly<Record<string, { path: string; code: string }>>;
-  }): Promise<void> {
+  leases(): Promise<RunLeases> {
+    this.leasesKv ??= RunLeases.open(this.connection, { replicas: this.settings.replicas });
+    this.leasesKv.catch(() => (this.leasesKv = undefined));
+    return this.leasesKv;
+  }
+
+  async openRun(run: OpenRun): Promise<void> {
     const roles = Object.keys(run.definition.roles);
     await this.ensureRun(run.runId, roles, run.definition.options.maxAttempts ?? 3);
-    const unsubscribe = this.watchMaxDeliveries(run.runId);
-    this.openRuns.set(run.runId, { unsubscribe, roles });
+    this.attachRun(run.runId, roles);
+    // Created here, so workers never need the right to create streams (docs/cluster.md, permissions).
+    await this.content.ensureStore(run.runId);
+    // Likewise the shared bucket of roles that share state across workers (dedup indexes).
+    if (Object.values(run.definition.roles).some((role) => role.kind === "dedup")) {
+      this.sharedBuckets.set(run.runId, openSharedBucket(this.connection, run.runId, this.settings.replicas));
+      await this.sharedBuckets.get(run.runId);
+    }
     // Workers need roles, flow, params and options, not the rows: an inline source could exceed a KV value.
     const { source: _source, ...definition } = run.definition;
     // Bundles go to the run's object store before the record that names them, so a worker never sees a dangling ref.
     const modules: Record<string, ContentRef & { path: string }> = {};
     for (const [name, bundle] of Object.entries(run.modules ?? {}))
       modules[name] = { path: bundle.path, ...(await this.content.storeText(run.runId, bundle.code)) };
-    await putRun(await this.runs(), {
+    const record: RunRecord = {
       runId: run.runId,
       definition: definition as PipelineDefinition,
       bus: { offloadThreshold: this.settings.offloadThreshold },
       ...(Object.keys(modules).length > 0 ? { modules } : {}),
+      ...(run.llm ? { llm: run.llm } : {}),
+      ...(run.settings ? { settings: run.settings } : {}),
       created: Date.now(),
       driver: { host: hostname(), pid: process.pid },
-    });
+    };
+    await putRun(await this.runs(), run.sign ? { ...record, signature: run.sign(record) } : record);
+  }
+
+  /**
+   * Drives a run that is already on NATS (opened here or adopted from a driver that died): its
+   * max-delivery advisories come here, and local agents waiting for a run start on it.
+   */
+  attachRun(runId: string, roles: string[]): void {
+    if (this.openRuns.has(runId)) return;
+    this.openRuns.set(runId, { unsubscribe: this.watchMaxDeliveries(runId), roles });
     for (const pending of this.waiting.splice(0)) {
-      if (!pending.stopped)
-        pending.started = this.consumeRun(run.runId, pending.role, pending.handler, pending.options);
+      if (!pending.stopped) pending.started = this.consumeRun(runId, pending.role, pending.handler, pending.options);
     }
   }
 
-  async closeRun(runId: string): Promise<void> {
-    const open = this.openRuns.get(runId);
-    open?.unsubscribe();
+  /** Stops driving `runId` without removing it (a detached run, left for `matrix attach`). */
+  detachRun(runId: string): void {
+    this.openRuns.get(runId)?.unsubscribe();
     this.openRuns.delete(runId);
-    // Withdraw the run first so workers stop its agents, then remove its queues and objects.
-    await deleteRun(await this.runs(), runId).catch((error: unknown) =>
-      this.logger?.warn({ runId, err: error }, "withdrawing the run from the registry failed"),
-    );
-    const jsm = await this.jsm();
-    await jsm.streams.delete(names.stream(runId)).catch((error: unknown) => {
-      if (!/not found/i.test(String((error as Error)?.message))) throw error;
+  }
+
+  async closeRun(runId: string): Promise<void> {
+    this.detachRun(runId);
+    // Withdraw the run first so workers stop its agents, then remove its queues, objects and lease.
+    await removeRun(runId, {
+      jsm: await this.jsm(),
+      runs: await this.runs(),
+      content: this.content,
+      leases: await this.leases().catch(() => undefined),
+      as: "driver",
     });
-    await this.content.destroy(runId);
     this.sharedBuckets.delete(runId);
-    await destroySharedBucket(jsm, runId);
   }
 
   /** The run's shared store `name` (a dedup role's index) in the run's KV bucket, on every worker alike. */

@@ -3,14 +3,19 @@
  * definition. The driver puts a run when it opens it and deletes it when it closes; workers watch
  * the bucket and serve the roles of every run in it, including runs started after them.
  *
- * Where you are: `bus/nats/`. The record is validated by whoever reads it (workers parse the
- * definition with `parseDefinition`); here it is only a typed envelope.
+ * Where you are: `bus/nats/`. The record is validated by whoever reads it (workers verify its
+ * signature first, then parse the definition with `parseDefinition` and the LLM selection with its
+ * schema); here it is only a typed envelope. The record is written once and never updated (an
+ * update would need a new signature): the driver's lease lives in its own bucket (run-lease.ts).
  */
 import { Kvm, KvWatchInclude, type KV, type KvEntry } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { LlmSelection } from "../../schema/llm-selection.js";
 import type { PipelineDefinition } from "../../schema/pipeline-definition.js";
 import type { ContentRef } from "../../schema/turn.js";
-import { token } from "./names.js";
+import type { RunSignature } from "../../trust/run-signature.js";
+import { jsonOf, kvEntries } from "./kv-entries.js";
+import { names, token } from "./names.js";
 
 export interface RunRecord {
   runId: string;
@@ -22,8 +27,20 @@ export interface RunRecord {
    * the bucket is destroyed with the run): workers fetch and load them.
    */
   modules?: Record<string, ContentRef & { path: string }>;
+  /** The LLM every worker uses for this run (never keys). Absent in records of older drivers. */
+  llm?: LlmSelection;
+  /** What decides task ids and seeds (a driver adopting the run, or `matrix attach`, must match it). */
+  settings?: { trials: number; idField: string; seed: number };
   created: number;
   driver: { host: string; pid: number };
+  /** The driver's ed25519 signature over everything above (trust/run-signature.ts). */
+  signature?: RunSignature;
+}
+
+/** A run's record as read, with the raw entry's server time. */
+export async function getRun(kv: KV, runId: string): Promise<RunRecord | undefined> {
+  const entry = await kv.get(token(runId));
+  return entry ? decodeRunRecord(entry) : undefined;
 }
 
 const encoder = new TextEncoder();
@@ -59,12 +76,12 @@ export function decodeRunRecord(entry: KvEntry): RunRecord | undefined {
   }
 }
 
-export async function listRuns(kv: KV): Promise<RunRecord[]> {
+/** Every registered run (read without a consumer: see kv-entries.ts). */
+export async function listRuns(nc: NatsConnection): Promise<RunRecord[]> {
   const runs: RunRecord[] = [];
-  for await (const key of await kv.keys()) {
-    const entry = await kv.get(key);
-    const record = entry ? decodeRunRecord(entry) : undefined;
-    if (record) runs.push(record);
+  for (const entry of await kvEntries(nc, names.runsBucket)) {
+    const record = jsonOf<RunRecord>(entry);
+    if (typeof record?.runId === "string" && typeof record.definition === "object") runs.push(record);
   }
   return runs;
 }

@@ -2,12 +2,23 @@
  * Worker heartbeats: a KV bucket whose entries expire on their own (bucket TTL), so a worker killed
  * with SIGKILL drops out of `matrix status` within a few beats.
  *
- * Where you are: `bus/nats/`. Workers write; `matrix status` reads.
+ * Where you are: `bus/nats/`. Workers write; `matrix status` reads, and a driver watches it for
+ * problems workers report about its run (an LLM they cannot reach, a signature they refuse).
  */
 import { KvWatchInclude, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { jsonOf, kvEntries } from "./kv-entries.js";
 import { names } from "./names.js";
 import { openKv } from "./run-registry.js";
+
+/** Why a worker does not serve a run: reported in its heartbeat, shown by the driver and `matrix status`. */
+export interface WorkerProblem {
+  runId: string;
+  /** `llm`: cannot reach the run's LLM; `unsigned` / `untrusted-key` / `bad-signature`: refused by trust. */
+  reason: "llm" | "unsigned" | "untrusted-key" | "bad-signature" | "invalid-run";
+  message: string;
+  time: number;
+}
 
 export interface WorkerHeartbeat {
   id: string;
@@ -19,16 +30,21 @@ export interface WorkerHeartbeat {
   hops: number;
   version: string;
   time: number;
+  /** Runs this worker refuses or cannot serve, and why. */
+  problems?: WorkerProblem[];
 }
 
 /** KV keys allow `[-/_=.a-zA-Z0-9]`; anything else in a worker id becomes `_`. */
 const keyOf = (id: string) => id.replace(/[^-/_=.a-zA-Z0-9]/g, "_");
 
 export class WorkerRegistry {
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly nc: NatsConnection,
+  ) {}
 
   static async open(nc: NatsConnection, options: { ttlMs?: number } = {}): Promise<WorkerRegistry> {
-    return new WorkerRegistry(await openKv(nc, names.workersBucket, { ttlMs: options.ttlMs ?? 15_000 }));
+    return new WorkerRegistry(await openKv(nc, names.workersBucket, { ttlMs: options.ttlMs ?? 15_000 }), nc);
   }
 
   async put(heartbeat: WorkerHeartbeat): Promise<void> {
@@ -63,16 +79,32 @@ export class WorkerRegistry {
     }
   }
 
+  /**
+   * Calls `onChange` with every heartbeat written from now on (and `undefined` with the key of one
+   * removed or expired). Returns a stop function.
+   */
+  async watch(onChange: (key: string, heartbeat: WorkerHeartbeat | undefined) => void): Promise<() => void> {
+    const watch = await this.kv.watch();
+    void (async () => {
+      for await (const entry of watch) {
+        let heartbeat: WorkerHeartbeat | undefined;
+        try {
+          heartbeat = entry.operation === "PUT" ? entry.json<WorkerHeartbeat>() : undefined;
+        } catch {
+          continue;
+        }
+        onChange(entry.key, heartbeat);
+      }
+    })().catch(() => {});
+    return () => watch.stop();
+  }
+
+  /** Live heartbeats (read without a consumer: see kv-entries.ts); malformed ones are skipped. */
   async list(): Promise<WorkerHeartbeat[]> {
     const workers: WorkerHeartbeat[] = [];
-    for await (const key of await this.kv.keys()) {
-      const entry = await this.kv.get(key);
-      if (entry?.operation !== "PUT") continue;
-      try {
-        workers.push(entry.json<WorkerHeartbeat>());
-      } catch {
-        // A malformed heartbeat is skipped: status is best effort.
-      }
+    for (const entry of await kvEntries(this.nc, names.workersBucket)) {
+      const heartbeat = jsonOf<WorkerHeartbeat>(entry);
+      if (typeof heartbeat?.id === "string") workers.push(heartbeat);
     }
     return workers;
   }
