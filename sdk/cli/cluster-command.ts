@@ -109,7 +109,8 @@ function startDetached(name: string, file: string, args: string[], logDir: strin
 }
 
 /**
- * Returns once every started worker has written its first heartbeat, so `up` reports a cluster that
+ * Registers the cluster's simulator in the endpoint registry, then returns once every started worker
+ * has written its first heartbeat, so `up` reports a cluster that
  * is really up and `matrix status` right after it lists every worker. Worker start-up time varies a
  * lot (a cold compile cache, a loaded machine) and the workers start in parallel, so their order is
  * not known: this waits on each one's heartbeat, not on a guess. A worker that exits first fails
@@ -120,10 +121,16 @@ async function waitForWorkers(
   workers: Array<{ name: string; id: string; child: ChildProcess }>,
   logDir: string,
   timeoutMs: number,
+  simulatorUrl: string,
 ): Promise<void> {
-  if (workers.length === 0) return;
-  const { connectNats, natsConnectionOptions, WorkerRegistry } = await import("../bus/nats/index.js");
+  const { connectNats, natsConnectionOptions, WorkerRegistry, registerEndpoint } = await import("../bus/nats/index.js");
   const connection = await connectNats(natsConnectionOptions({ servers: natsUrl, name: "matrix-cluster-up" }, {}));
+  // Registered once here too, so it is there when `up` returns; the endpoint process keeps it fresh.
+  await registerEndpoint(connection, { url: simulatorUrl, kind: "other" }).catch(async (error: unknown) => {
+    await connection.close();
+    throw error;
+  });
+  if (workers.length === 0) return void (await connection.close());
   const controller = new AbortController();
   const timer = setTimeout(
     () =>
@@ -216,6 +223,29 @@ export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
   );
   save();
   await waitForPort(simPort, 30_000);
+  // The simulator is announced in the endpoint registry (refreshed by a small process while the cluster
+  // is up), so a run started here without --llm uses it: runs carry their LLM choice to the workers.
+  processes.push(
+    startDetached(
+      "endpoint",
+      process.execPath,
+      [
+        matrixBin,
+        "endpoint",
+        "register",
+        "--nats",
+        state().natsUrl,
+        "--url",
+        state().llmUrl,
+        "--kind",
+        "other",
+        "--keep",
+      ],
+      logDir,
+      env,
+    ).entry,
+  );
+  save();
   const started: Array<{ name: string; id: string; child: ChildProcess }> = [];
   for (let i = 1; i <= workers; i++) {
     const id = `local-${i}`;
@@ -228,7 +258,7 @@ export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
     const { entry, child } = startDetached(
       `worker-${i}`,
       process.execPath,
-      [matrixBin, "worker", "--nats", state().natsUrl, "--llm", state().llmUrl, ...metricsArgs, "--id", id],
+      [matrixBin, "worker", "--nats", state().natsUrl, ...metricsArgs, "--id", id],
       logDir,
       env,
     );
@@ -236,7 +266,7 @@ export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
     started.push({ name: entry.name, id, child });
   }
   save();
-  await waitForWorkers(state().natsUrl, started, logDir, 90_000);
+  await waitForWorkers(state().natsUrl, started, logDir, 90_000, state().llmUrl);
   let monitoring = "";
   if (flags.monitoring) {
     const binary = prometheusBinary(io.env);
@@ -306,5 +336,5 @@ export async function down(flags: ClusterDownFlags, io: CliIo): Promise<number> 
 }
 
 function rank(name: string): number {
-  return name.startsWith("worker") ? 0 : name === "simulator" ? 1 : 2;
+  return name.startsWith("worker") ? 0 : name === "simulator" || name === "endpoint" ? 1 : 2;
 }

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import type { ClusterState } from "../../sdk/cli/cluster-command.js";
+import type { Task } from "../../sdk/schema/task.js";
 import { describeWithNats } from "../helpers/nats-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
@@ -16,6 +17,13 @@ const matrix = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     timeout: 120_000,
     env: { ...process.env, MATRIX_LOG_LEVEL: "error", ...env },
   });
+
+/** LLM turns written by a run: every one was a chat call. */
+const chatCallsOf = (out: string) =>
+  readFileSync(join(out, "output.jsonl"), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .reduce((sum, line) => sum + (JSON.parse(line) as Task).history.filter((turn) => turn.model).length, 0);
 
 const alive = (pid: number) => {
   try {
@@ -33,7 +41,7 @@ describeWithNats("matrix cluster and matrix status", () => {
     expect(up.status, up.stderr).toBe(0);
     expect(up.stdout).toContain(join(dir, "nats"));
     const state = JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as ClusterState;
-    expect(state.processes.map((p) => p.name)).toEqual(["nats", "simulator", "worker-1", "worker-2"]);
+    expect(state.processes.map((p) => p.name)).toEqual(["nats", "simulator", "endpoint", "worker-1", "worker-2"]);
     try {
       // `up` returns once every worker has registered, so status lists both at once: no polling, and
       // no assumption about which of the two started first.
@@ -60,7 +68,17 @@ describeWithNats("matrix cluster and matrix status", () => {
         "--quiet",
       ]);
       expect(run.status, run.stderr).toBe(0);
-      expect(JSON.parse(run.stdout).counts).toEqual({ done: 10, failed: 0, filtered: 0 });
+      const summary = JSON.parse(run.stdout);
+      expect(summary.counts).toEqual({ done: 10, failed: 0, filtered: 0 });
+      // Started without --llm, the run used the cluster's simulator (registered as an endpoint), not one
+      // simulator per worker: every chat call of the run reached it.
+      const metrics = await (await fetch(`${state.llmUrl.replace(/\/v1$/, "")}/metrics`)).text();
+      const served = [...metrics.matchAll(/^vllm:request_success_total\{[^}]*\} (\S+)$/gm)].reduce(
+        (sum, match) => sum + Number(match[1]),
+        0,
+      );
+      expect(served).toBeGreaterThan(0);
+      expect(served).toBe(chatCallsOf(out));
     } finally {
       const down = matrix(["cluster", "down", "--dir", dir]);
       expect(down.status, down.stderr).toBe(0);

@@ -144,7 +144,7 @@ describeWithNats("matrix cluster up --monitoring", () => {
     expect(up.status, up.stderr).toBe(0);
     const state = JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as ClusterState;
     try {
-      expect(state.processes.map((p) => p.name)).toEqual(["nats", "simulator", "worker-1", "prometheus"]);
+      expect(state.processes.map((p) => p.name)).toEqual(["nats", "simulator", "endpoint", "worker-1", "prometheus"]);
       expect(up.stdout).toContain(`Prometheus ${state.prometheusUrl}`);
       const workerMetrics = await (await fetch(state.metrics![0]!.url)).text();
       expect(workerMetrics).toContain("process_cpu_seconds_total");
