@@ -99,6 +99,9 @@ export type { Bus, Delivery, BusConsumer } from "./bus/bus.js";
 export type { SharedStore, StoreEntry } from "./bus/shared-store.js";
 export { MemorySharedStore } from "./bus/memory-shared-store.js";
 export { LocalBus, createLocalBus } from "./bus/local-bus.js";
+export { SCHEDULING_MODES, scheduledBus, type SchedulingMode, type SchedulingOptions } from "./bus/scheduling.js";
+export { BatchSchedulingBus, type BatchSchedulingOptions } from "./bus/batch-scheduling-bus.js";
+export { CentralSchedulingBus, type CentralSchedulingOptions } from "./bus/central-scheduling-bus.js";
 
 export * from "./llm/index.js";
 export { startSimulator } from "./llm/simulator/index.js";

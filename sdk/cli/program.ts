@@ -12,6 +12,7 @@ import { Argument, Command, Option, type CommandUnknownOpts, type OptionValues }
 import { FAULT_KINDS } from "../llm/simulator/faults.js";
 import { DEFAULT_PROFILE, SIMULATOR_NUMERIC_KNOBS, SIMULATOR_PROFILES } from "../llm/simulator/profiles.js";
 import { RECORD_FORMATS } from "../schema/record-format.js";
+import { SCHEDULING_MODES } from "../schema/scheduling-mode.js";
 import type { CliIo } from "./cli-io.js";
 import { DEPLOY_DEFAULTS } from "./deploy-options.js";
 import { withNatsOptions } from "./nats-flags.js";
@@ -64,6 +65,15 @@ export const runDefinition = () =>
         .option("--parquet", "also write <out>/output.parquet when the run ends")
         .addOption(countOption("--concurrency <n>", "tasks handled at once per role"))
         .addOption(countOption("--max-in-flight <n>", "tasks fed and not yet finished (default 256)"))
+        .addOption(
+          new Option(
+            "--scheduling <mode>",
+            "how tasks move between roles: row (peer to peer), or, to compare against, batch (Ray Data-style barriers) or central (one controller); local bus only",
+          )
+            .choices(SCHEDULING_MODES)
+            .default("row" as const),
+        )
+        .addOption(countOption("--batch-size <n>", "rows per batch with --scheduling batch (default 64)"))
         .addOption(countOption("--trials <n>", "trials per row"))
         .addOption(countOption("--seed <n>", "base seed", 0))
         .option(

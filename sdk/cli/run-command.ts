@@ -48,6 +48,8 @@ export async function command(target: string, flags: RunFlags, io: CliIo, argv: 
     rows: flags.rows,
     concurrency: flags.concurrency,
     maxInFlight: flags.maxInFlight,
+    scheduling: flags.scheduling,
+    batchSize: flags.batchSize,
     trials: flags.trials,
     seed: flags.seed,
     llm: flags.llm && flags.llmKeyEnv ? { endpoints: [{ baseUrl: flags.llm, apiKeyEnv: flags.llmKeyEnv }] } : flags.llm,

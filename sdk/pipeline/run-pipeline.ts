@@ -18,6 +18,8 @@ import { z } from "zod";
 import { startRoleAgents } from "../agent/role-agents.js";
 import type { Bus, BusConsumer } from "../bus/bus.js";
 import { createLocalBus } from "../bus/local-bus.js";
+import { scheduledBus } from "../bus/scheduling.js";
+import { SCHEDULING_MODES, type SchedulingMode } from "../schema/scheduling-mode.js";
 import type { NatsBus, NatsBusOptions, NatsFlags } from "../bus/nats/index.js";
 import { drive } from "../driver/driver.js";
 import { Run, type RunControl } from "../driver/run.js";
@@ -92,6 +94,15 @@ export interface RunOptions {
   /** Tasks of one role handled at once (per role, unless the role sets its own). */
   concurrency?: number;
   maxInFlight?: number;
+  /**
+   * How tasks move between roles on the local bus: `row` (peer to peer, each task on its own), or, to
+   * compare against, `batch` (batches of `batchSize` rows with a barrier per role, like Ray Data) or
+   * `central` (one controller drives every task under the `maxInFlight` limit, like the original
+   * Coral and tau2 runners). @default "row"
+   */
+  scheduling?: SchedulingMode;
+  /** `scheduling: "batch"`: rows per batch. @default 64 */
+  batchSize?: number;
   trials?: number;
   seed?: number;
   runId?: string;
@@ -170,6 +181,7 @@ const RunNumbersSchema = z.object({
   rows: count(0),
   concurrency: count(1),
   maxInFlight: count(1),
+  batchSize: count(1),
   trials: count(1),
   seed: z.number().int().optional(),
 });
@@ -179,9 +191,12 @@ function checkOptions(options: RunOptions): void {
     rows: options.rows,
     concurrency: options.concurrency,
     maxInFlight: options.maxInFlight,
+    batchSize: options.batchSize,
     trials: options.trials,
     seed: options.seed,
   });
+  if (options.scheduling !== undefined && !SCHEDULING_MODES.includes(options.scheduling))
+    throw new ConfigError("scheduling", `expected one of ${SCHEDULING_MODES.join(", ")}`);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw new ConfigError(formatIssuePath(issue.path), issue.message);
@@ -248,6 +263,11 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
   if (!onNats && (options.llm === "workers" || options.llm === "registered"))
     throw new ConfigError("llm", `'${options.llm}' chooses the LLM of NATS workers: use it with bus: 'nats'`);
   if (!onNats && options.detach) throw new ConfigError("detach", "only a run on NATS can outlive its driver");
+  if ((onNats || typeof options.bus === "object") && (options.scheduling ?? "row") !== "row")
+    throw new ConfigError(
+      "scheduling",
+      `'${options.scheduling}' compares scheduling on the bus a run creates (local); a NATS or given bus schedules row by row`,
+    );
   if (options.resume && !options.out)
     throw new ConfigError("resume", "resume needs an output directory (out) to read finished ids from");
   const logger = (options.logger ?? rootLogger()).child({ runId });
@@ -262,7 +282,15 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
   // A bus this run creates (local, or NATS from connection options) is closed when the run ends; one
   // passed in belongs to the caller.
   const ownsBus = typeof options.bus !== "object";
-  let bus: Bus = typeof options.bus === "object" ? options.bus : createLocalBus();
+  const maxInFlight = options.maxInFlight ?? definition.options.maxInFlight ?? 256;
+  let bus: Bus =
+    typeof options.bus === "object"
+      ? options.bus
+      : scheduledBus(createLocalBus(), {
+          mode: options.scheduling ?? "row",
+          batchSize: options.batchSize,
+          concurrency: maxInFlight,
+        });
   // `bus: "nats"` leaves the agents to workers: `bus` is only a local placeholder until it connects.
   const localAgents = options.localAgents ?? !onNats;
   const flowDefinition = effectiveFlow(definition);
@@ -422,7 +450,7 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
             trials: options.trials ?? definition.options.trials ?? 1,
             seed: options.seed ?? definition.options.seed ?? 0,
             idField: definition.options.idField ?? "id",
-            maxInFlight: options.maxInFlight ?? definition.options.maxInFlight ?? 256,
+            maxInFlight,
             sink,
             resume: (options.resume ?? false) || !!mode?.attach,
             logger,
