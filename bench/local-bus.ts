@@ -2,14 +2,16 @@
  * Benchmark: hops per second through the local bus with no-op agents, and memory held per in-flight
  * task. Prints figures; asserts nothing (the machine is shared and noisy: compare ratios in one run).
  *
- * Run: npm run bench:local   (node --expose-gc is used for the memory figure when available)
+ * Run: npm run bench:local   (node --expose-gc is used for the memory figure when available).
+ * `hopsPerSecond` is exported for the suite (bench/suite.ts).
  */
 import { cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
 import { LiveMetrics, pipeline } from "../sdk/index.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-async function hopsPerSecond(
+export async function hopsPerSecond(
   tasks: number,
   hopsPerTask: number,
   concurrency: number,
@@ -132,4 +134,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -1,0 +1,200 @@
+/**
+ * Measurements of the NATS bus for the benchmarks (bench/nats-bus.ts prints them; bench/suite.ts folds
+ * them into summary.json): a nats-server of our own, the raw JetStream rate, matrix hops/s through
+ * worker processes, object-store latency, and bytes and hops/s on a long conversation with and without
+ * offloading.
+ *
+ * Where you are: `bench/`. Needs nats-server (apt-get install nats-server, or NATS_SERVER_BIN).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
+import { Objm } from "@nats-io/obj";
+import { connect } from "@nats-io/transport-node";
+import { pipeline } from "../sdk/index.js";
+import { createNatsBus } from "../sdk/bus/nats/index.js";
+import { startWorker } from "../sdk/worker/worker.js";
+
+const root = resolve(import.meta.dirname, "..");
+const binary = [process.env.NATS_SERVER_BIN, "/usr/sbin/nats-server", "/usr/bin/nats-server"].find(
+  (path) => path && existsSync(path),
+);
+export const natsServerBinary = binary;
+
+const freePort = () =>
+  new Promise<number>((done) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => done(port));
+    });
+  });
+
+export async function startServer(): Promise<{ url: string; stop(): void }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "matrix-bench-nats-"));
+  if (!binary) throw new Error("nats-server not found (apt-get install nats-server, or set NATS_SERVER_BIN)");
+  const child = spawn(binary, ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", dir], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  await new Promise<void>((done) => {
+    let log = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      log += chunk;
+      if (log.includes("Server is ready")) done();
+    });
+  });
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    stop: () => {
+      child.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function rawRate(url: string, messages: number): Promise<number> {
+  const nc = await connect({ servers: url });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({
+    name: "RAW",
+    subjects: ["raw.>"],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+  });
+  await jsm.consumers.add("RAW", { durable_name: "c", ack_policy: AckPolicy.Explicit, max_ack_pending: 10_000 });
+  const js = jetstream(nc);
+  const payload = new Uint8Array(400); // about the size of a small task
+  const started = performance.now();
+  let acked = 0;
+  const consumer = await js.consumers.get("RAW", "c");
+  const messagesIter = await consumer.consume({ max_messages: 1000 });
+  const consuming = (async () => {
+    for await (const msg of messagesIter) {
+      msg.ack();
+      if (++acked >= messages) break;
+    }
+  })();
+  const window = 256;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: window }, async () => {
+      while (next < messages) {
+        const i = next++;
+        await js.publish(`raw.x`, payload, { msgID: `m${i}` });
+      }
+    }),
+  );
+  await consuming;
+  const seconds = (performance.now() - started) / 1000;
+  await jsm.streams.delete("RAW");
+  await nc.close();
+  return messages / seconds;
+}
+
+export function spawnWorker(url: string, id: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [join(root, "bin/matrix.js"), "worker", "--nats", url, "--id", id, "--concurrency", "256"],
+    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, MATRIX_LOG_LEVEL: "error" } },
+  );
+  return new Promise((done) => {
+    let log = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      log += chunk;
+      if (log.includes(" ready ")) done(child);
+    });
+  });
+}
+
+const noop = pipeline("bench-nats-hops")
+  .code("a", () => undefined)
+  .code("b", () => undefined)
+  .router("a", (task) => (task.hops < (task.row!.hops as number) ? (task.hops % 2 === 0 ? "a" : "b") : null));
+
+export async function hopRate(url: string, tasks: number, hopsPerTask: number, workers: number) {
+  const children = await Promise.all(Array.from({ length: workers }, (_, i) => spawnWorker(url, `bench-${i}`)));
+  const bus = await createNatsBus({ servers: [url] });
+  const rows = Array.from({ length: tasks }, (_, i) => ({ id: String(i), hops: hopsPerTask }));
+  const started = performance.now();
+  const summary = await noop.run({ source: rows, bus, maxInFlight: 2000, keepResults: false }).done();
+  const seconds = (performance.now() - started) / 1000;
+  await bus.close();
+  for (const child of children) child.kill("SIGTERM");
+  await Promise.all(children.map((child) => new Promise((done) => child.once("exit", done))));
+  return {
+    hops: summary.hops + tasks /* the driver's feed publishes and the sink hop */,
+    seconds,
+    done: summary.counts.done,
+  };
+}
+
+export async function objectLatency(url: string) {
+  const nc = await connect({ servers: url });
+  const store = await new Objm(nc).create("bench_latency", { storage: StorageType.File });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "LAT", subjects: ["lat.>"], storage: StorageType.File });
+  const rows: string[] = [];
+  for (const size of [512, 1024, 4096, 16_384, 65_536]) {
+    const bytes = new Uint8Array(size).fill(120);
+    const n = 100;
+    let t = performance.now();
+    for (let i = 0; i < n; i++) await store.putBlob({ name: `o${size}-${i}` }, bytes);
+    const put = (performance.now() - t) / n;
+    t = performance.now();
+    for (let i = 0; i < n; i++) await store.getBlob(`o${size}-${i}`);
+    const get = (performance.now() - t) / n;
+    t = performance.now();
+    for (let i = 0; i < n; i++) await js.publish("lat.x", bytes);
+    const publish = (performance.now() - t) / n;
+    rows.push(
+      `  ${String(size).padStart(6)} B   put ${put.toFixed(2)} ms   get ${get.toFixed(2)} ms   inline publish ${publish.toFixed(2)} ms`,
+    );
+  }
+  await store.destroy();
+  await jsm.streams.delete("LAT");
+  await nc.close();
+  return rows;
+}
+
+// Every turn is unique (task id and turn number first), so content addressing cannot dedupe it away.
+const conversation = pipeline("bench-nats-conversation")
+  .code("a", (task) => {
+    const chars = task.row!.chars as number;
+    return { content: `${task.id}:${task.history.length}:${"lorem ipsum ".repeat(chars / 12 + 1)}`.slice(0, chars) };
+  })
+  .code("b", async (task, ctx) => {
+    // Agents read the previous turn, as a chat agent building its prompt would.
+    const last = task.history.at(-1);
+    const text = (last ? await ctx.content(last) : "") ?? "";
+    const chars = task.row!.chars as number;
+    return {
+      content: `${task.id}:${task.history.length}:${text.slice(0, 10)}${"dolor sit ".repeat(chars / 10 + 1)}`.slice(
+        0,
+        chars,
+      ),
+    };
+  })
+  .conversation({ roles: ["a", "b"], maxTurns: 20 });
+
+export async function bytesPerHop(url: string, threshold: number, chars: number) {
+  const driver = await createNatsBus({ servers: [url], offloadThreshold: threshold });
+  const workerBus = await createNatsBus({ servers: [url], offloadThreshold: threshold });
+  const worker = await startWorker({ bus: workerBus, id: "bench-bytes", concurrency: 64 });
+  const rows = Array.from({ length: 50 }, (_, i) => ({ id: String(i), chars }));
+  const started = performance.now();
+  const summary = await conversation.run({ source: rows, bus: driver, keepResults: false }).done();
+  const seconds = (performance.now() - started) / 1000;
+  const wire = driver.stats.publishedBytes + workerBus.stats.publishedBytes;
+  const messages = driver.stats.published + workerBus.stats.published;
+  const objects = driver.content.stats.offloadedBytes + workerBus.content.stats.offloadedBytes;
+  const fetched = driver.content.stats.fetched + workerBus.content.stats.fetched;
+  await worker.drain();
+  await driver.close();
+  if (summary.counts.done !== rows.length) console.log("  (not all done:", JSON.stringify(summary.counts), ")");
+  return { wirePerHop: wire / messages, objectPerHop: objects / messages, hops: summary.hops, seconds, fetched };
+}

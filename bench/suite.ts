@@ -1,0 +1,150 @@
+/**
+ * The benchmark suite: `npm run bench` (`-- --quick` for a shorter pass). Runs every measurement in one
+ * process tree on this machine, prints a table, and writes `out/bench/summary.json` (the benchmarks
+ * notebook and the README table are made from it: `npx tsx bench/readme-table.ts`). Absolute figures
+ * depend on the machine; the ratios measured in one run are the claim.
+ *
+ * Where you are: `bench/`. Each measurement lives in its own file with its own CLI (scheduling.ts,
+ * local-bus.ts, nats-measures.ts, concurrency.ts, llm-cpu.ts, scaling.ts); this file only sizes them,
+ * runs them in turn and writes what they found. Add a figure by adding a field to `BenchSummary`.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_OFFLOAD_THRESHOLD } from "../sdk/bus/nats/index.js";
+import { formatConcurrency, measureConcurrency, type ConcurrencyResult } from "./concurrency.js";
+import { formatLlmCpu, measureLlmCpu } from "./llm-cpu.js";
+import { hopsPerSecond } from "./local-bus.js";
+import { bytesPerHop, hopRate, rawRate, startServer } from "./nats-measures.js";
+import { formatScaling, measureScaling, type ScalingResult } from "./scaling.js";
+import { formatScheduling, measureScheduling, type SchedulingResult } from "./scheduling.js";
+
+export interface BenchSummary {
+  quick: boolean;
+  startedAt: string;
+  durationSeconds: number;
+  machine: { cores: number; cpu: string; memoryGiB: number; node: string; loadAverageAtStart: number };
+  scheduling: SchedulingResult[];
+  /** tokens/s of row over batch, and row over central, per workload. */
+  schedulingRatios: Array<{ workload: string; rowOverBatch: number; rowOverCentral: number }>;
+  localHopsPerSecond: number;
+  natsHopsPerSecond: number;
+  natsRawRate: number;
+  offload: {
+    turnChars: number;
+    threshold: number;
+    bytesPerHopWith: number;
+    bytesPerHopWithout: number;
+    hopsPerSecondWith: number;
+    hopsPerSecondWithout: number;
+  };
+  concurrency: ConcurrencyResult;
+  cpuMsPerLlmCall: { matrix: number; bareClient: number };
+  scaling: ScalingResult;
+}
+
+const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<void> {
+  const quick = argv.includes("--quick");
+  const outFile = resolve(root, "out/bench/summary.json");
+  const started = Date.now();
+  const cpu = cpus();
+  const machine = {
+    cores: cpu.length,
+    cpu: cpu[0]?.model ?? "cpu",
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadAverageAtStart: Number(loadavg()[0]!.toFixed(2)),
+  };
+  say(
+    `matrix benchmarks${quick ? " (quick)" : ""}: ${machine.cores} x ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}, load ${machine.loadAverageAtStart}`,
+  );
+
+  say("\n# scheduling: the same recipes under row / batch / central at equal task concurrency");
+  const scheduling = await measureScheduling({
+    rows: quick ? { "natural-reasoning": 500, coral: 160, tau: 120 } : undefined,
+    onResult: (result) => say(formatScheduling(result)),
+  });
+  const rate = (workload: string, mode: string) =>
+    scheduling.find((r) => r.workload === workload && r.mode === mode)?.tokensPerSecond ?? NaN;
+  const schedulingRatios = [...new Set(scheduling.map((r) => r.workload))].map((workload) => ({
+    workload,
+    rowOverBatch: rate(workload, "row") / rate(workload, "batch"),
+    rowOverCentral: rate(workload, "row") / rate(workload, "central"),
+  }));
+  for (const r of schedulingRatios)
+    say(`${r.workload}: row / batch ${r.rowOverBatch.toFixed(2)}x, row / central ${r.rowOverCentral.toFixed(2)}x`);
+
+  say("\n# local bus, no-op agents");
+  await hopsPerSecond(2000, 20, 256); // warm-up
+  const local = await hopsPerSecond(quick ? 10_000 : 20_000, 20, 256);
+  const localHopsPerSecond = local.hops / local.seconds;
+  say(`${Math.round(localHopsPerSecond).toLocaleString("en-US")} hops/s`);
+
+  say("\n# NATS: raw JetStream, hops through worker processes, offloading");
+  const server = await startServer();
+  let nats: Pick<BenchSummary, "natsHopsPerSecond" | "natsRawRate" | "offload">;
+  try {
+    const natsRawRate = await rawRate(server.url, quick ? 30_000 : 60_000);
+    const hop = await hopRate(server.url, quick ? 1000 : 2000, 20, 2);
+    const natsHopsPerSecond = hop.hops / hop.seconds;
+    say(
+      `raw ${Math.round(natsRawRate).toLocaleString("en-US")} msg/s; hops ${Math.round(natsHopsPerSecond).toLocaleString("en-US")}/s (${(natsHopsPerSecond / natsRawRate).toFixed(2)} of raw)`,
+    );
+    const turnChars = 2000;
+    const without = await bytesPerHop(server.url, 0, turnChars);
+    const withOffload = await bytesPerHop(server.url, DEFAULT_OFFLOAD_THRESHOLD, turnChars);
+    const offload = {
+      turnChars,
+      threshold: DEFAULT_OFFLOAD_THRESHOLD,
+      bytesPerHopWith: withOffload.wirePerHop + withOffload.objectPerHop,
+      bytesPerHopWithout: without.wirePerHop + without.objectPerHop,
+      hopsPerSecondWith: withOffload.hops / withOffload.seconds,
+      hopsPerSecondWithout: without.hops / without.seconds,
+    };
+    say(
+      `offloading (20 turns of ${turnChars} chars, threshold ${DEFAULT_OFFLOAD_THRESHOLD} B): ${Math.round(offload.bytesPerHopWith)} vs ${Math.round(offload.bytesPerHopWithout)} B/hop ` +
+        `(${((1 - offload.bytesPerHopWith / offload.bytesPerHopWithout) * 100).toFixed(0)}% fewer), ` +
+        `${Math.round(offload.hopsPerSecondWith)} vs ${Math.round(offload.hopsPerSecondWithout)} hops/s (${(offload.hopsPerSecondWith / offload.hopsPerSecondWithout).toFixed(2)}x)`,
+    );
+    nats = { natsHopsPerSecond, natsRawRate, offload };
+  } finally {
+    server.stop();
+  }
+
+  say("\n# concurrency: Coral-like conversations held at once");
+  const concurrency = await measureConcurrency(
+    quick ? { conversations: 20_000, holdSeconds: 10 } : { conversations: 100_000, holdSeconds: 45 },
+  );
+  say(formatConcurrency(concurrency));
+
+  say("\n# CPU per LLM call, this process only (the simulator runs in a child)");
+  const cpuResult = await measureLlmCpu(quick ? { calls: 1000, rounds: 3 } : {});
+  say(formatLlmCpu(cpuResult));
+
+  say("\n# scaling out");
+  const scaling = await measureScaling(quick ? { rowsPerUnit: 60 } : {});
+  for (const line of formatScaling(scaling)) say(line);
+
+  const summary: BenchSummary = {
+    quick,
+    startedAt: new Date(started).toISOString(),
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    machine,
+    scheduling,
+    schedulingRatios,
+    localHopsPerSecond,
+    ...nats,
+    concurrency,
+    cpuMsPerLlmCall: { matrix: cpuResult.matrixMsPerCall, bareClient: cpuResult.bareMsPerCall },
+    scaling,
+  };
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, `${JSON.stringify(summary, null, 2)}\n`);
+  say(`\nwrote ${outFile} (${summary.durationSeconds} s)`);
+}
+
+await main(process.argv.slice(2));
