@@ -17,7 +17,6 @@
  * const reply = await pool.chat({ messages: [{ role: "user", content: "Hi" }], role: "teacher" });
  * await pool.close();
  */
-import { createHash } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import OpenAI from "openai";
 import pino, { type Logger } from "pino";
@@ -388,12 +387,13 @@ export class LlmPool implements LlmClient {
       release = await endpoint.limiter.acquire(signal);
       await endpoint.requestBucket?.take(1, signal);
       await endpoint.tokenBucket?.take(estimate, signal);
-      const attemptController = new AbortController();
+      // One controller per attempt: aborted by the call's signal, or by the timeout below.
+      linked = linkSignals([signal]);
+      const attempt = linked.controller;
       timer = setTimeout(() => {
         timedOut = true;
-        attemptController.abort();
+        attempt.abort();
       }, this.retry.timeoutMs);
-      linked = linkSignals([signal, attemptController.signal]);
       const attemptSignal = linked.signal;
       started = performance.now();
       const reply = request.stream
@@ -534,17 +534,34 @@ async function streamOnce(
 
 /** Highest-random-weight hashing: a key keeps its replica, and only keys of a lost replica move. */
 function rendezvous(endpoints: PoolEndpoint[], key: string): PoolEndpoint {
+  if (endpoints.length === 1) return endpoints[0]!;
   let best = endpoints[0]!;
-  let bestWeight = -1n;
+  let bestWeight = -1;
   for (const endpoint of endpoints) {
-    const digest = createHash("sha256").update(`${key}\u0000${endpoint.label}\u0000${endpoint.index}`).digest();
-    const weight = digest.readBigUInt64BE(0);
+    const weight = weightOf(`${key}\u0000${endpoint.label}\u0000${endpoint.index}`);
     if (weight > bestWeight) {
       best = endpoint;
       bestWeight = weight;
     }
   }
   return best;
+}
+
+/**
+ * A 53-bit string hash (cyrb53: two multiply-xorshift lanes) for rendezvous weights: routing needs spread,
+ * not secrecy, and a sha256 per endpoint per call cost more than the rest of the choice.
+ */
+function weightOf(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /** A rough pre-call estimate (4 characters a token) for the tokens/min bucket; corrected from `usage`. */
