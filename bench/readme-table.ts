@@ -1,0 +1,71 @@
+/**
+ * Writes the README's benchmark tables from a suite summary (bench/suite.ts): everything between
+ * `<!-- bench:start -->` and `<!-- bench:end -->` in README.md is replaced, so the figures there are
+ * always the ones a run measured, never typed by hand.
+ *
+ * Where you are: `bench/`. Run: `npx tsx bench/readme-table.ts [summary.json]` (default: the committed
+ * bench/results/summary.json; `npm run bench` writes out/bench/summary.json, copy it there to publish).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { BenchSummary } from "./suite.js";
+
+const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const START = "<!-- bench:start -->";
+const END = "<!-- bench:end -->";
+
+const int = (value: number) => Math.round(value).toLocaleString("en-US");
+const pct = (value: number) => `${(value * 100).toFixed(0)}%`;
+const x = (value: number) => `${value.toFixed(2)}x`;
+
+export function benchTables(summary: BenchSummary): string {
+  const m = summary.machine;
+  const lines = [
+    `Measured by \`npm run bench${summary.quick ? " -- --quick" : ""}\` on ${m.cores} x ${m.cpu}, ${m.memoryGiB} GiB, node ${m.node}` +
+      ` (load average ${m.loadAverageAtStart} at the start; ${summary.startedAt.slice(0, 10)}, ${summary.durationSeconds} s).` +
+      " Absolute figures depend on the machine; the ratios, measured in one run, are the claim.",
+    "",
+    "| workload | mode | tasks in flight | tokens/s | of capacity | rows/s | p50 task s | p99 task s |",
+    "|---|---|---|---|---|---|---|---|",
+    ...summary.scheduling.map(
+      (r) =>
+        `| ${r.workload} | ${r.mode}${r.batchSize ? ` (batches of ${r.batchSize})` : ""} | ${r.concurrency} | ${int(r.tokensPerSecond)} | ${pct(r.capacityFraction)} | ${r.rowsPerSecond.toFixed(1)} | ${r.p50TaskSeconds.toFixed(2)} | ${r.p99TaskSeconds.toFixed(2)} |`,
+    ),
+    "",
+    "| workload | row / batch | row / central |",
+    "|---|---|---|",
+    ...summary.schedulingRatios.map((r) => `| ${r.workload} | ${x(r.rowOverBatch)} | ${x(r.rowOverCentral)} |`),
+    "",
+    "| figure | measured |",
+    "|---|---|",
+    `| local bus, no-op agents | ${int(summary.localHopsPerSecond)} hops/s |`,
+    `| NATS, driver + 2 worker processes + server on this machine, no-op agents | ${int(summary.natsHopsPerSecond)} hops/s |`,
+    `| raw JetStream publish + consume + ack, same server | ${int(summary.natsRawRate)} msg/s (hops / raw ${summary.natsHopsPerSecond && summary.natsRawRate ? (summary.natsHopsPerSecond / summary.natsRawRate).toFixed(2) : "-"}) |`,
+    `| offloading (${summary.offload.turnChars}-char turns, threshold ${int(summary.offload.threshold)} B): bytes per hop | ${int(summary.offload.bytesPerHopWith)} with, ${int(summary.offload.bytesPerHopWithout)} without (${pct(1 - summary.offload.bytesPerHopWith / summary.offload.bytesPerHopWithout)} fewer) |`,
+    `| offloading: hops/s | ${int(summary.offload.hopsPerSecondWith)} with, ${int(summary.offload.hopsPerSecondWithout)} without (${x(summary.offload.hopsPerSecondWith / summary.offload.hopsPerSecondWithout)}) |`,
+    `| Coral conversations in flight at once in one process | ${int(summary.concurrency.inFlight)}, peak RSS ${int(summary.concurrency.rssMB)} MiB, ${summary.concurrency.hopsPerConversation.toFixed(1)} hops each when measured |`,
+    `| CPU per LLM call (this process) | matrix ${summary.cpuMsPerLlmCall.matrix.toFixed(3)} ms, bare openai loop ${summary.cpuMsPerLlmCall.bareClient.toFixed(3)} ms (+${(summary.cpuMsPerLlmCall.matrix - summary.cpuMsPerLlmCall.bareClient).toFixed(3)} ms) |`,
+    "",
+    "| scaling out (coral) | 1 | 2 | 4 |",
+    "|---|---|---|---|",
+    `| simulator endpoints (local bus): tokens/s, efficiency | ${summary.scaling.endpoints.map((p) => `${int(p.tokensPerSecond)} (${pct(p.efficiency)})`).join(" | ")} |`,
+    `| NATS worker processes: tokens/s, efficiency | ${summary.scaling.natsWorkers.map((p) => `${int(p.tokensPerSecond)} (${pct(p.efficiency)})`).join(" | ")} |`,
+  ];
+  return lines.join("\n");
+}
+
+function main(argv: string[]): void {
+  const file = resolve(argv[0] ?? resolve(root, "bench/results/summary.json"));
+  const summary = JSON.parse(readFileSync(file, "utf8")) as BenchSummary;
+  const readmePath = resolve(root, "README.md");
+  const readme = readFileSync(readmePath, "utf8");
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${START} ... ${END} section`);
+  const next = `${readme.slice(0, start + START.length)}\n${benchTables(summary)}\n${readme.slice(end)}`;
+  writeFileSync(readmePath, next);
+  process.stdout.write(`README.md: benchmark tables from ${file}\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main(process.argv.slice(2));
