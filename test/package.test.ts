@@ -58,12 +58,13 @@ const PIPELINE = `pipeline("pkg")
 
 describe("the npm package", () => {
   let project: string;
+  let tarball: string;
   let packed: string[];
 
   beforeAll(async () => {
     const dir = tempDir("matrix-pack-");
     await exec(npm, ["pack", "--pack-destination", dir, "--silent"], { cwd: root, timeout: 180_000 });
-    const tarball = join(
+    tarball = join(
       dir,
       readdirSync(dir).find((name) => name.endsWith(".tgz"))!,
     );
@@ -88,6 +89,23 @@ describe("the npm package", () => {
     expect(packed).toContain("package/datasets/quickstart/questions.jsonl");
     expect(packed.filter((path) => path.startsWith("package/sdk/"))).toEqual([]);
     expect(packed.filter((path) => path.startsWith("package/test/"))).toEqual([]);
+  });
+
+  it("pins every overridden package as a dependency (a consumer's npm install applies no overrides of ours)", async () => {
+    // npm applies `overrides` only in the project being installed. Without the pin, a plain
+    // `npm install matrix-ts-*.tgz` takes arquero's @uwdata/flechette@^2 as 2.7.0, whose
+    // @uwdata/wk-geojson dependency is not on the registry (E404), so the install fails.
+    const manifest = JSON.parse((await exec("tar", ["-xzOf", tarball, "package/package.json"])).stdout) as {
+      dependencies: Record<string, string>;
+      overrides?: Record<string, string>;
+    };
+    expect(Object.keys(manifest.overrides ?? {})).toContain("@uwdata/flechette");
+    for (const [name, version] of Object.entries(manifest.overrides ?? {}))
+      expect(manifest.dependencies[name], name).toBe(version);
+    const installed = JSON.parse(
+      readFileSync(join(project, "node_modules", "@uwdata", "flechette", "package.json"), "utf8"),
+    ) as { version: string };
+    expect(installed.version).toBe(manifest.dependencies["@uwdata/flechette"]);
   });
 
   it("imports as ESM and runs a 5-row pipeline on the simulator", async () => {

@@ -12,8 +12,10 @@
 // Cells and any notebook-local modules outside sdk/ are still checked.
 // Two more patches, each in its own file: side-effect imports stay visible to later cells
 // (side-effect-imports.cjs), and a cell's last value is shown with its rich display (cell-values.cjs).
+// And the kernel ends with the Jupyter process that started it (parent-watch.cjs).
 "use strict";
 const path = require("node:path");
+require("./parent-watch.cjs").exitWithParent();
 const id = require.resolve("@tslab/typescript-for-tslab", { paths: [require.resolve("tslab")] });
 const ts = require(id);
 

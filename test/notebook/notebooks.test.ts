@@ -10,7 +10,15 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TaskSchema } from "../../sdk/schema/task.js";
-import { JUPYTER, JUPYTER_INSTALL, executeNotebook, text, type Notebook, type Output } from "./execute-notebook.js";
+import {
+  AWAIT_NOTEBOOK_MS,
+  JUPYTER,
+  JUPYTER_INSTALL,
+  executeNotebook,
+  text,
+  type Notebook,
+  type Output,
+} from "./execute-notebook.js";
 import { requireTool } from "./external-tool.js";
 
 const run = promisify(execFile);
@@ -19,17 +27,16 @@ const work = join(root, ".matrix", "notebook-test");
 const hasJupyter = requireTool(JUPYTER, JUPYTER_INSTALL);
 const notebooks = readdirSync(join(root, "notebooks")).filter((name) => name.endsWith(".ipynb"));
 const html = (output: Output) => text(output.data?.["text/html"]);
-/** Per notebook: five kernels compile at once on two cores, and a loaded machine stretches that. */
-const EXECUTE_MS = 240_000;
-const TEST_MS = 300_000;
-const execute = (name: string) => executeNotebook(`notebooks/${name}`, work, root, EXECUTE_MS);
+/** A test awaits its notebook: executed two at a time, in order (execute-notebook.ts). */
+const TEST_MS = AWAIT_NOTEBOOK_MS;
+const execute = (name: string) => executeNotebook(`notebooks/${name}`, work, root);
 
 describe.skipIf(!hasJupyter)("notebooks", () => {
   const executed = new Map<string, Promise<Notebook>>();
   beforeAll(() => {
     rmSync(work, { recursive: true, force: true });
     mkdirSync(work, { recursive: true });
-    // Started together: each kernel spends most of its time compiling, and two cores overlap that well.
+    // Queued in test order; executeNotebook runs two kernels at a time.
     for (const name of notebooks) executed.set(name, execute(name));
     for (const promise of executed.values()) promise.catch(() => {});
   });
@@ -139,18 +146,22 @@ describe.skipIf(!hasJupyter)("notebooks", () => {
     TEST_MS,
   );
 
-  it("the executed tau notebook scores a gold replay 1 and shows the run's tau summary", async () => {
-    const cells = (await executed.get("tau.ipynb")!).cells;
-    const stdout = (id: string) =>
-      (cells.find((cell) => cell.id === id)?.outputs ?? [])
-        .filter((o) => o.name === "stdout")
-        .map((o) => text(o.text))
-        .join("");
-    expect(stdout("t3")).toMatch(/\ngold actions: 1 .*\| without the exchange: 0 /);
-    const summary = JSON.parse(stdout("t10").slice(0, stdout("t10").indexOf("\n}") + 2));
-    expect(summary).toMatchObject({ tasks: 10, failed: 0 });
-    expect(summary.meanReward).toBeGreaterThanOrEqual(0);
-  }, 180_000);
+  it(
+    "the executed tau notebook scores a gold replay 1 and shows the run's tau summary",
+    async () => {
+      const cells = (await executed.get("tau.ipynb")!).cells;
+      const stdout = (id: string) =>
+        (cells.find((cell) => cell.id === id)?.outputs ?? [])
+          .filter((o) => o.name === "stdout")
+          .map((o) => text(o.text))
+          .join("");
+      expect(stdout("t3")).toMatch(/\ngold actions: 1 .*\| without the exchange: 0 /);
+      const summary = JSON.parse(stdout("t10").slice(0, stdout("t10").indexOf("\n}") + 2));
+      expect(summary).toMatchObject({ tasks: 10, failed: 0 });
+      expect(summary.meanReward).toBeGreaterThanOrEqual(0);
+    },
+    TEST_MS,
+  );
 
   async function records(script: string, out: string): Promise<unknown[]> {
     await run(process.execPath, ["bin/matrix.js", "run", script, "--out", out, "--quiet"], {
