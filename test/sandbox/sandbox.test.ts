@@ -119,6 +119,40 @@ describeWithBwrap("sandbox (bubblewrap)", () => {
     expect(processesWith(marker)).toBe(0);
   });
 
+  it("is stopped at its CPU-time limit (SIGXCPU), however long the busy machine takes to get there", async () => {
+    // The wall-clock limit is far away: only the CPU-time limit can end this loop.
+    const busy = await sandbox.run({
+      language: "bash",
+      code: "while true; do :; done",
+      cpuSeconds: 1,
+      timeoutMs: 120_000,
+    });
+    expect(busy).toMatchObject({ limit: "cpu", signal: "SIGXCPU", exitCode: null, timedOut: false });
+  });
+
+  it("reports a program ended by a signal as that signal, and its own exit code as it is", async () => {
+    const killed = await sandbox.run({ language: "bash", code: "kill -SEGV $$" });
+    expect(killed).toMatchObject({ exitCode: null, signal: "SIGSEGV", timedOut: false });
+    expect(killed.limit).toBeUndefined();
+    const exited = await sandbox.run({ language: "bash", code: "exit 7" });
+    expect(exited).toMatchObject({ exitCode: 7 });
+    expect(exited.signal).toBeUndefined();
+  });
+
+  it("has its own PID namespace: it sees only its own processes, none of the host's", async () => {
+    const result = await sandbox.run({
+      language: "bash",
+      code: "ls /proc | grep -E '^[0-9]+$' | sort -n | tr '\\n' ' '; echo; echo $$",
+    });
+    const [visible, self] = result.stdout.trim().split("\n");
+    const pids = visible!.trim().split(" ").map(Number);
+    // bubblewrap's init, the program, ls, grep, sort and tr: a handful of small pids, and not this process.
+    expect(pids.length).toBeLessThan(10);
+    expect(Math.max(...pids)).toBeLessThan(20);
+    expect(pids).not.toContain(process.pid);
+    expect(Number(self)).toBeLessThan(10);
+  });
+
   it("is stopped at its memory limit (python and node)", async () => {
     const python = await sandbox.run({
       language: "python",
