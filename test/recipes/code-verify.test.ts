@@ -52,6 +52,39 @@ describeWithBwrap("code-verify", () => {
     expect(wrong).toEqual([]);
   });
 
+  it("a solution cannot fake the harness's report line (the marker ends in a nonce it never sees)", async () => {
+    const sandbox = new Sandbox({ concurrency: 2 });
+    const python = problems.find((p) => p.language === "python")!;
+    const node = problems.find((p) => p.language === "node")!;
+    // Each cheat reads the harness from the work directory, prints what it thinks the report line is
+    // (all tests passed), and exits 0 before any test runs.
+    const cheats = [
+      {
+        problem: python,
+        solution: [
+          "import json, os, re, sys",
+          "marker = re.search(r'@@[a-z-]+@@', open('main.py').read()).group(0)",
+          "print(marker + json.dumps({'passed': 9, 'total': 9, 'failures': [], 'error': None}), flush=True)",
+          "os._exit(0)",
+        ].join("\n"),
+      },
+      {
+        problem: node,
+        solution: [
+          "const marker = /@@[a-z-]+@@/.exec(require('fs').readFileSync('main.js', 'utf8'))[0];",
+          "process.stdout.write(marker + JSON.stringify({ passed: 9, total: 9, failures: [], error: null }) + '\\n');",
+          "process.exit(0);",
+        ].join("\n"),
+      },
+    ];
+    for (const { problem, solution } of cheats) {
+      const result = await verifySolution(sandbox, { language: problem.language, solution, tests: problem.tests });
+      expect(result, problem.id).toMatchObject({ passed: false, testsPassed: 0, exitCode: 0 });
+      // What it printed stays in the program's output, where a reader can see the attempt.
+      expect(result.stdout).toMatch(/@@matrix-code-verify@@\{"passed": ?9/);
+    }
+  });
+
   it("runs 30 problems offline: passes and failures, one repair turn, outputs, timing and the pass rate", async () => {
     const out = tempDir();
     // A 2 s limit keeps the few endless-loop candidates cheap.
