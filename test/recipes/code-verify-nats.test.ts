@@ -26,7 +26,7 @@ describeWithBwrap("code-verify on NATS", () => {
       bus = await createNatsBus({ servers: [server.url] });
       worker = spawnWorker(["--nats", server.url, "--id", "cv-worker", "--sandbox-concurrency", "2"]);
       await waitForReady(worker);
-    }, 60_000);
+    }, 120_000);
 
     afterAll(async () => {
       if (worker?.child.exitCode === null) worker.child.kill("SIGKILL");
@@ -46,6 +46,6 @@ describeWithBwrap("code-verify on NATS", () => {
       }
       const passed = tasks.filter((task) => task.state.passed).length;
       expect(summary.metrics?.passRate).toMatchObject({ tasks: 8, passed });
-    });
+    }, 120_000);
   });
 });
