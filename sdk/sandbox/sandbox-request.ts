@@ -9,13 +9,17 @@ import { z } from "zod";
 export const SANDBOX_LANGUAGES = ["python", "node", "bash"] as const;
 export type SandboxLanguage = (typeof SANDBOX_LANGUAGES)[number];
 
-/** A relative path inside the work directory: no `..`, not absolute, no NUL. */
+/** A relative path inside the work directory: not absolute, no empty, `.` or `..` segment, no NUL. */
 const relativePath = z
   .string()
   .min(1)
-  .refine((path) => !path.startsWith("/") && !path.split("/").includes("..") && !path.includes("\0"), {
-    message: "a file path is relative to the work directory, without '..'",
-  });
+  .refine(
+    (path) =>
+      !path.startsWith("/") &&
+      !path.includes("\0") &&
+      path.split("/").every((segment) => segment !== "" && segment !== "." && segment !== ".."),
+    { message: "a file path is relative to the work directory, without '..', '.' or empty segments" },
+  );
 
 export const SandboxRequestSchema = z.object({
   language: z.enum(SANDBOX_LANGUAGES),

@@ -64,6 +64,9 @@ export interface SandboxOptions {
 }
 
 const DEFAULTS = { timeoutMs: 10_000, memoryMB: 512 };
+
+/** How errors name one of the request's files: `files["a/b.py"]`. */
+const filePath = (relative: string) => `files[${JSON.stringify(relative)}]`;
 const NOBODY = 65534;
 
 function findOnPath(names: readonly string[], extra: readonly string[] = []): string | undefined {
@@ -170,6 +173,9 @@ export class Sandbox implements SandboxRunner {
     const parsed = SandboxRequestSchema.safeParse(request);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
+      // A bad file name is a bad record key: name the key, and say what is wrong with it.
+      if (issue.code === "invalid_key")
+        throw new SandboxRequestError(filePath(String(issue.path.at(-1))), issue.issues[0]?.message ?? issue.message);
       throw new SandboxRequestError(formatIssuePath(issue.path), issue.message);
     }
     const runtime = await this.runtime();
@@ -244,9 +250,22 @@ export class Sandbox implements SandboxRunner {
         chownSync(path, owner.uid, owner.gid!);
       }
     };
-    for (const [relative, content] of Object.entries(request.files ?? {})) write(relative, content);
-    write(PROGRAM_FILE[request.language], request.code);
-    if (owner.uid !== undefined) chownSync(dir, owner.uid, owner.gid!);
+    let at = "code";
+    try {
+      for (const [relative, content] of Object.entries(request.files ?? {})) {
+        at = filePath(relative);
+        write(relative, content);
+      }
+      at = "code";
+      write(PROGRAM_FILE[request.language], request.code);
+      if (owner.uid !== undefined) chownSync(dir, owner.uid, owner.gid!);
+    } catch (error) {
+      // Files that cannot coexist (`a` and `a/b`), or one named like the program's directory.
+      rmSync(dir, { recursive: true, force: true });
+      throw new SandboxRequestError(at, `cannot be written to the work directory: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
     return dir;
   }
 

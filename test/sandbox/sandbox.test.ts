@@ -2,13 +2,14 @@
  * The sandbox with real bubblewrap: what untrusted code can and cannot do, and that every limit ends
  * the program (and everything it started) while the caller goes on.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { SandboxRequestError, SandboxUnavailableError } from "../../sdk/errors.js";
 import { Sandbox } from "../../sdk/sandbox/sandbox.js";
 import { describeWithBwrap } from "../helpers/bubblewrap.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 /** Host processes whose command line holds `marker` (the sandbox's, seen from outside). */
 function processesWith(marker: string): number {
@@ -209,7 +210,25 @@ describeWithBwrap("sandbox (bubblewrap)", () => {
     await expect(sandbox.run({ language: "python", code: "", files: { "../escape.py": "x" } })).rejects.toThrow(
       SandboxRequestError,
     );
+    await expect(sandbox.run({ language: "python", code: "", files: { "../escape.py": "x" } })).rejects.toThrow(
+      `Invalid sandbox request at files["../escape.py"]: a file path is relative to the work directory`,
+    );
     await expect(sandbox.run({ language: "ruby" as never, code: "" })).rejects.toThrow(/language/);
+    for (const path of [".", "a/", "a//b", "x/./y"])
+      await expect(sandbox.run({ language: "bash", code: "", files: { [path]: "x" } }), path).rejects.toThrow(
+        /at files\[".*"\]: .*without '\.\.', '\.' or empty segments/,
+      );
+    // Files that cannot coexist: a named error, and no work directory left behind.
+    const root = tempDir();
+    chmodSync(root, 0o755); // bubblewrap may run as nobody (see sandbox.ts)
+    const rooted = new Sandbox({ workRoot: root });
+    await expect(rooted.run({ language: "bash", code: "", files: { a: "1", "a/b": "2" } })).rejects.toThrow(
+      /Invalid sandbox request at files\["a\/b"\]: cannot be written/,
+    );
+    expect(await rooted.run({ language: "bash", code: "cat a/b", files: { "a/b": "2" } })).toMatchObject({
+      stdout: "2",
+    });
+    expect(readdirSync(root)).toEqual([]);
     const missing = new Sandbox({ bwrapPath: "/nonexistent/bwrap" });
     await expect(missing.run({ language: "bash", code: "true" })).rejects.toThrow(SandboxUnavailableError);
     await expect(missing.run({ language: "bash", code: "true" })).rejects.toThrow(/apt-get install bubblewrap/);
