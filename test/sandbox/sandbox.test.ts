@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { SandboxRequestError, SandboxUnavailableError } from "../../sdk/errors.js";
+import { pipeline } from "../../sdk/pipeline/pipeline.js";
 import { Sandbox } from "../../sdk/sandbox/sandbox.js";
 import { describeWithBwrap } from "../helpers/bubblewrap.js";
 import { tempDir } from "../helpers/temp-dir.js";
@@ -187,6 +188,34 @@ describeWithBwrap("sandbox (bubblewrap)", () => {
     expect(processesWith(marker)).toBe(0);
     const after = await sandbox.run({ language: "python", code: "print('still fine')" });
     expect(after).toMatchObject({ stdout: "still fine\n", exitCode: 0 });
+  });
+
+  it("in a pipeline run, programs that bomb, hog memory or loop end at their limits and the run goes on", async () => {
+    const p = pipeline("untrusted").code("run", async (task, ctx) => {
+      const result = await ctx.sandbox!.run({
+        language: "bash",
+        code: task.row!.code as string,
+        timeoutMs: task.row!.timeoutMs as number,
+        memoryMB: 64,
+      });
+      return { state: { exitCode: result.exitCode, limit: result.limit ?? null, stdout: result.stdout } };
+    });
+    const rows = [
+      { id: "bomb", code: "bomb() { bomb | bomb & }; bomb; sleep 2; echo survived", timeoutMs: 20_000 },
+      { id: "hog", code: "x=a; while true; do x=$x$x; done", timeoutMs: 20_000 },
+      { id: "loop", code: "while true; do :; done", timeoutMs: 2000 },
+      { id: "fine", code: "echo $((6 * 7))", timeoutMs: 20_000 },
+    ];
+    const run = p.run({ source: rows, sandbox: new Sandbox({ concurrency: 2 }) });
+    const summary = await run.done();
+    expect(summary.counts).toEqual({ done: 4, failed: 0, filtered: 0 });
+    const state = Object.fromEntries(run.results().map((task) => [task.id, task.state]));
+    expect(state.fine).toMatchObject({ exitCode: 0, stdout: "42\n" });
+    expect(state.loop).toMatchObject({ limit: "time" });
+    expect(state.hog).toMatchObject({ limit: "memory" });
+    expect(state.hog!.exitCode).not.toBe(0);
+    // The bomb stopped at the process limit; the script itself went on to its end.
+    expect(state.bomb).toMatchObject({ stdout: "survived\n" });
   });
 
   it("caps the output it keeps, and says so", async () => {
