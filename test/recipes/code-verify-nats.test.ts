@@ -36,7 +36,7 @@ describeWithBwrap("code-verify on NATS", () => {
 
     it("verifies solutions in the worker's sandbox, with repairs, and the pass rate reaches the driver", async () => {
       const out = tempDir();
-      const summary = await codeVerify({ timeoutMs: 2000 }).run({ rows: 8, out, bus }).done();
+      const summary = await codeVerify({ cpuSeconds: 2, timeoutMs: 120_000 }).run({ rows: 8, out, bus }).done();
       expect(summary.counts).toEqual({ done: 8, failed: 0, filtered: 0 });
       const tasks = readJsonl<Task>(join(out, "output.jsonl"));
       for (const task of tasks) {

@@ -91,7 +91,15 @@ const tail = (text: string, max = 2000) => (text.length > max ? `…${text.slice
 /** Runs `solution` against `tests` in the sandbox. */
 export async function verifySolution(
   sandbox: SandboxRunner,
-  options: { language: "python" | "node"; solution: string; tests: string; timeoutMs?: number; memoryMB?: number },
+  options: {
+    language: "python" | "node";
+    solution: string;
+    tests: string;
+    timeoutMs?: number;
+    memoryMB?: number;
+    /** CPU-time limit, seconds: ends busy loops however slow a loaded machine is. @default the sandbox's */
+    cpuSeconds?: number;
+  },
 ): Promise<VerifyResult> {
   const files = FILES[options.language];
   const marker = `${RESULT_MARKER}${randomBytes(12).toString("hex")}`;
@@ -102,6 +110,7 @@ export async function verifySolution(
     files: { [files.solution]: options.solution, [files.tests]: options.tests },
     timeoutMs: options.timeoutMs ?? 10_000,
     memoryMB: options.memoryMB ?? 256,
+    ...(options.cpuSeconds !== undefined ? { cpuSeconds: options.cpuSeconds } : {}),
   });
   const line = run.stdout.split("\n").find((text) => text.startsWith(marker));
   const stdout = tail(
@@ -121,9 +130,11 @@ export async function verifySolution(
   if (line === undefined) {
     const why = run.timedOut
       ? `killed at the time limit (${options.timeoutMs ?? 10_000} ms)`
-      : run.limit === "memory"
-        ? "stopped at the memory limit"
-        : `the tests did not finish (exit ${run.exitCode ?? run.signal})`;
+      : run.limit === "cpu"
+        ? "stopped at the CPU-time limit"
+        : run.limit === "memory"
+          ? "stopped at the memory limit"
+          : `the tests did not finish (exit ${run.exitCode ?? run.signal})`;
     return { passed: false, testsPassed: 0, testsTotal: 0, failures: [], error: why, ...base };
   }
   const report = JSON.parse(line.slice(marker.length)) as {
