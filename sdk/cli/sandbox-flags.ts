@@ -7,6 +7,7 @@
  * notebook) reads through `defaultSandbox()`.
  */
 import { Option, type Command, type OptionValues } from "@commander-js/extra-typings";
+import { ConfigError } from "../errors.js";
 import type { SandboxOptions } from "../sandbox/sandbox.js";
 import { countOption } from "./option-values.js";
 
@@ -38,7 +39,10 @@ export function withSandboxOptions<Args extends unknown[], Opts extends OptionVa
     );
 }
 
-/** The sandbox options the flags ask for; undefined when none was given (the SDK default then applies). */
+/**
+ * The sandbox options the flags ask for; undefined when none was given (the SDK default then applies).
+ * Apptainer without an image is refused here, before any task runs (every code role would fail on it).
+ */
 export function sandboxFlags(flags: {
   sandbox?: "bwrap" | "apptainer";
   sandboxImage?: string;
@@ -46,6 +50,11 @@ export function sandboxFlags(flags: {
 }): SandboxOptions | undefined {
   if (flags.sandbox === undefined && flags.sandboxImage === undefined && flags.sandboxConcurrency === undefined)
     return undefined;
+  if (flags.sandbox === "apptainer" && !flags.sandboxImage)
+    throw new ConfigError(
+      "--sandbox-image",
+      "--sandbox apptainer needs an image (a .sif on this machine or docker://...), or MATRIX_SANDBOX_IMAGE",
+    );
   return {
     ...(flags.sandbox ? { backend: flags.sandbox } : {}),
     ...(flags.sandboxImage ? { image: flags.sandboxImage } : {}),

@@ -17,6 +17,9 @@
  *   this one is the duplicate. Waits only point to later tickets, so they never form a cycle; a wait
  *   that times out (the other worker died mid-decision) decides for the other text instead, with
  *   `create`, so whoever writes a decision first wins and both sides adopt it.
+ * - near, exact copies first: the one text that wins the copy's `create` goes on to the near check;
+ *   every other copy is its duplicate and never enters the band lists (it could only find what the
+ *   winner finds). A chain still holds: a copy of a text that is itself dropped is dropped.
  * - a redelivered task finds its own decision and returns it: each duplicate is dropped once.
  * A text similar to an earlier one is dropped even when that one was itself dropped (a chain
  * A ≈ B ≈ C keeps A only), as connected-components dedup does.
@@ -114,6 +117,11 @@ export class DedupIndex {
     const signature = this.minhash.signature(text);
     // No words (empty, punctuation only): nothing to estimate; such texts are compared exactly.
     if (signature === undefined) return this.checkExact(id, text);
+    // An exact copy of a text seen before is its duplicate at once, and stays out of the band lists:
+    // a run that produces the same reply thousands of times (a refusal) would otherwise grow one
+    // list per band by every copy, and make every later copy compare against all of them.
+    const exact = await this.checkExact(id, text);
+    if (exact.duplicateOf !== undefined) return exact;
     return this.checkNear(id, signature);
   }
 

@@ -21,4 +21,4 @@ export {
   type SandboxLanguage,
 } from "./sandbox-request.js";
 export { apptainerArgs, bubblewrapArgs, limitedCommand, SANDBOX_ENV } from "./sandbox-command.js";
-export { sandboxTool } from "./sandbox-tool.js";
+export { sandboxTool, type SandboxToolOptions } from "./sandbox-tool.js";

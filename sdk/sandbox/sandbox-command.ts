@@ -70,7 +70,9 @@ export function addressSpaceBytes(language: SandboxLanguage, memoryMB: number): 
 export function limitedCommand(prlimit: string, limits: Limits, command: readonly string[]): string[] {
   return [
     prlimit,
-    `--cpu=${limits.cpuSeconds}`,
+    // Soft below hard: the kernel sends SIGXCPU at the soft limit (the result then says limit "cpu");
+    // with the two equal it sends only SIGKILL. The hard limit a second later ends a program that ignores it.
+    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
     `--as=${limits.addressSpaceBytes}`,
     `--nproc=${limits.processes}`,
     `--fsize=${limits.fileBytes}`,

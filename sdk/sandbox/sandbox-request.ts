@@ -9,13 +9,17 @@ import { z } from "zod";
 export const SANDBOX_LANGUAGES = ["python", "node", "bash"] as const;
 export type SandboxLanguage = (typeof SANDBOX_LANGUAGES)[number];
 
-/** A relative path inside the work directory: no `..`, not absolute, no NUL. */
+/** A relative path inside the work directory: not absolute, no empty, `.` or `..` segment, no NUL. */
 const relativePath = z
   .string()
   .min(1)
-  .refine((path) => !path.startsWith("/") && !path.split("/").includes("..") && !path.includes("\0"), {
-    message: "a file path is relative to the work directory, without '..'",
-  });
+  .refine(
+    (path) =>
+      !path.startsWith("/") &&
+      !path.includes("\0") &&
+      path.split("/").every((segment) => segment !== "" && segment !== "." && segment !== ".."),
+    { message: "a file path is relative to the work directory, without '..', '.' or empty segments" },
+  );
 
 export const SandboxRequestSchema = z.object({
   language: z.enum(SANDBOX_LANGUAGES),
@@ -31,13 +35,23 @@ export const SandboxRequestSchema = z.object({
   timeoutMs: z.number().int().positive().max(3_600_000).optional(),
   /** Memory limit in MiB. @default 512 */
   memoryMB: z.number().int().min(16).max(1_048_576).optional(),
+  /**
+   * CPU-time limit in seconds, per process (RLIMIT_CPU): the program gets SIGXCPU when it has used
+   * this much CPU, however long that takes in wall-clock time on a busy machine. @default timeoutMs in
+   * seconds, rounded up, + 1 (the wall-clock timer normally ends a run first)
+   */
+  cpuSeconds: z.number().int().positive().max(86_400).optional(),
 });
 export type SandboxRequest = z.input<typeof SandboxRequestSchema>;
 
 export interface SandboxResult {
   stdout: string;
   stderr: string;
-  /** The program's exit code; null when it was ended by a signal. */
+  /**
+   * The program's exit code; null when it was ended by a signal. bubblewrap reports a program ended by
+   * signal n as exit code 128 + n (the shell's convention), so such codes are read as that signal: a
+   * program that itself exits with 129–159 is reported as ended by a signal.
+   */
   exitCode: number | null;
   /** The signal that ended it (SIGKILL at the time limit, SIGXCPU at the CPU limit, ...). */
   signal?: string;

@@ -14,7 +14,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, constants, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { SandboxRequestError, SandboxUnavailableError } from "../errors.js";
 import { formatIssuePath } from "../schema/issue-path.js";
@@ -64,6 +64,9 @@ export interface SandboxOptions {
 }
 
 const DEFAULTS = { timeoutMs: 10_000, memoryMB: 512 };
+
+/** How errors name one of the request's files: `files["a/b.py"]`. */
+const filePath = (relative: string) => `files[${JSON.stringify(relative)}]`;
 const NOBODY = 65534;
 
 function findOnPath(names: readonly string[], extra: readonly string[] = []): string | undefined {
@@ -96,6 +99,23 @@ function defaultInterpreter(language: SandboxLanguage): string {
     case "bash":
       return "/bin/bash";
   }
+}
+
+/** Signal names by number, for exit codes 128 + n (the first name of a number: SIGABRT, not SIGIOT). */
+const SIGNAL_NAMES = new Map<number, string>();
+for (const [name, number] of Object.entries(constants.signals))
+  if (!SIGNAL_NAMES.has(number as number)) SIGNAL_NAMES.set(number as number, name);
+
+/**
+ * How the program ended. The runtime (bubblewrap, Apptainer) outlives the program in its PID namespace
+ * and exits with 128 + n when the program was ended by signal n; our own kill at the time limit ends
+ * the runtime itself, which Node reports as a signal.
+ */
+function ending(code: number | null, signal: NodeJS.Signals | null): { exitCode: number | null; signal?: string } {
+  if (signal) return { exitCode: null, signal };
+  if (code !== null && code > 128 && SIGNAL_NAMES.has(code - 128))
+    return { exitCode: null, signal: SIGNAL_NAMES.get(code - 128)! };
+  return { exitCode: code };
 }
 
 const MEMORY_MESSAGES =
@@ -153,6 +173,9 @@ export class Sandbox implements SandboxRunner {
     const parsed = SandboxRequestSchema.safeParse(request);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
+      // A bad file name is a bad record key: name the key, and say what is wrong with it.
+      if (issue.code === "invalid_key")
+        throw new SandboxRequestError(filePath(String(issue.path.at(-1))), issue.issues[0]?.message ?? issue.message);
       throw new SandboxRequestError(formatIssuePath(issue.path), issue.message);
     }
     const runtime = await this.runtime();
@@ -227,9 +250,22 @@ export class Sandbox implements SandboxRunner {
         chownSync(path, owner.uid, owner.gid!);
       }
     };
-    for (const [relative, content] of Object.entries(request.files ?? {})) write(relative, content);
-    write(PROGRAM_FILE[request.language], request.code);
-    if (owner.uid !== undefined) chownSync(dir, owner.uid, owner.gid!);
+    let at = "code";
+    try {
+      for (const [relative, content] of Object.entries(request.files ?? {})) {
+        at = filePath(relative);
+        write(relative, content);
+      }
+      at = "code";
+      write(PROGRAM_FILE[request.language], request.code);
+      if (owner.uid !== undefined) chownSync(dir, owner.uid, owner.gid!);
+    } catch (error) {
+      // Files that cannot coexist (`a` and `a/b`), or one named like the program's directory.
+      rmSync(dir, { recursive: true, force: true });
+      throw new SandboxRequestError(at, `cannot be written to the work directory: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
     return dir;
   }
 
@@ -242,7 +278,7 @@ export class Sandbox implements SandboxRunner {
     const timeoutMs = request.timeoutMs ?? DEFAULTS.timeoutMs;
     const limits: Limits = {
       // The wall-clock timer normally ends a run first; the CPU limit also stops a program that escaped it.
-      cpuSeconds: Math.ceil(timeoutMs / 1000) + 1,
+      cpuSeconds: request.cpuSeconds ?? Math.ceil(timeoutMs / 1000) + 1,
       addressSpaceBytes: addressSpaceBytes(request.language, memoryMB),
       processes: this.options.maxProcesses ?? 64,
       fileBytes: this.options.maxFileBytes ?? 16 * 1024 * 1024,
@@ -310,17 +346,18 @@ export class Sandbox implements SandboxRunner {
         killAll();
         rmSync(dir, { recursive: true, force: true });
         const err = stderr.text();
+        const ended = ending(code, signal);
         const result: SandboxResult = {
           stdout: stdout.text(),
           stderr: err,
-          exitCode: code,
+          exitCode: ended.exitCode,
           timedOut,
           durationMs: Math.round(performance.now() - started),
         };
-        if (signal) result.signal = signal;
+        if (ended.signal) result.signal = ended.signal;
         if (timedOut) result.limit = "time";
-        else if (signal === "SIGXCPU") result.limit = "cpu";
-        else if (code !== 0 && MEMORY_MESSAGES.test(err)) result.limit = "memory";
+        else if (ended.signal === "SIGXCPU") result.limit = "cpu";
+        else if (ended.exitCode !== 0 && MEMORY_MESSAGES.test(err)) result.limit = "memory";
         else if (stdout.truncated || stderr.truncated) result.limit = "output";
         if (stdout.truncated || stderr.truncated)
           result.truncated = {

@@ -91,6 +91,7 @@ describe("matrix dedup", () => {
 describe("sandbox flags", () => {
   it("become sandbox options only when given", () => {
     expect(sandboxFlags({})).toBeUndefined();
+    expect(() => sandboxFlags({ sandbox: "apptainer" })).toThrow(/ConfigError|--sandbox apptainer needs an image/);
     expect(sandboxFlags({ sandbox: "apptainer", sandboxImage: "x.sif", sandboxConcurrency: 4 })).toEqual({
       backend: "apptainer",
       image: "x.sif",

@@ -163,6 +163,52 @@ describe.skipIf(!hasJupyter)("notebooks", () => {
     TEST_MS,
   );
 
+  it(
+    "the executed quality-and-sandbox notebook filters, dedups, contains its programs and verifies code",
+    async () => {
+      const cells = (await executed.get("quality-and-sandbox.ipynb")!).cells;
+      const outputs = (id: string) => cells.find((cell) => cell.id === id)?.outputs ?? [];
+      const stdout = (id: string) =>
+        outputs(id)
+          .filter((o) => o.name === "stdout")
+          .map((o) => text(o.text))
+          .join("");
+      /** The rows of the interactive table a cell displayed. */
+      const tableRows = (id: string) => {
+        const data = /class="matrix-table-data">(.*?)<\/script>/.exec(outputs(id).map(html).join(""));
+        return (JSON.parse(data![1]!) as { rows: unknown[][] }).rows;
+      };
+      expect(stdout("c4")).toContain(
+        "kept: [ 'a', 'e' ] dropped: [ 'b (language:de)', 'c (repetitive)', 'd (too-short)' ]",
+      );
+      expect(stdout("c6")).toContain("kept: [ 'o1', 'o2', 'other' ]");
+      expect(tableRows("c6").map((row) => row.slice(0, 2))).toEqual([
+        ["copy", "o1"],
+        ["near", "o1"],
+      ]);
+      const reasons = Object.fromEntries(tableRows("c8").map(([id, , reason]) => [id, reason]));
+      expect(reasons).toMatchObject({ r3: "language:de", r4: "repetitive", r5: "completed" });
+      // r1 and r2 are near-duplicates: whichever reached the dedup role first is kept.
+      expect([reasons.r1, reasons.r2].sort()).toEqual(["completed", "duplicate"]);
+      if (stdout("c10").includes("skipping the sandbox sections")) return; // no bubblewrap here
+      expect(stdout("c10")).toContain("hello, notebook");
+      expect(stdout("c11")).toContain("env: ['HOME', 'LANG', 'PATH', 'PWD', 'PYTHONDONTWRITEBYTECODE', 'TMPDIR']");
+      expect(stdout("c11")).toMatch(/network: \[Errno 111\] Connection refused/);
+      expect(stdout("c11")).toMatch(/write: \[Errno 30\] Read-only file system/);
+      expect(stdout("c11")).toContain("timedOut: true, limit: 'time'");
+      const passRate = JSON.parse(
+        stdout("c13")
+          .slice(0, stdout("c13").indexOf("}") + 1)
+          .replace(/(\w+):/g, '"$1":'),
+      ) as { tasks: number; passed: number; failed: number };
+      expect(passRate.tasks).toBe(12);
+      expect(passRate.passed).toBeGreaterThan(0);
+      expect(passRate.failed).toBeGreaterThan(0);
+      expect(tableRows("c13")).toHaveLength(12);
+    },
+    TEST_MS,
+  );
+
   async function records(script: string, out: string): Promise<unknown[]> {
     await run(process.execPath, ["bin/matrix.js", "run", script, "--out", out, "--quiet"], {
       cwd: root,

@@ -6,6 +6,8 @@ import { MemorySharedStore } from "../../sdk/bus/memory-shared-store.js";
 import { QualityFieldError } from "../../sdk/errors.js";
 import { DedupIndex } from "../../sdk/quality/dedup-index.js";
 import { hasher } from "../../sdk/quality/hashing.js";
+import { bandKeys } from "../../sdk/quality/lsh-bands.js";
+import { MinHasher } from "../../sdk/quality/minhash.js";
 import { dedupJsonl, dedupRecords, dedupTable } from "../../sdk/quality/dedup-records.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { corpus, score } from "./dedup-corpus.js";
@@ -164,6 +166,27 @@ describe("DedupIndex under concurrent checks", () => {
     // Redelivered to a healthy worker, B finds the decision A made for it.
     const healthy = await DedupIndex.create(store);
     expect(await healthy.check("B", near.text)).toMatchObject({ duplicateOf: "A" });
+  });
+
+  it("keeps exact copies out of the band lists: a reply repeated 200 times costs one entry per band", async () => {
+    const store = new MemorySharedStore();
+    const index = await DedupIndex.create(store, { threshold: 0.8 });
+    const original = docs.find((d) => d.id === "o1")!;
+    const near = docs.find((d) => d.kind === "near" && d.of === "o1")!;
+    const verdicts = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => index.check(`c${i}`, i % 2 ? original.text.toUpperCase() : original.text)),
+    );
+    const kept = verdicts.flatMap((verdict, i) => (verdict.duplicateOf === undefined ? [`c${i}`] : []));
+    expect(kept).toHaveLength(1);
+    expect(verdicts.filter((v) => v.duplicateOf === kept[0] && v.similarity === 1)).toHaveLength(199);
+    // The near copy still finds the kept one through the bands.
+    expect(await index.check("near", near.text)).toMatchObject({ duplicateOf: kept[0] });
+    const minhash = await MinHasher.create();
+    const bands = bandKeys(minhash.signature(original.text)!, index.settings.banding, await hasher());
+    for (const band of bands) {
+      const ids = store.getNow<string[]>(`b.${band}`)!.value;
+      expect(ids.filter((id) => id !== "near")).toEqual(kept);
+    }
   });
 
   it("answers a repeated check of the same id the same way (a redelivered task)", async () => {

@@ -26,7 +26,7 @@ describeWithBwrap("code-verify on NATS", () => {
       bus = await createNatsBus({ servers: [server.url] });
       worker = spawnWorker(["--nats", server.url, "--id", "cv-worker", "--sandbox-concurrency", "2"]);
       await waitForReady(worker);
-    }, 60_000);
+    }, 120_000);
 
     afterAll(async () => {
       if (worker?.child.exitCode === null) worker.child.kill("SIGKILL");
@@ -36,7 +36,7 @@ describeWithBwrap("code-verify on NATS", () => {
 
     it("verifies solutions in the worker's sandbox, with repairs, and the pass rate reaches the driver", async () => {
       const out = tempDir();
-      const summary = await codeVerify({ timeoutMs: 2000 }).run({ rows: 8, out, bus }).done();
+      const summary = await codeVerify({ cpuSeconds: 2, timeoutMs: 120_000 }).run({ rows: 8, out, bus }).done();
       expect(summary.counts).toEqual({ done: 8, failed: 0, filtered: 0 });
       const tasks = readJsonl<Task>(join(out, "output.jsonl"));
       for (const task of tasks) {
@@ -46,6 +46,6 @@ describeWithBwrap("code-verify on NATS", () => {
       }
       const passed = tasks.filter((task) => task.state.passed).length;
       expect(summary.metrics?.passRate).toMatchObject({ tasks: 8, passed });
-    });
+    }, 120_000);
   });
 });

@@ -41,8 +41,10 @@ describeWithBwrap("code-verify", () => {
             language: job.problem.language,
             solution: job.code,
             tests: job.problem.tests,
-            // Buggy candidates that loop forever cost this much each.
-            timeoutMs: 1500,
+            // Buggy candidates that loop forever end at 2 s of CPU; a correct one is never cut short
+            // by a wall-clock limit while it waits for a loaded machine's CPU.
+            cpuSeconds: 2,
+            timeoutMs: 120_000,
           });
           const shouldPass = job.label === "reference" || job.label === "correct";
           return result.passed === shouldPass ? [] : [`${job.problem.id} (${job.label}): ${JSON.stringify(result)}`];
@@ -50,12 +52,45 @@ describeWithBwrap("code-verify", () => {
       )
     ).flat();
     expect(wrong).toEqual([]);
+  }, 240_000); // 120 sandbox runs (a few of them 2 CPU-seconds of endless loop) on a loaded machine
+
+  it("a solution cannot fake the harness's report line (the marker ends in a nonce it never sees)", async () => {
+    const sandbox = new Sandbox({ concurrency: 2 });
+    const python = problems.find((p) => p.language === "python")!;
+    const node = problems.find((p) => p.language === "node")!;
+    // Each cheat reads the harness from the work directory, prints what it thinks the report line is
+    // (all tests passed), and exits 0 before any test runs.
+    const cheats = [
+      {
+        problem: python,
+        solution: [
+          "import json, os, re, sys",
+          "marker = re.search(r'@@[a-z-]+@@', open('main.py').read()).group(0)",
+          "print(marker + json.dumps({'passed': 9, 'total': 9, 'failures': [], 'error': None}), flush=True)",
+          "os._exit(0)",
+        ].join("\n"),
+      },
+      {
+        problem: node,
+        solution: [
+          "const marker = /@@[a-z-]+@@/.exec(require('fs').readFileSync('main.js', 'utf8'))[0];",
+          "process.stdout.write(marker + JSON.stringify({ passed: 9, total: 9, failures: [], error: null }) + '\\n');",
+          "process.exit(0);",
+        ].join("\n"),
+      },
+    ];
+    for (const { problem, solution } of cheats) {
+      const result = await verifySolution(sandbox, { language: problem.language, solution, tests: problem.tests });
+      expect(result, problem.id).toMatchObject({ passed: false, testsPassed: 0, exitCode: 0 });
+      // What it printed stays in the program's output, where a reader can see the attempt.
+      expect(result.stdout).toMatch(/@@matrix-code-verify@@\{"passed": ?9/);
+    }
   });
 
   it("runs 30 problems offline: passes and failures, one repair turn, outputs, timing and the pass rate", async () => {
     const out = tempDir();
-    // A 2 s limit keeps the few endless-loop candidates cheap.
-    const summary = await codeVerify({ timeoutMs: 2000 })
+    // The few endless-loop candidates end at 2 s of CPU, however slowly a loaded machine gets there.
+    const summary = await codeVerify({ cpuSeconds: 2, timeoutMs: 120_000 })
       .run({ rows: 30, out, simulator: { speed: 200 }, concurrency: 16 })
       .done();
     expect(summary.counts).toEqual({ done: 30, failed: 0, filtered: 0 });
@@ -82,6 +117,15 @@ describeWithBwrap("code-verify", () => {
     }
     expect(passed).toBeGreaterThan(0);
     expect(passed).toBeLessThan(30);
+    // Endless loops ended at the CPU-time (or memory) limit, long before the wall-clock one.
+    const endless = tasks
+      .flatMap((task) => task.state.attempts as Attempt[])
+      .filter((attempt) => /endless/.test(attempt.candidate ?? ""));
+    expect(endless.length).toBeGreaterThan(0);
+    for (const attempt of endless) {
+      expect(attempt.timedOut).toBe(false);
+      expect(["cpu", "memory"]).toContain(attempt.limit);
+    }
     expect(repaired).toBeGreaterThan(0);
     expect(summary.metrics?.passRate).toMatchObject({
       tasks: 30,
@@ -96,7 +140,7 @@ describeWithBwrap("code-verify", () => {
       (c) => c.label === (first.state.attempts as Attempt[])[0]!.candidate,
     )!;
     expect(extractCode(first.history[0]!.content!)).toBe(given.code);
-  });
+  }, 240_000); // 50 sandbox runs behind the simulator, on a loaded machine
 });
 
 it("with useCandidates off the coder sends no prediction (a real model writes its own code)", () => {

@@ -18,7 +18,7 @@ describe("sandbox command lines", () => {
   it("wraps the interpreter in prlimit's limits", () => {
     expect(program).toEqual([
       "prlimit",
-      "--cpu=11",
+      "--cpu=11:12",
       "--as=536870912",
       "--nproc=64",
       "--fsize=16777216",

@@ -2,13 +2,15 @@
  * The sandbox with real bubblewrap: what untrusted code can and cannot do, and that every limit ends
  * the program (and everything it started) while the caller goes on.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { SandboxRequestError, SandboxUnavailableError } from "../../sdk/errors.js";
+import { pipeline } from "../../sdk/pipeline/pipeline.js";
 import { Sandbox } from "../../sdk/sandbox/sandbox.js";
 import { describeWithBwrap } from "../helpers/bubblewrap.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 /** Host processes whose command line holds `marker` (the sandbox's, seen from outside). */
 function processesWith(marker: string): number {
@@ -119,6 +121,40 @@ describeWithBwrap("sandbox (bubblewrap)", () => {
     expect(processesWith(marker)).toBe(0);
   });
 
+  it("is stopped at its CPU-time limit (SIGXCPU), however long the busy machine takes to get there", async () => {
+    // The wall-clock limit is far away: only the CPU-time limit can end this loop.
+    const busy = await sandbox.run({
+      language: "bash",
+      code: "while true; do :; done",
+      cpuSeconds: 1,
+      timeoutMs: 120_000,
+    });
+    expect(busy).toMatchObject({ limit: "cpu", signal: "SIGXCPU", exitCode: null, timedOut: false });
+  });
+
+  it("reports a program ended by a signal as that signal, and its own exit code as it is", async () => {
+    const killed = await sandbox.run({ language: "bash", code: "kill -SEGV $$" });
+    expect(killed).toMatchObject({ exitCode: null, signal: "SIGSEGV", timedOut: false });
+    expect(killed.limit).toBeUndefined();
+    const exited = await sandbox.run({ language: "bash", code: "exit 7" });
+    expect(exited).toMatchObject({ exitCode: 7 });
+    expect(exited.signal).toBeUndefined();
+  });
+
+  it("has its own PID namespace: it sees only its own processes, none of the host's", async () => {
+    const result = await sandbox.run({
+      language: "bash",
+      code: "ls /proc | grep -E '^[0-9]+$' | sort -n | tr '\\n' ' '; echo; echo $$",
+    });
+    const [visible, self] = result.stdout.trim().split("\n");
+    const pids = visible!.trim().split(" ").map(Number);
+    // bubblewrap's init, the program, ls, grep, sort and tr: a handful of small pids, and not this process.
+    expect(pids.length).toBeLessThan(10);
+    expect(Math.max(...pids)).toBeLessThan(20);
+    expect(pids).not.toContain(process.pid);
+    expect(Number(self)).toBeLessThan(10);
+  });
+
   it("is stopped at its memory limit (python and node)", async () => {
     const python = await sandbox.run({
       language: "python",
@@ -154,6 +190,34 @@ describeWithBwrap("sandbox (bubblewrap)", () => {
     expect(after).toMatchObject({ stdout: "still fine\n", exitCode: 0 });
   });
 
+  it("in a pipeline run, programs that bomb, hog memory or loop end at their limits and the run goes on", async () => {
+    const p = pipeline("untrusted").code("run", async (task, ctx) => {
+      const result = await ctx.sandbox!.run({
+        language: "bash",
+        code: task.row!.code as string,
+        timeoutMs: task.row!.timeoutMs as number,
+        memoryMB: 64,
+      });
+      return { state: { exitCode: result.exitCode, limit: result.limit ?? null, stdout: result.stdout } };
+    });
+    const rows = [
+      { id: "bomb", code: "bomb() { bomb | bomb & }; bomb; sleep 2; echo survived", timeoutMs: 20_000 },
+      { id: "hog", code: "x=a; while true; do x=$x$x; done", timeoutMs: 20_000 },
+      { id: "loop", code: "while true; do :; done", timeoutMs: 2000 },
+      { id: "fine", code: "echo $((6 * 7))", timeoutMs: 20_000 },
+    ];
+    const run = p.run({ source: rows, sandbox: new Sandbox({ concurrency: 2 }) });
+    const summary = await run.done();
+    expect(summary.counts).toEqual({ done: 4, failed: 0, filtered: 0 });
+    const state = Object.fromEntries(run.results().map((task) => [task.id, task.state]));
+    expect(state.fine).toMatchObject({ exitCode: 0, stdout: "42\n" });
+    expect(state.loop).toMatchObject({ limit: "time" });
+    expect(state.hog).toMatchObject({ limit: "memory" });
+    expect(state.hog!.exitCode).not.toBe(0);
+    // The bomb stopped at the process limit; the script itself went on to its end.
+    expect(state.bomb).toMatchObject({ stdout: "survived\n" });
+  });
+
   it("caps the output it keeps, and says so", async () => {
     const small = new Sandbox({ maxOutputBytes: 1000 });
     const result = await small.run({ language: "python", code: "print('x' * 5_000_000)\nprint('done')" });
@@ -175,7 +239,25 @@ describeWithBwrap("sandbox (bubblewrap)", () => {
     await expect(sandbox.run({ language: "python", code: "", files: { "../escape.py": "x" } })).rejects.toThrow(
       SandboxRequestError,
     );
+    await expect(sandbox.run({ language: "python", code: "", files: { "../escape.py": "x" } })).rejects.toThrow(
+      `Invalid sandbox request at files["../escape.py"]: a file path is relative to the work directory`,
+    );
     await expect(sandbox.run({ language: "ruby" as never, code: "" })).rejects.toThrow(/language/);
+    for (const path of [".", "a/", "a//b", "x/./y"])
+      await expect(sandbox.run({ language: "bash", code: "", files: { [path]: "x" } }), path).rejects.toThrow(
+        /at files\[".*"\]: .*without '\.\.', '\.' or empty segments/,
+      );
+    // Files that cannot coexist: a named error, and no work directory left behind.
+    const root = tempDir();
+    chmodSync(root, 0o755); // bubblewrap may run as nobody (see sandbox.ts)
+    const rooted = new Sandbox({ workRoot: root });
+    await expect(rooted.run({ language: "bash", code: "", files: { a: "1", "a/b": "2" } })).rejects.toThrow(
+      /Invalid sandbox request at files\["a\/b"\]: cannot be written/,
+    );
+    expect(await rooted.run({ language: "bash", code: "cat a/b", files: { "a/b": "2" } })).toMatchObject({
+      stdout: "2",
+    });
+    expect(readdirSync(root)).toEqual([]);
     const missing = new Sandbox({ bwrapPath: "/nonexistent/bwrap" });
     await expect(missing.run({ language: "bash", code: "true" })).rejects.toThrow(SandboxUnavailableError);
     await expect(missing.run({ language: "bash", code: "true" })).rejects.toThrow(/apt-get install bubblewrap/);

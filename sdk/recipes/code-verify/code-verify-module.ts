@@ -27,6 +27,8 @@ export interface CodeVerifyParams {
   maxRepairs: number;
   timeoutMs: number;
   memoryMB: number;
+  /** CPU-time limit of one test run, seconds; absent: the sandbox's default (from timeoutMs). */
+  cpuSeconds?: number;
   /**
    * Send one of the row's candidate solutions as the request's predicted output (OpenAI's
    * `prediction`), which the simulator answers with: offline runs then show real passes and failures.
@@ -133,6 +135,7 @@ export async function verify(task: Task, ctx: AgentContext): Promise<TaskUpdate>
       tests: problem.tests,
       timeoutMs: params.timeoutMs,
       memoryMB: params.memoryMB,
+      ...(params.cpuSeconds !== undefined ? { cpuSeconds: params.cpuSeconds } : {}),
     });
   }
   const { stdout: _stdout, stderr: _stderr, ...kept } = result;

@@ -25,6 +25,12 @@ export const CodeVerifyOptionsSchema = BaseRecipeOptionsSchema.extend({
   timeoutMs: z.number().int().positive().optional(),
   /** Memory limit of one test run, MiB. @default 256 */
   memoryMB: z.number().int().min(16).optional(),
+  /**
+   * CPU-time limit of one test run, seconds. An endless loop burns CPU and stops here however loaded
+   * the machine is, while a correct solution waiting for a busy CPU is not cut short: with it,
+   * `timeoutMs` can be generous. @default timeoutMs in seconds + 1
+   */
+  cpuSeconds: z.number().int().positive().optional(),
   /** Answer with the rows' candidates on the simulator (see the module). @default true */
   useCandidates: z.boolean().optional(),
 });
@@ -43,6 +49,7 @@ export function codeVerify(input: RecipeOptions = {}): Pipeline {
     maxRepairs: options.maxRepairs ?? 1,
     timeoutMs: options.timeoutMs ?? 10_000,
     memoryMB: options.memoryMB ?? 256,
+    ...(options.cpuSeconds !== undefined ? { cpuSeconds: options.cpuSeconds } : {}),
     useCandidates: options.useCandidates ?? true,
   };
   return pipeline("code-verify")
@@ -62,7 +69,11 @@ export function codeVerify(input: RecipeOptions = {}): Pipeline {
       initial: { tasks: 0, passed: 0, firstTry: 0, repaired: 0, failed: 0, timeouts: 0, sandboxMs: 0, runs: 0 },
       accumulate: (acc, task) => {
         if (task.status !== "done") return acc;
-        const attempts = (task.state.attempts ?? []) as Array<{ timedOut: boolean; durationMs: number }>;
+        const attempts = (task.state.attempts ?? []) as Array<{
+          timedOut: boolean;
+          limit?: string;
+          durationMs: number;
+        }>;
         acc.tasks++;
         if (task.state.passed) acc.passed++;
         else acc.failed++;
@@ -71,7 +82,8 @@ export function codeVerify(input: RecipeOptions = {}): Pipeline {
         for (const attempt of attempts) {
           acc.runs++;
           acc.sandboxMs += attempt.durationMs;
-          if (attempt.timedOut) acc.timeouts++;
+          // Ended at the wall-clock or the CPU-time limit.
+          if (attempt.timedOut || attempt.limit === "cpu") acc.timeouts++;
         }
         return acc;
       },

@@ -4,16 +4,24 @@
  *
  * Where you are: `recipes/code-verify/`. The test harness is ours (no pytest in a bare image): it
  * imports `tests` (Python `test_*` functions; a JavaScript module exporting test functions), runs
- * each, and prints one marker line of JSON that cannot be confused with the solution's own output.
+ * each, and prints one marker line of JSON. The marker ends in a random nonce the harness reads from
+ * stdin before the solution is imported, so a solution cannot print a fake "all passed" line (it can
+ * read the harness file, not the nonce). A solution written to cheat can still tamper with the tests
+ * in its own process (patch them, walk the harness's frames); the sandbox bounds what it can do to
+ * the host, not whether it lies about itself.
  */
+import { randomBytes } from "node:crypto";
 import type { SandboxLanguage, SandboxRunner } from "../../sandbox/sandbox-request.js";
 
 export const RESULT_MARKER = "@@matrix-code-verify@@";
 
 const PYTHON_HARNESS = `
 import importlib, json, sys, time
-def report(passed, total, failures, error=None):
-    print("${RESULT_MARKER}" + json.dumps({"passed": passed, "total": total, "failures": failures, "error": error}), flush=True)
+def _reporter(marker):
+    def report(passed, total, failures, error=None):
+        print(marker + json.dumps({"passed": passed, "total": total, "failures": failures, "error": error}), flush=True)
+    return report
+report = _reporter("${RESULT_MARKER}" + sys.stdin.readline().strip())
 try:
     tests = importlib.import_module("tests")
 except BaseException as e:
@@ -31,8 +39,9 @@ sys.exit(0 if not failures else 1)
 `;
 
 const NODE_HARNESS = `
+const marker = "${RESULT_MARKER}" + require("fs").readFileSync(0, "utf8").trim();
 const report = (passed, total, failures, error) =>
-  process.stdout.write("${RESULT_MARKER}" + JSON.stringify({ passed, total, failures, error: error ?? null }) + "\\n");
+  process.stdout.write(marker + JSON.stringify({ passed, total, failures, error: error ?? null }) + "\\n");
 let tests;
 try {
   tests = require("./tests.js");
@@ -82,21 +91,32 @@ const tail = (text: string, max = 2000) => (text.length > max ? `…${text.slice
 /** Runs `solution` against `tests` in the sandbox. */
 export async function verifySolution(
   sandbox: SandboxRunner,
-  options: { language: "python" | "node"; solution: string; tests: string; timeoutMs?: number; memoryMB?: number },
+  options: {
+    language: "python" | "node";
+    solution: string;
+    tests: string;
+    timeoutMs?: number;
+    memoryMB?: number;
+    /** CPU-time limit, seconds: ends busy loops however slow a loaded machine is. @default the sandbox's */
+    cpuSeconds?: number;
+  },
 ): Promise<VerifyResult> {
   const files = FILES[options.language];
+  const marker = `${RESULT_MARKER}${randomBytes(12).toString("hex")}`;
   const run = await sandbox.run({
     language: options.language as SandboxLanguage,
     code: files.harness,
+    stdin: `${marker.slice(RESULT_MARKER.length)}\n`,
     files: { [files.solution]: options.solution, [files.tests]: options.tests },
     timeoutMs: options.timeoutMs ?? 10_000,
     memoryMB: options.memoryMB ?? 256,
+    ...(options.cpuSeconds !== undefined ? { cpuSeconds: options.cpuSeconds } : {}),
   });
-  const line = run.stdout.split("\n").find((text) => text.startsWith(RESULT_MARKER));
+  const line = run.stdout.split("\n").find((text) => text.startsWith(marker));
   const stdout = tail(
     run.stdout
       .split("\n")
-      .filter((text) => !text.startsWith(RESULT_MARKER))
+      .filter((text) => !text.startsWith(marker))
       .join("\n"),
   );
   const base = {
@@ -110,12 +130,14 @@ export async function verifySolution(
   if (line === undefined) {
     const why = run.timedOut
       ? `killed at the time limit (${options.timeoutMs ?? 10_000} ms)`
-      : run.limit === "memory"
-        ? "stopped at the memory limit"
-        : `the tests did not finish (exit ${run.exitCode ?? run.signal})`;
+      : run.limit === "cpu"
+        ? "stopped at the CPU-time limit"
+        : run.limit === "memory"
+          ? "stopped at the memory limit"
+          : `the tests did not finish (exit ${run.exitCode ?? run.signal})`;
     return { passed: false, testsPassed: 0, testsTotal: 0, failures: [], error: why, ...base };
   }
-  const report = JSON.parse(line.slice(RESULT_MARKER.length)) as {
+  const report = JSON.parse(line.slice(marker.length)) as {
     passed: number;
     total: number;
     failures: Array<{ test: string; error: string }>;
