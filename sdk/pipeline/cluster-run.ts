@@ -24,7 +24,7 @@ import type { ModuleBundle } from "../flow/module-loader.js";
 import type { LlmSelection } from "../schema/llm-selection.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
 import { canonicalJson, signRunRecord } from "../trust/index.js";
-import { registeredLlmOption, selectRunLlm } from "./llm-selection.js";
+import { describeLlmSelection, registeredLlmOption, selectRunLlm } from "./llm-selection.js";
 import { resolveLlm } from "./resolve-llm.js";
 import type { RunOptions } from "./run-pipeline.js";
 import { writeRunFile } from "./run-file.js";
@@ -252,6 +252,16 @@ export async function selectNatsLlm(
     );
   for (const note of notes) logger.warn(note);
   return selection;
+}
+
+/** The line the driver prints about its run's LLM; a `registered` run names the endpoints registered now. */
+export async function describeRunLlm(bus: NatsBus, selection: LlmSelection): Promise<string> {
+  if (selection.kind !== "registered") return describeLlmSelection(selection);
+  const endpoints = await listEndpoints(bus.connection).catch(() => undefined);
+  return describeLlmSelection(
+    selection,
+    endpoints?.map((endpoint) => (endpoint.model ? `${endpoint.url} (${endpoint.model})` : endpoint.url)),
+  );
 }
 
 /** The driver's own agents on a run that uses the registered endpoints: the same endpoints. */
