@@ -359,7 +359,12 @@ export class Worker {
       case "endpoints": {
         const selected = llmOptionFor(selection);
         try {
-          return await resolveLlm(selected.option, { model, logger });
+          return await resolveLlm(selected.option, {
+            model,
+            logger,
+            // This worker's own --llm / OPENAI_BASE_URL do not apply: the run chose these endpoints.
+            unusableHint: `The run's driver chose these endpoints: make them reachable from this worker and give it their key (OPENAI_API_KEY, or the variable the run names); this worker tries again in ${Math.round((this.options.llmRetryMs ?? 30_000) / 1000)} s.`,
+          });
         } catch (error) {
           if (selected.missingKeys.length === 0) throw error;
           const unset = selected.missingKeys.join(", ");

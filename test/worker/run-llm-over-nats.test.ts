@@ -137,6 +137,9 @@ describeWithNats("the run's LLM reaches every worker", () => {
     for (const error of Object.values(run.progress().workerErrors!)) {
       expect(error.reason).toBe("llm");
       expect(error.message).toMatch(/unreachable|ECONNREFUSED/);
+      // The advice fits a worker: its own LLM settings would not change the run's choice.
+      expect(error.message).toContain("The run's driver chose these endpoints");
+      expect(error.message).not.toContain("set neither");
     }
     await fed;
     // Every task waits in the entry role's queue: nobody pulled one.
