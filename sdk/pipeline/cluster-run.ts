@@ -260,7 +260,10 @@ export async function describeRunLlm(bus: NatsBus, selection: LlmSelection): Pro
   const endpoints = await listEndpoints(bus.connection).catch(() => undefined);
   return describeLlmSelection(
     selection,
-    endpoints?.map((endpoint) => (endpoint.model ? `${endpoint.url} (${endpoint.model})` : endpoint.url)),
+    endpoints?.map((endpoint) => {
+      const about = [endpoint.model, endpoint.kind === "other" ? undefined : endpoint.kind].filter(Boolean);
+      return about.length > 0 ? `${endpoint.url} (${about.join(", ")})` : endpoint.url;
+    }),
   );
 }
 
