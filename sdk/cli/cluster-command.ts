@@ -126,7 +126,7 @@ async function waitForWorkers(
   const { connectNats, natsConnectionOptions, WorkerRegistry, registerEndpoint } = await import("../bus/nats/index.js");
   const connection = await connectNats(natsConnectionOptions({ servers: natsUrl, name: "matrix-cluster-up" }, {}));
   // Registered once here too, so it is there when `up` returns; the endpoint process keeps it fresh.
-  await registerEndpoint(connection, { url: simulatorUrl, kind: "other" }).catch(async (error: unknown) => {
+  await registerEndpoint(connection, { url: simulatorUrl, kind: "simulator" }).catch(async (error: unknown) => {
     await connection.close();
     throw error;
   });
@@ -238,7 +238,7 @@ export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
         "--url",
         state().llmUrl,
         "--kind",
-        "other",
+        "simulator",
         "--keep",
       ],
       logDir,

@@ -4,8 +4,8 @@
  * workers find them without configuration.
  *
  * Where you are: `cli/`, loaded only when `matrix endpoint` runs (flags in program.ts). `--wait` polls
- * the URL's /models until the server answers; `--keep` re-registers every 20 s until SIGTERM (entries
- * expire after 60 s, so a dead server drops out).
+ * the URL's /models until the server answers; `--keep` re-registers every 20 s until SIGTERM or
+ * Ctrl-C, then withdraws the entry (entries also expire after 60 s, so a dead server drops out).
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { CliIo } from "./cli-io.js";
@@ -50,7 +50,7 @@ export async function list(flags: EndpointListFlags, io: CliIo): Promise<number>
 }
 
 export async function register(flags: EndpointRegisterFlags, io: CliIo): Promise<number> {
-  const { registerEndpoint } = await import("../bus/nats/index.js");
+  const { registerEndpoint, unregisterEndpoint } = await import("../bus/nats/index.js");
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once("SIGTERM", onSignal);
@@ -65,6 +65,12 @@ export async function register(flags: EndpointRegisterFlags, io: CliIo): Promise
         if (flags.keep)
           await Promise.race([sleep(20_000), new Promise((r) => stop.signal.addEventListener("abort", r))]);
       } while (flags.keep && !stop.signal.aborted);
+      // Stopped (`matrix cluster down`, a pod going away): its server goes too, so a run started
+      // now must not list it (nor a `cluster up` right after, on the same JetStream store).
+      if (flags.keep) {
+        await unregisterEndpoint(connection, flags.url);
+        io.stderr(`unregistered ${flags.url}\n`);
+      }
       return 0;
     });
   } finally {

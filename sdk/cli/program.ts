@@ -357,7 +357,7 @@ export const endpointRegisterDefinition = () =>
       .description("announce an inference server in the endpoint registry on NATS")
       .requiredOption("--url <url>", "the server's OpenAI-compatible base URL, e.g. http://10.0.0.5:8000/v1")
       .option("--model <name>", "the model it serves")
-      .addOption(new Option("--kind <kind>", "server kind").choices(["vllm", "sglang", "other"] as const))
+      .addOption(new Option("--kind <kind>", "server kind").choices(["vllm", "sglang", "simulator", "other"] as const))
       .option("--wait", "wait until <url>/models answers before registering")
       .option("--keep", "stay running and refresh the entry every 20 s (entries expire after 60 s)"),
   );

@@ -24,7 +24,7 @@ import type { ModuleBundle } from "../flow/module-loader.js";
 import type { LlmSelection } from "../schema/llm-selection.js";
 import type { PipelineDefinition } from "../schema/pipeline-definition.js";
 import { canonicalJson, signRunRecord } from "../trust/index.js";
-import { registeredLlmOption, selectRunLlm } from "./llm-selection.js";
+import { describeLlmSelection, registeredLlmOption, selectRunLlm } from "./llm-selection.js";
 import { resolveLlm } from "./resolve-llm.js";
 import type { RunOptions } from "./run-pipeline.js";
 import { writeRunFile } from "./run-file.js";
@@ -53,6 +53,7 @@ export interface ClusterRunOptions {
   leaseMs?: number;
   /** @default DEFAULT_ABANDON_AFTER_MS */
   abandonAfterMs?: number;
+  /** The run's logger (it carries the run id). */
   logger: Logger;
   /** The lease was taken over (another driver adopted the run, or workers removed it). */
   onLost: (error: BusError) => void;
@@ -122,7 +123,7 @@ export async function openClusterRun(options: ClusterRunOptions): Promise<Cluste
       const taken = newLease(feed);
       holder = hold(taken, await leases.update(taken, entry.revision));
       logger.warn(
-        { runId, driver: entry.lease.holder, state, position: feed.position },
+        { driver: entry.lease.holder, state, position: feed.position },
         `adopting run ${runId} (its driver ${entry.lease.holder.host}:${entry.lease.holder.pid} left ${age(Date.now() - entry.written)} ago)`,
       );
     }
@@ -193,7 +194,7 @@ async function awaitSilentDriver(leases: RunLeases, runId: string, logger: Logge
   if (entry === undefined || leaseState(entry).state !== "held") return entry;
   const waitMs = Math.max(0, entry.written + entry.lease.ttlMs - Date.now()) + 100;
   logger.warn(
-    { runId, driver: entry.lease.holder },
+    { driver: entry.lease.holder },
     `run ${runId} has a live lease; waiting ${age(waitMs)} to see whether its driver is gone`,
   );
   // The lease's TTL is the only clock that says a silent driver is gone.
@@ -217,7 +218,6 @@ function checkSameRun(record: RunRecord, options: ClusterRunOptions): void {
     const { source: _source, ...definition } = options.definition;
     if (canonicalJson(definition) !== canonicalJson(record.definition))
       options.logger.warn(
-        { runId: record.runId },
         "this pipeline differs from the one the adopted run was started with; its workers go on with the run's own",
       );
   }
@@ -252,6 +252,19 @@ export async function selectNatsLlm(
     );
   for (const note of notes) logger.warn(note);
   return selection;
+}
+
+/** The line the driver prints about its run's LLM; a `registered` run names the endpoints registered now. */
+export async function describeRunLlm(bus: NatsBus, selection: LlmSelection): Promise<string> {
+  if (selection.kind !== "registered") return describeLlmSelection(selection);
+  const endpoints = await listEndpoints(bus.connection).catch(() => undefined);
+  return describeLlmSelection(
+    selection,
+    endpoints?.map((endpoint) => {
+      const about = [endpoint.model, endpoint.kind === "other" ? undefined : endpoint.kind].filter(Boolean);
+      return about.length > 0 ? `${endpoint.url} (${about.join(", ")})` : endpoint.url;
+    }),
+  );
 }
 
 /** The driver's own agents on a run that uses the registered endpoints: the same endpoints. */

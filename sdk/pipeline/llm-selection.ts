@@ -105,8 +105,11 @@ export async function selectRunLlm(input: SelectRunLlmInput): Promise<SelectedLl
   return { selection: { kind: "simulator", settings: { ...input.simulator }, ...withModel }, notes };
 }
 
-/** One line for the driver to print: which LLM the workers will use. */
-export function describeLlmSelection(selection: LlmSelection): string {
+/**
+ * One line for the driver to print: which LLM the workers will use. `registered`: the URLs registered
+ * on NATS now (what a `registered` run's workers open when they start serving it).
+ */
+export function describeLlmSelection(selection: LlmSelection, registered?: readonly string[]): string {
   const model = "defaultModel" in selection && selection.defaultModel ? `, model ${selection.defaultModel}` : "";
   switch (selection.kind) {
     case "endpoints": {
@@ -119,8 +122,15 @@ export function describeLlmSelection(selection: LlmSelection): string {
       const model = selection.defaultModel ?? config.modelName;
       return `the built-in simulator, one in each worker (profile ${config.profile}, speed ${config.speed}, model ${model})`;
     }
-    case "registered":
-      return `the endpoints registered on NATS (matrix endpoint register)${model}`;
+    case "registered": {
+      const now =
+        registered === undefined
+          ? ""
+          : registered.length === 0
+            ? ": none is registered now (workers wait for one)"
+            : `: ${registered.join(", ")}`;
+      return `the endpoints registered on NATS (matrix endpoint register)${now}${model} (keys from each worker's OPENAI_API_KEY)`;
+    }
     case "workers":
       return `each worker's own LLM (its --llm, else OPENAI_BASE_URL, else registered endpoints, else its simulator)${model}`;
     case "driver":

@@ -19,21 +19,21 @@ function isClient(value: unknown): value is LlmClient {
   return typeof value === "object" && value !== null && typeof (value as LlmClient).chat === "function";
 }
 
+/** What to do about unusable endpoints where the process chose them itself. */
+const LOCAL_HINT = "Check --llm / OPENAI_BASE_URL and OPENAI_API_KEY, or set neither to use the built-in simulator.";
+
 /**
  * Probes the endpoints a pool will use; fails when none answers, and picks the first listed model when
  * no model was named (a vLLM or SGLang server serves exactly one).
  */
-async function checkedPool(options: LlmPoolOptions, logger?: Logger): Promise<LlmPoolOptions> {
+async function checkedPool(options: LlmPoolOptions, logger?: Logger, hint = LOCAL_HINT): Promise<LlmPoolOptions> {
   const endpoints = options.endpoints ?? [];
   if (endpoints.length === 0) return options;
   const probes = await probeEndpoints(endpoints.map((endpoint) => withKeyFromEnv(endpoint)));
   const usable = probes.filter((probe) => probe.ok);
   const problems = probes.filter((probe) => !probe.ok).map((probe) => `${probe.label}: ${probe.problem}`);
   if (usable.length === 0) {
-    throw new ConfigError(
-      "llm",
-      `no LLM endpoint is usable (${problems.join("; ")}). Check --llm / OPENAI_BASE_URL and OPENAI_API_KEY, or set neither to use the built-in simulator.`,
-    );
+    throw new ConfigError("llm", `no LLM endpoint is usable (${problems.join("; ")}). ${hint}`);
   }
   if (problems.length > 0)
     logger?.warn({ problems }, "some LLM endpoints are not usable; the pool probes them back in");
@@ -47,7 +47,13 @@ async function checkedPool(options: LlmPoolOptions, logger?: Logger): Promise<Ll
 
 export async function resolveLlm(
   option: LlmOption,
-  defaults: { model?: string; logger?: Logger; simulator?: Record<string, unknown> },
+  defaults: {
+    model?: string;
+    logger?: Logger;
+    simulator?: Record<string, unknown>;
+    /** The advice when no endpoint is usable (a NATS worker opening its run's choice has its own). */
+    unusableHint?: string;
+  },
 ): Promise<{ client: LlmClient; close(): Promise<void>; description: string }> {
   if (isClient(option)) return { client: option, close: async () => {}, description: "custom client" };
   const base = { defaultModel: defaults.model, logger: defaults.logger };
@@ -67,7 +73,7 @@ export async function resolveLlm(
               }
             : undefined;
   if (external !== undefined) {
-    const pool = createLlmPool(await checkedPool(external, defaults.logger));
+    const pool = createLlmPool(await checkedPool(external, defaults.logger, defaults.unusableHint));
     return { client: pool, close: () => pool.close(), description: pool.endpoints.join(", ") };
   }
   const simulator = await startSimulator({ ...defaults.simulator });

@@ -49,7 +49,6 @@ import type { SandboxRunner } from "../sandbox/sandbox-request.js";
 import { readSigningKey } from "../trust/signing-keys.js";
 // Type only: cluster-run.ts (the NATS side) is loaded on demand, like the NATS client.
 import type { ClusterRun } from "./cluster-run.js";
-import { describeLlmSelection } from "./llm-selection.js";
 import { adoptableRunId } from "./run-file.js";
 
 export interface RunOptions {
@@ -395,7 +394,9 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
           });
           stopWatchingWorkers = onCluster!.watchWorkerErrors(nats, runId, control.emit);
         } else if (bus.openRun) await bus.openRun({ runId, definition, modules: bundles });
-        const llmDescription = cluster?.record.llm ? describeLlmSelection(cluster.record.llm) : llm?.description;
+        const llmDescription = cluster?.record.llm
+          ? await onCluster!.describeRunLlm(nats!, cluster.record.llm)
+          : llm?.description;
         if (llmDescription) logger.info({ llm: llmDescription }, nats ? "workers will use this LLM" : "using this LLM");
         if (localAgents) {
           consumers.push(

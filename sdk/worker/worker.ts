@@ -359,7 +359,12 @@ export class Worker {
       case "endpoints": {
         const selected = llmOptionFor(selection);
         try {
-          return await resolveLlm(selected.option, { model, logger });
+          return await resolveLlm(selected.option, {
+            model,
+            logger,
+            // This worker's own --llm / OPENAI_BASE_URL do not apply: the run chose these endpoints.
+            unusableHint: `The run's driver chose these endpoints: make them reachable from this worker and give it their key (OPENAI_API_KEY, or the variable the run names); this worker tries again in ${Math.round((this.options.llmRetryMs ?? 30_000) / 1000)} s.`,
+          });
         } catch (error) {
           if (selected.missingKeys.length === 0) throw error;
           const unset = selected.missingKeys.join(", ");
@@ -453,6 +458,10 @@ export class Worker {
   /** Removes abandoned runs, and leaves runs that are no longer registered. */
   private async sweep(): Promise<void> {
     if (this.draining) return;
+    // Only runs known before the listing starts may be left for missing from it: a run registered
+    // while it lists (the watch starts serving it meanwhile) is absent from the listing but alive,
+    // and leaving it would stop this worker serving it for good (its record is put only once).
+    const known = new Set([...this.runs.keys(), ...this.problems.keys()]);
     try {
       const { registered } = await sweepAbandonedRuns({
         bus: this.options.bus,
@@ -460,7 +469,7 @@ export class Worker {
         defaultGraceMs: this.options.abandonAfterMs ?? 600_000,
         logger: this.logger,
       });
-      for (const key of [...this.runs.keys(), ...this.problems.keys()]) if (!registered.has(key)) await this.leave(key);
+      for (const key of known) if (!registered.has(key)) await this.leave(key);
     } catch (error) {
       this.logger.debug({ err: error }, "sweeping for abandoned runs failed (server away?)");
     }

@@ -70,6 +70,10 @@ describeWithNats("matrix cluster and matrix status", () => {
       expect(run.status, run.stderr).toBe(0);
       const summary = JSON.parse(run.stdout);
       expect(summary.counts).toEqual({ done: 10, failed: 0, filtered: 0 });
+      // The driver said which LLM the workers would use: the simulator `up` registered.
+      expect(run.stderr).toContain(
+        `matrix run: LLM: the endpoints registered on NATS (matrix endpoint register): ${state.llmUrl} (simulator)`,
+      );
       // Started without --llm, the run used the cluster's simulator (registered as an endpoint), not one
       // simulator per worker: every chat call of the run reached it.
       const metrics = await (await fetch(`${state.llmUrl.replace(/\/v1$/, "")}/metrics`)).text();

@@ -172,5 +172,7 @@ describeWithNats("matrix cluster up --monitoring", () => {
     } finally {
       matrix(["cluster", "down", "--dir", join(dir, "again")]);
     }
-  });
+    // Two clusters up and down (NATS, simulator, endpoint, worker, Prometheus): as generous as
+    // cluster-command.test.ts on a loaded 2-core machine.
+  }, 180_000);
 });

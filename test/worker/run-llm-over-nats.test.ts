@@ -3,11 +3,14 @@
  * send every chat call of a run to the URL its driver chose (counted at an HTTP fake); a worker that
  * cannot use that LLM (its key variable unset, or the URL unreachable) takes none of the run's tasks
  * and the driver's progress says why; a simulator run gives every worker the same simulator
- * settings; and a worker under concurrent chat load prints no MaxListenersExceededWarning.
+ * settings; a worker's own --llm / OPENAI_BASE_URL serve only runs that leave the choice to workers,
+ * and a `registered` run uses the endpoints registered on NATS; and a worker under concurrent chat
+ * load prints no MaxListenersExceededWarning.
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it, onTestFinished } from "vitest";
 import { createNatsBus, type NatsBus } from "../../sdk/bus/nats/index.js";
+import { registerEndpoint } from "../../sdk/bus/nats/endpoint-registry.js";
 import { names } from "../../sdk/bus/nats/names.js";
 import { pipeline } from "../../sdk/pipeline/pipeline.js";
 import type { Task } from "../../sdk/schema/task.js";
@@ -134,6 +137,9 @@ describeWithNats("the run's LLM reaches every worker", () => {
     for (const error of Object.values(run.progress().workerErrors!)) {
       expect(error.reason).toBe("llm");
       expect(error.message).toMatch(/unreachable|ECONNREFUSED/);
+      // The advice fits a worker: its own LLM settings would not change the run's choice.
+      expect(error.message).toContain("The run's driver chose these endpoints");
+      expect(error.message).not.toContain("set neither");
     }
     await fed;
     // Every task waits in the entry role's queue: nobody pulled one.
@@ -162,6 +168,104 @@ describeWithNats("the run's LLM reaches every worker", () => {
       new Set(["meta-llama/Llama-3.1-70B-Instruct"]),
     );
     expect(new Set(written.map((task) => task.history[0]!.agent.split("/")[0]))).toEqual(new Set(["w-key", "w-nokey"]));
+  });
+});
+
+describeWithNats("a worker's own LLM settings apply only to runs that leave the choice to workers", () => {
+  let server: NatsServerHandle;
+  let bus: NatsBus;
+  /** The workers' own LLMs: one named by --llm, one by OPENAI_BASE_URL. */
+  let own: FakeServer;
+  let ownEnv: FakeServer;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    bus = await createNatsBus({ servers: [server.url] });
+    own = await startFakeServer(() => ({ content: "own flag" }));
+    ownEnv = await startFakeServer(() => ({ content: "own env" }));
+    const spawn = async (args: string[], env: NodeJS.ProcessEnv) => {
+      const worker = spawnWorker(["--nats", server.url, "--concurrency", "16", ...args], {
+        ...NO_LLM_ENV,
+        MATRIX_LOG_LEVEL: "info",
+        ...env,
+      });
+      workers.push(worker);
+      await waitForReady(worker);
+    };
+    await Promise.all([
+      spawn(["--id", "w-flag", "--llm", own.baseUrl, "--model", "own-model"], {}),
+      spawn(["--id", "w-env"], { OPENAI_BASE_URL: ownEnv.baseUrl, OPENAI_MODEL: "env-model" }),
+    ]);
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill("SIGKILL");
+    await bus?.close();
+    await own?.close();
+    await ownEnv?.close();
+    await server?.dispose();
+  });
+
+  const agentsOf = (out: string) =>
+    new Set(readJsonl<Task>(join(out, "output.jsonl")).map((task) => task.history[0]!.agent.split("/")[0]));
+
+  it("a `llm: URL` run goes to URL only, whatever the worker's --llm or OPENAI_BASE_URL says", async () => {
+    const runLlm = await startFakeServer(() => ({ content: "the run's" }));
+    onTestFinished(() => runLlm.close());
+    const [ownBefore, envBefore] = [chatCalls(own).length, chatCalls(ownEnv).length];
+    const out = tempDir();
+    const summary = await askThenTag
+      .run({ source: rows(30), out, bus, llm: runLlm.baseUrl, model: "run-model" })
+      .done();
+    expect(summary.counts.done).toBe(30);
+    expect(chatCalls(runLlm)).toHaveLength(30);
+    expect(chatCalls(runLlm).every((request) => request.body.model === "run-model")).toBe(true);
+    expect(chatCalls(own).length - ownBefore).toBe(0);
+    expect(chatCalls(ownEnv).length - envBefore).toBe(0);
+    expect(agentsOf(out)).toEqual(new Set(["w-flag", "w-env"]));
+  });
+
+  it("a `llm: 'workers'` run uses each worker's own: --llm with --model, else OPENAI_BASE_URL with OPENAI_MODEL", async () => {
+    const [ownBefore, envBefore] = [chatCalls(own).length, chatCalls(ownEnv).length];
+    const out = tempDir();
+    const starts: string[] = [];
+    const run = askThenTag.run({ source: rows(40), out, bus, llm: "workers" });
+    run.subscribe((event) => {
+      if (event.type === "run-start" && event.llm) starts.push(event.llm);
+    });
+    expect((await run.done()).counts.done).toBe(40);
+    expect(starts).toEqual([expect.stringContaining("each worker's own LLM")]);
+    const written = readJsonl<Task>(join(out, "output.jsonl"));
+    const byWorker = (id: string) => written.filter((task) => task.history[0]!.agent.startsWith(`${id}/`));
+    // Each worker answered with its own LLM and model; together they answered every row.
+    for (const task of byWorker("w-flag"))
+      expect([task.state.said, task.history[0]!.model]).toEqual(["own flag", "own-model"]);
+    for (const task of byWorker("w-env"))
+      expect([task.state.said, task.history[0]!.model]).toEqual(["own env", "env-model"]);
+    expect(chatCalls(own).length - ownBefore).toBe(byWorker("w-flag").length);
+    expect(chatCalls(ownEnv).length - envBefore).toBe(byWorker("w-env").length);
+    expect(byWorker("w-flag").length + byWorker("w-env").length).toBe(40);
+  });
+
+  it("a `llm: 'registered'` run uses the endpoints registered on NATS, and the driver names them", async () => {
+    const registered = await startFakeServer(() => ({ content: "registered" }));
+    onTestFinished(() => registered.close());
+    await registerEndpoint(bus.connection, { url: registered.baseUrl, model: "reg-model", kind: "other" });
+    // (The entry stays until this block's server goes: no later test here asks for registered endpoints.)
+    const [ownBefore, envBefore] = [chatCalls(own).length, chatCalls(ownEnv).length];
+    const out = tempDir();
+    const starts: string[] = [];
+    const run = askThenTag.run({ source: rows(20), out, bus, llm: "registered" });
+    run.subscribe((event) => {
+      if (event.type === "run-start" && event.llm) starts.push(event.llm);
+    });
+    expect((await run.done()).counts.done).toBe(20);
+    expect(starts).toEqual([expect.stringContaining(`${registered.baseUrl} (reg-model)`)]);
+    expect(chatCalls(registered)).toHaveLength(20);
+    expect(chatCalls(registered).every((request) => request.body.model === "reg-model")).toBe(true);
+    expect(chatCalls(own).length - ownBefore).toBe(0);
+    expect(chatCalls(ownEnv).length - envBefore).toBe(0);
   });
 });
 

@@ -29,6 +29,12 @@ export async function registerEndpoint(nc: NatsConnection, record: Omit<Endpoint
   await kv.put(keyOf(record.url), JSON.stringify({ ...record, time: Date.now() }));
 }
 
+/** Withdraws an endpoint (its server is stopping): runs that start later no longer see it. */
+export async function unregisterEndpoint(nc: NatsConnection, url: string): Promise<void> {
+  const kv = await openKv(nc, names.endpointsBucket, { ttlMs: ENDPOINT_TTL_MS });
+  await kv.delete(keyOf(url));
+}
+
 export async function listEndpoints(nc: NatsConnection): Promise<EndpointRecord[]> {
   // Read without a consumer (see kv-entries.ts); malformed entries are skipped.
   const endpoints: EndpointRecord[] = [];

@@ -17,6 +17,12 @@ export { names as natsNames } from "./names.js";
 export { type RunRecord, decodeRunRecord, listRuns, openKv } from "./run-registry.js";
 export { clusterStatus, type ClusterStatus, type RunStatus, type RoleQueueStatus } from "./cluster-status.js";
 export { WorkerRegistry, type WorkerHeartbeat } from "./worker-registry.js";
-export { registerEndpoint, listEndpoints, ENDPOINT_TTL_MS, type EndpointRecord } from "./endpoint-registry.js";
+export {
+  registerEndpoint,
+  unregisterEndpoint,
+  listEndpoints,
+  ENDPOINT_TTL_MS,
+  type EndpointRecord,
+} from "./endpoint-registry.js";
 export { requestRunControl, serveRunControl, type ControlRequest } from "./run-control.js";
 export { NatsSharedStore, openSharedBucket } from "./shared-kv-store.js";
