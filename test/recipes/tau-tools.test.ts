@@ -213,6 +213,39 @@ describe("retail tools", () => {
     expect(error(fresh, "modify_pending_order_items", args(["2444431651"], ["8068777068"]))).toBe(
       "Non-pending order cannot be modified",
     );
+
+    // Several items: tau2 charges the true difference but gives every modified item the price and
+    // options of the last new item (its second loop reuses the first loop's `variant`), so the
+    // database, and the DB reward, depend on the order of the lists as they do in tau2.
+    const two = retail.environment();
+    const perfume = { id: "1725100896", price: 289.66, next: "9007697085", nextPrice: 318.96 };
+    const skateboard = { id: "5312063289", price: 195.15, next: "6843647669", nextPrice: 180.1 };
+    const both = ok(two, "modify_pending_order_items", {
+      order_id: "#W5918442",
+      item_ids: [perfume.id, skateboard.id],
+      new_item_ids: [perfume.next, skateboard.next],
+      payment_method_id: "credit_card_5051208",
+    });
+    const last = { "deck material": "bamboo", length: "28 inch", design: "graphic" };
+    expect(both.items.slice(0, 2).map((item: Json) => [item.name, item.item_id, item.price, item.options])).toEqual([
+      ["Perfume", perfume.next, skateboard.nextPrice, last],
+      ["Skateboard", skateboard.next, skateboard.nextPrice, last],
+    ]);
+    expect(both.payment_history.at(-1)).toEqual({
+      transaction_type: "payment",
+      amount: Math.abs(perfume.nextPrice - perfume.price + (skateboard.nextPrice - skateboard.price)),
+      payment_method_id: "credit_card_5051208",
+    });
+    const reversed = retail.environment();
+    ok(reversed, "modify_pending_order_items", {
+      order_id: "#W5918442",
+      item_ids: [skateboard.id, perfume.id],
+      new_item_ids: [skateboard.next, perfume.next],
+      payment_method_id: "credit_card_5051208",
+    });
+    expect(reversed.matches(two).agent).toBe(false);
+    // The product catalogue itself is untouched.
+    expect((two.db() as Json).products).toEqual((retail.environment().db() as Json).products);
   });
 
   it("returns and exchanges items of a delivered order", () => {
