@@ -177,6 +177,10 @@ describe("retail tools", () => {
     expect(
       error(env, "modify_pending_order_payment", { order_id: PENDING_GIFT, payment_method_id: "gift_card_7219486" }),
     ).toBe("There should be exactly one payment for a pending order");
+    // A gift card pays the whole order or nothing (aarav_nguyen_7344's holds 22 of 591.95).
+    expect(
+      error(env, "modify_pending_order_payment", { order_id: "#W2443586", payment_method_id: "gift_card_2742113" }),
+    ).toBe("Insufficient gift card balance to pay for the order");
 
     const fresh = retail.environment();
     const args = (item_ids: string[], new_item_ids: string[], payment_method_id = "credit_card_9789590") => ({
@@ -312,6 +316,23 @@ describe("retail tools", () => {
     });
     // The item list itself is unchanged until the exchange is processed.
     expect(exchanged.items.map((item: Json) => item.item_id)).toContain("1151293680");
+    // A gift card pays a price difference only up to its balance (ava_moore_2033's holds 69; +73.97 here).
+    expect(
+      error(other, "exchange_delivered_order_items", {
+        order_id: "#W4817420",
+        item_ids: ["4900661478"],
+        new_item_ids: ["4894369688"],
+        payment_method_id: "gift_card_8168843",
+      }),
+    ).toBe("Insufficient gift card balance to pay for the price difference");
+    // A refund goes to the original payment method or a gift card, nothing else (paid by gift card here).
+    expect(
+      error(other, "return_delivered_order_items", {
+        order_id: "#W9077205",
+        item_ids: ["9370300555"],
+        payment_method_id: "paypal_4101143",
+      }),
+    ).toBe("Payment method should be the original payment method");
     expect(
       error(other, "return_delivered_order_items", {
         order_id: DELIVERED,
