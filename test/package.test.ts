@@ -162,7 +162,7 @@ describe("the npm package", () => {
     expect(errors[0]).toMatch(/^wrong\.mts.*Type 'Pipeline' is not assignable to type 'number'/);
   }, 240_000);
 
-  it("runs the matrix command from compiled code, without tsx, on a .json pipeline and a recipe", async () => {
+  it("runs the matrix command from compiled code, without tsx, on a .json pipeline and recipes (their modules from dist/)", async () => {
     writeFileSync(
       join(project, "define.mjs"),
       `import { writeFileSync } from "node:fs";\nimport { pipeline } from "matrix-ts";\n` +
@@ -183,10 +183,18 @@ describe("the npm package", () => {
       };
       expect(await lines(["run", "pipeline.json"], "out-json")).toHaveLength(5);
       expect(await lines(["run", "quickstart", "--rows", "5"], "out-recipe")).toHaveLength(5);
+      // Recipes whose runtime is a module (bundled with the run) find it compiled under dist/.
+      const finished = async (args: string[], out: string) => {
+        const { stdout } = await exec(bin, [...args, "--out", out, "--quiet"], { cwd: project, timeout: 120_000 });
+        const { counts } = JSON.parse(stdout) as { counts: Record<string, number> };
+        return counts.done + counts.filtered + counts.failed;
+      };
+      expect(await finished(["run", "natural-reasoning", "--rows", "6"], "out-nr")).toBe(6);
+      expect(await finished(["run", "tau", "--option", "domain=mock", "--rows", "2"], "out-tau")).toBe(2);
     } finally {
       renameSync(`${tsx}-hidden`, tsx);
     }
-  }, 240_000);
+  }, 480_000);
 
   it("installed nothing but the production dependencies", () => {
     expect(existsSync(join(project, "node_modules", "matrix-ts", "dist", "index.js"))).toBe(true);

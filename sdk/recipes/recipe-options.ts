@@ -5,6 +5,7 @@
  *
  * Where you are: `recipes/`.
  */
+import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
@@ -43,4 +44,15 @@ export function datasetPath(options: { home?: string; dataset?: string }, shippe
   if (options.dataset !== undefined) return options.dataset;
   const home = options.home ?? process.cwd();
   return isAbsolute(shipped) ? shipped : join(home, shipped);
+}
+
+/**
+ * A recipe's runtime module (bundled with the run and shipped to workers), by its path under `sdk/`
+ * without extension (`"recipes/tau/tau-module"`): the TypeScript source in a checkout, the compiled file
+ * in an installed package, which has `dist/` and no `sdk/`.
+ */
+export function runtimeModule(home: string, path: string): string {
+  const source = join(home, "sdk", `${path}.ts`);
+  const compiled = join(home, "dist", `${path}.js`);
+  return existsSync(source) || !existsSync(compiled) ? source : compiled;
 }

@@ -76,6 +76,37 @@ describe("grounded tool arguments", () => {
     }
   });
 
+  it("uses a conversation value only within the argument's limits (pattern, length, item count)", () => {
+    const strict = schema({
+      order_id: z
+        .string()
+        .regex(/^#W\d{7}$/)
+        .describe("The order id, such as '#W0000000'."),
+      user_id: z.string().min(30),
+      zip: z.string().max(3),
+      payment_method_id: z.string().regex(/^gift_card_\d{7}$/),
+      item_ids: z.array(z.string().regex(/^\d{10}$/)).max(1),
+    });
+    const said = conversationValues([
+      {
+        role: "user",
+        content: "I am Yusuf Rossi, zip 19122, order #W23781, user yusuf_rossi_9620, items 1008292230 and 1008292231",
+      },
+    ]);
+    for (let seed = 0; seed < 20; seed++) {
+      const args = sampleToolArguments(strict, said, new Random(seed));
+      expect(validateJsonSchema(strict, args), JSON.stringify(args)).toEqual([]);
+      // The short order id and the long zip break their limits: never used. The item ids fit: used, one.
+      expect(args.order_id).not.toBe("#W23781");
+      expect(args.zip).not.toBe("19122");
+      expect(args.item_ids).toHaveLength(1);
+      expect(["1008292230", "1008292231"]).toContain((args.item_ids as string[])[0]);
+    }
+    // A value that meets the limits is still preferred to a sample.
+    const fitting = conversationValues([{ role: "user", content: "My order is #W2378156." }]);
+    expect(sampleToolArguments(strict, fitting, new Random(1)).order_id).toBe("#W2378156");
+  });
+
   it("samples from the schema when nothing in the conversation fits", () => {
     const parameters = schema({ title: z.string().min(3), count: z.number().int().min(1).max(3) });
     const args = sampleToolArguments(parameters, [], new Random(1));

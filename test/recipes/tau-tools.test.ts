@@ -177,6 +177,10 @@ describe("retail tools", () => {
     expect(
       error(env, "modify_pending_order_payment", { order_id: PENDING_GIFT, payment_method_id: "gift_card_7219486" }),
     ).toBe("There should be exactly one payment for a pending order");
+    // A gift card pays the whole order or nothing (aarav_nguyen_7344's holds 22 of 591.95).
+    expect(
+      error(env, "modify_pending_order_payment", { order_id: "#W2443586", payment_method_id: "gift_card_2742113" }),
+    ).toBe("Insufficient gift card balance to pay for the order");
 
     const fresh = retail.environment();
     const args = (item_ids: string[], new_item_ids: string[], payment_method_id = "credit_card_9789590") => ({
@@ -213,6 +217,39 @@ describe("retail tools", () => {
     expect(error(fresh, "modify_pending_order_items", args(["2444431651"], ["8068777068"]))).toBe(
       "Non-pending order cannot be modified",
     );
+
+    // Several items: tau2 charges the true difference but gives every modified item the price and
+    // options of the last new item (its second loop reuses the first loop's `variant`), so the
+    // database, and the DB reward, depend on the order of the lists as they do in tau2.
+    const two = retail.environment();
+    const perfume = { id: "1725100896", price: 289.66, next: "9007697085", nextPrice: 318.96 };
+    const skateboard = { id: "5312063289", price: 195.15, next: "6843647669", nextPrice: 180.1 };
+    const both = ok(two, "modify_pending_order_items", {
+      order_id: "#W5918442",
+      item_ids: [perfume.id, skateboard.id],
+      new_item_ids: [perfume.next, skateboard.next],
+      payment_method_id: "credit_card_5051208",
+    });
+    const last = { "deck material": "bamboo", length: "28 inch", design: "graphic" };
+    expect(both.items.slice(0, 2).map((item: Json) => [item.name, item.item_id, item.price, item.options])).toEqual([
+      ["Perfume", perfume.next, skateboard.nextPrice, last],
+      ["Skateboard", skateboard.next, skateboard.nextPrice, last],
+    ]);
+    expect(both.payment_history.at(-1)).toEqual({
+      transaction_type: "payment",
+      amount: Math.abs(perfume.nextPrice - perfume.price + (skateboard.nextPrice - skateboard.price)),
+      payment_method_id: "credit_card_5051208",
+    });
+    const reversed = retail.environment();
+    ok(reversed, "modify_pending_order_items", {
+      order_id: "#W5918442",
+      item_ids: [skateboard.id, perfume.id],
+      new_item_ids: [skateboard.next, perfume.next],
+      payment_method_id: "credit_card_5051208",
+    });
+    expect(reversed.matches(two).agent).toBe(false);
+    // The product catalogue itself is untouched.
+    expect((two.db() as Json).products).toEqual((retail.environment().db() as Json).products);
   });
 
   it("returns and exchanges items of a delivered order", () => {
@@ -279,6 +316,23 @@ describe("retail tools", () => {
     });
     // The item list itself is unchanged until the exchange is processed.
     expect(exchanged.items.map((item: Json) => item.item_id)).toContain("1151293680");
+    // A gift card pays a price difference only up to its balance (ava_moore_2033's holds 69; +73.97 here).
+    expect(
+      error(other, "exchange_delivered_order_items", {
+        order_id: "#W4817420",
+        item_ids: ["4900661478"],
+        new_item_ids: ["4894369688"],
+        payment_method_id: "gift_card_8168843",
+      }),
+    ).toBe("Insufficient gift card balance to pay for the price difference");
+    // A refund goes to the original payment method or a gift card, nothing else (paid by gift card here).
+    expect(
+      error(other, "return_delivered_order_items", {
+        order_id: "#W9077205",
+        item_ids: ["9370300555"],
+        payment_method_id: "paypal_4101143",
+      }),
+    ).toBe("Payment method should be the original payment method");
     expect(
       error(other, "return_delivered_order_items", {
         order_id: DELIVERED,

@@ -7,8 +7,9 @@
  * Where you are: `llm/simulator/`. Pure and seeded (the caller's PRNG). A string argument takes the
  * conversation value that fits it best: one found under the same JSON key, then one shaped like the
  * example in the argument's description ("such as '#W0000000'"), then one its name suggests (an email,
- * a zip code, a first or last name, an id). Enums, numbers and booleans, and strings nothing fits, are
- * sampled from the schema (json-schema-sample.ts).
+ * a zip code, a first or last name, an id), as long as it meets the argument's own limits (length,
+ * pattern, item counts). Enums, numbers and booleans, and strings nothing fits, are sampled from the
+ * schema (json-schema-sample.ts, which does not generate strings for a `pattern`).
  */
 import { conversationValues, isEmail, isIdLike, type ConversationValue } from "./conversation-values.js";
 import { sampleJsonSchema } from "./json-schema-sample.js";
@@ -20,8 +21,35 @@ type Schema = Record<string, unknown>;
 /** A guess (any id-like token for an `*_id`), below the fits that make a call likely to succeed. */
 const WEAK_FIT = 2;
 
+const patterns = new Map<string, RegExp | null>();
+
+/**
+ * Whether `value` meets a plain string schema's own limits (`minLength`, `maxLength`, `pattern`): a
+ * conversation value that breaks them would make the call invalid, so it is no candidate. Lengths count
+ * code points, as JSON Schema does; a pattern that does not compile here excludes nothing.
+ */
+function meetsLimits(schema: Schema, value: string): boolean {
+  const length = [...value].length;
+  if (typeof schema.minLength === "number" && length < schema.minLength) return false;
+  if (typeof schema.maxLength === "number" && length > schema.maxLength) return false;
+  if (typeof schema.pattern === "string") {
+    let pattern = patterns.get(schema.pattern);
+    if (pattern === undefined) {
+      try {
+        pattern = new RegExp(schema.pattern, "u");
+      } catch {
+        pattern = null;
+      }
+      patterns.set(schema.pattern, pattern);
+    }
+    if (pattern && !pattern.test(value)) return false;
+  }
+  return true;
+}
+
 /** How well `candidate` fits the argument `name` (0 = not at all); see the file header for the order. */
 function fit(name: string, schema: Schema, candidate: ConversationValue): number {
+  if (!meetsLimits(schema, candidate.value)) return 0;
   const wanted = name.toLowerCase();
   const stem = wanted.replace(/_ids?$|_list$|s$/, "");
   const key = candidate.key?.toLowerCase();
@@ -104,9 +132,12 @@ function argument(name: string, schema: Schema, values: readonly ConversationVal
   const items = schema.items as Schema | undefined;
   if (schema.type === "array" && items && isPlainString(items)) {
     const fits = bestFits(name, { ...items, description: items.description ?? schema.description }, values);
-    if (fits.length > 0) {
-      const min = typeof schema.minItems === "number" ? schema.minItems : 1;
-      const count = Math.max(min, Math.min(fits.length, random.int(1, 2)));
+    const min = typeof schema.minItems === "number" ? schema.minItems : 1;
+    const max = typeof schema.maxItems === "number" ? schema.maxItems : Infinity;
+    // Repeating a value to reach minItems is fine, unless the items must be unique.
+    const enough = schema.uniqueItems === true ? fits.length >= min : fits.length > 0;
+    if (enough && min <= max) {
+      const count = Math.min(max, Math.max(min, Math.min(fits.length, random.int(1, 2))));
       return Array.from({ length: count }, (_, index) => fits[index % fits.length]!.value);
     }
   }

@@ -10,11 +10,15 @@
  * Problems: datasets/code-verify/problems.jsonl (30, Python and JavaScript, each with candidates that
  * the simulator answers with, so an offline run shows both passes and failures).
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { z } from "zod";
 import { pipeline, type Pipeline } from "../../pipeline/pipeline.js";
-import { BaseRecipeOptionsSchema, datasetPath, parseRecipeOptions, type RecipeOptions } from "../recipe-options.js";
+import {
+  BaseRecipeOptionsSchema,
+  datasetPath,
+  parseRecipeOptions,
+  runtimeModule,
+  type RecipeOptions,
+} from "../recipe-options.js";
 import type { CodeVerifyParams } from "./code-verify-module.js";
 
 /** `home`, `dataset` (problems JSONL in the same format) and `model` (the coder's), plus these. */
@@ -35,13 +39,6 @@ export const CodeVerifyOptionsSchema = BaseRecipeOptionsSchema.extend({
   useCandidates: z.boolean().optional(),
 });
 
-/** The runtime module: the source in a checkout, the compiled file in an installed package (no sdk/ there). */
-function moduleFile(home: string): string {
-  const source = join(home, "sdk/recipes/code-verify/code-verify-module.ts");
-  const compiled = join(home, "dist/recipes/code-verify/code-verify-module.js");
-  return existsSync(source) || !existsSync(compiled) ? source : compiled;
-}
-
 export function codeVerify(input: RecipeOptions = {}): Pipeline {
   const options = parseRecipeOptions("code-verify", CodeVerifyOptionsSchema, input);
   const home = options.home ?? process.cwd();
@@ -54,7 +51,7 @@ export function codeVerify(input: RecipeOptions = {}): Pipeline {
   };
   return pipeline("code-verify")
     .source(datasetPath(options, "datasets/code-verify/problems.jsonl"))
-    .module("codeVerify", moduleFile(home))
+    .module("codeVerify", runtimeModule(home, "recipes/code-verify/code-verify-module"))
     .params({ ...params })
     .chat("coder", {
       prompt: (task, ctx) => ctx.modules.codeVerify.messages(task, ctx),

@@ -15,10 +15,15 @@
  * `summary.metrics.naturalReasoning` the survivors per stage, termination reasons and yield
  * (datasets/natural-reasoning/README.md).
  */
-import { join } from "node:path";
 import { z } from "zod";
 import { pipeline, type Pipeline } from "../../pipeline/pipeline.js";
-import { BaseRecipeOptionsSchema, datasetPath, parseRecipeOptions, type RecipeOptions } from "../recipe-options.js";
+import {
+  BaseRecipeOptionsSchema,
+  datasetPath,
+  parseRecipeOptions,
+  runtimeModule,
+  type RecipeOptions,
+} from "../recipe-options.js";
 import { checkLanguage, questionGate, reasoningGate, scoreGate } from "./nr-gates.js";
 import { naturalReasoningMetric } from "./nr-metrics.js";
 import { questionPrompt, reasoningPrompt, scorePrompt } from "./nr-prompts.js";
@@ -67,7 +72,7 @@ export function naturalReasoning(input: RecipeOptions = {}): Pipeline {
         maxPassageChars: options.maxPassageChars,
       })
       // The project's language identification, bundled with the run (and shipped to NATS workers).
-      .module("language", join(home, "sdk/quality/language-id.ts"))
+      .module("language", runtimeModule(home, "quality/language-id"))
       .code("language", checkLanguage, { description: "filter: the passage's language (code)" })
       .chat("reasoning", {
         prompt: reasoningPrompt,

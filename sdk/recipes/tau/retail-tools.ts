@@ -319,6 +319,7 @@ const tools: TauTool[] = [
       checkItemsExist(current, item_ids, (id) => `${id} not found`);
       if (item_ids.length !== new_item_ids.length) throw valueError("The number of items to be exchanged should match");
       let difference = 0;
+      let lastReplacement: JsonObject | undefined;
       item_ids.forEach((id: string, index: number) => {
         if (id === new_item_ids[index]) throw valueError("The new item id should be different from the old item id");
         const item = firstItem(current, id);
@@ -326,6 +327,7 @@ const tools: TauTool[] = [
         const replacement = variant(db, item.product_id, new_item_ids[index]);
         if (!replacement.available) throw valueError(`New item ${new_item_ids[index]} not found or available`);
         difference += (replacement.price as number) - item.price;
+        lastReplacement = replacement;
       });
       const method = paymentMethod(db, current.user_id as string, payment_method_id);
       if (isGiftCard(method) && method.balance! < difference)
@@ -341,13 +343,15 @@ const tools: TauTool[] = [
         card.balance = pyRound(card.balance! - difference, 2);
       }
       item_ids.forEach((id: string, index: number) => {
-        // Like tau2, each step looks the item up again in the order being changed.
+        // Like tau2, each step looks the item up again in the order being changed, and gives it the price
+        // and options of the *last* replacement checked above (tau2's loop reuses that loop's `variant`):
+        // with several items, each takes the last new item's price and options. Reproduced on purpose,
+        // so the database after a call, and hence the DB reward, is the one tau2 computes.
         const item = firstItem(updated, id);
         if (item === undefined) throw valueError(`Item ${id} not found`);
-        const replacement = variant(db, item.product_id, new_item_ids[index]);
         item.item_id = new_item_ids[index];
-        item.price = replacement.price as number;
-        item.options = structuredClone(replacement.options as Record<string, string>);
+        item.price = lastReplacement!.price as number;
+        item.options = structuredClone(lastReplacement!.options as Record<string, string>);
       });
       updated.status = "pending (item modified)";
       return updated;

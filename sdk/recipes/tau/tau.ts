@@ -17,7 +17,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "../../errors.js";
-import { BaseRecipeOptionsSchema, datasetPath, parseRecipeOptions, type RecipeOptions } from "../recipe-options.js";
+import {
+  BaseRecipeOptionsSchema,
+  datasetPath,
+  parseRecipeOptions,
+  runtimeModule,
+  type RecipeOptions,
+} from "../recipe-options.js";
 import { pipeline, type Pipeline } from "../../pipeline/pipeline.js";
 import { tool } from "../../tools/tool.js";
 import { TAU_TOOLKITS, toolkitFor } from "./domain.js";
@@ -98,7 +104,7 @@ export function tau(input: RecipeOptions = {}): Pipeline {
   let p = pipeline(`tau-${name}`)
     .source({ kind: "json", path: datasetPath(options, join(dir, "tasks.json")) })
     .params({ tau: settings, agentSystem: agentSystemPrompt(readFileSync(join(dir, "policy.md"), "utf8")) })
-    .module("tau", join(home, "sdk/recipes/tau/tau-module.ts"))
+    .module("tau", runtimeModule(home, "recipes/tau/tau-module"))
     .module("tauDb", join(dir, "db.json"));
   if (existsSync(join(dir, "user_db.json"))) p = p.module("tauUserDb", join(dir, "user_db.json"));
   p = p
