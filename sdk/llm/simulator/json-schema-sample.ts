@@ -3,8 +3,9 @@
  *
  * Where you are: `llm/simulator/`. Pure; covers the subset models are asked for in practice (object,
  * properties, required, type string|number|integer|boolean|array|null, enum, const, anyOf/oneOf,
- * minimum/maximum, minLength/maxLength, items, minItems/maxItems, local `$ref` into `$defs`). An unknown
- * keyword is ignored rather than failing, because a reply that is mostly right beats a crash.
+ * minimum/maximum, items, minItems/maxItems, local `$ref` into `$defs`; strings with their format, pattern
+ * and length in string-sample.ts). An unknown keyword is ignored rather than failing, because a reply that
+ * is mostly right beats a crash.
  *
  * Two hints make sampled replies behave like a model's: an `enum` that holds a value the prompt states
  * (`prefer`, e.g. the answer letter a reply to extract gives) yields that value, as an extractor at
@@ -12,23 +13,9 @@
  * shown examples mostly copies their form, so checks on that form see both outcomes.
  */
 import type { Random } from "./random.js";
+import { sampleString } from "./string-sample.js";
 
 type Schema = Record<string, unknown>;
-
-const WORDS = [
-  "alpha",
-  "beta",
-  "gamma",
-  "delta",
-  "river",
-  "stone",
-  "maple",
-  "cloud",
-  "ember",
-  "harbor",
-  "quartz",
-  "violet",
-];
 
 /** How often a schema's `examples` are followed (otherwise a value is sampled from the schema). */
 export const EXAMPLE_RATE = 0.75;
@@ -117,17 +104,6 @@ function sampleObject(
     if (!(key in result)) result[key] = "value";
   }
   return result;
-}
-
-function sampleString(node: Schema, random: Random): string {
-  const minLength = numberOr(node.minLength, 0);
-  const maxLength = numberOr(node.maxLength, Infinity);
-  if (node.format === "date-time") return new Date(Date.UTC(2024, random.int(0, 11), random.int(1, 28))).toISOString();
-  if (node.format === "date") return `2024-0${random.int(1, 9)}-1${random.int(0, 9)}`;
-  if (node.format === "email") return `${random.pick(WORDS)}@example.com`;
-  let text = Array.from({ length: random.int(1, 4) }, () => random.pick(WORDS)).join(" ");
-  while (text.length < minLength) text += ` ${random.pick(WORDS)}`;
-  return text.slice(0, maxLength);
 }
 
 function resolveRef(ref: string, root: unknown): unknown {
