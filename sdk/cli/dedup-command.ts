@@ -7,11 +7,11 @@
  * The work is `dedupJsonl` in sdk/quality/dedup-records.ts; this file checks the flags and prints the
  * report (a line on stderr, the report on stdout).
  */
-import { ConfigError } from "../errors.js";
 import { formatIssuePath } from "../schema/issue-path.js";
 import { DedupSettingsSchema } from "../schema/quality-definition.js";
 import type { CliIo } from "./cli-io.js";
 import type { DedupFlags } from "./program.js";
+import { UsageError } from "./usage-error.js";
 
 export async function command(input: string, flags: DedupFlags, io: CliIo): Promise<number> {
   const settings = DedupSettingsSchema.safeParse({
@@ -26,13 +26,14 @@ export async function command(input: string, flags: DedupFlags, io: CliIo): Prom
   });
   if (!settings.success) {
     const issue = settings.error.issues[0]!;
-    throw new ConfigError(
+    // Every setting comes from a flag: what the schema refuses is a usage error naming that flag.
+    throw new UsageError(
       `--${formatIssuePath(issue.path).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
       issue.message,
     );
   }
   if (settings.data.bands !== undefined && settings.data.bands > (settings.data.numPerm ?? 128))
-    throw new ConfigError("--bands", `${settings.data.bands} bands need at least as many permutations (--num-perm)`);
+    throw new UsageError("--bands", `${settings.data.bands} bands need at least as many permutations (--num-perm)`);
   const { dedupJsonl } = await import("../quality/dedup-records.js");
   const report = await dedupJsonl(input, {
     ...settings.data,

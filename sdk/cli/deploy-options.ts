@@ -6,6 +6,7 @@
  * vLLM servers that register in the endpoint registry, and generic workers.
  */
 import { ConfigError } from "../errors.js";
+import { UsageError } from "./usage-error.js";
 
 export interface DeployOptions {
   /** Model served by the inference servers (a Hugging Face id or a path). */
@@ -82,10 +83,7 @@ export function deployOptions(values: Record<string, Value>): DeployOptions {
   if (sandbox !== undefined && sandbox !== "bwrap" && sandbox !== "apptainer")
     throw new ConfigError("--sandbox", `expected 'bwrap' or 'apptainer', got '${sandbox}'`);
   if (sandbox === "apptainer" && values["sandbox-image"] === undefined)
-    throw new ConfigError(
-      "--sandbox-image",
-      "--sandbox apptainer needs an image (a .sif on the nodes or docker://...)",
-    );
+    throw new UsageError("--sandbox-image", "--sandbox apptainer needs an image (a .sif on the nodes or docker://...)");
   return {
     model: text(values.model) ?? DEPLOY_DEFAULTS.model,
     engine,

@@ -13,15 +13,16 @@ import type { CliIo } from "./cli-io.js";
 import { loadPipeline } from "./load-pipeline.js";
 import { natsFlags, type NatsFlagValues } from "./nats-flags.js";
 import type { DlqListFlags, DlqRetryFlags, DlqShowFlags } from "./program.js";
+import { UsageError } from "./usage-error.js";
 
 type Source = { out?: string; run?: string } & NatsFlagValues;
 
 function checkSource(flags: Source): "out" | "nats" {
   if (flags.out !== undefined && flags.run !== undefined)
-    throw new ConfigError("--out", "give either --out DIR or --run ID (with --nats), not both");
+    throw new UsageError("--out", "give either --out DIR or --run ID (with --nats), not both");
   if (flags.run !== undefined) return "nats";
   if (flags.out !== undefined) return "out";
-  throw new ConfigError(
+  throw new UsageError(
     "--out",
     "say whose dead letters: --out DIR (an output directory) or --run ID --nats URL (a live run)",
   );
@@ -86,20 +87,22 @@ export async function show(id: string, flags: DlqShowFlags, io: CliIo): Promise<
 
 function patchOf(flags: DlqRetryFlags): Record<string, unknown> | undefined {
   if (flags.patch !== undefined && flags.patchFile !== undefined)
-    throw new ConfigError("--patch", "give --patch or --patch-file, not both");
+    throw new UsageError("--patch", "give --patch or --patch-file, not both");
   const text = flags.patch ?? (flags.patchFile !== undefined ? readFileSync(flags.patchFile, "utf8") : undefined);
   if (text === undefined) return undefined;
   let patch: unknown;
   try {
     patch = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(
-      flags.patch !== undefined ? "--patch" : "--patch-file",
-      `not JSON: ${(error as Error).message}`,
-    );
+    // A --patch typed on the line is a usage error; a --patch-file's content is the file's problem.
+    if (flags.patch !== undefined) throw new UsageError("--patch", `not JSON: ${(error as Error).message}`);
+    throw new ConfigError("--patch-file", `${flags.patchFile} is not JSON: ${(error as Error).message}`);
   }
-  if (typeof patch !== "object" || patch === null || Array.isArray(patch))
-    throw new ConfigError("--patch", 'a merge patch is a JSON object, e.g. {"state":{"x":4}}');
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
+    const message = 'a merge patch is a JSON object, e.g. {"state":{"x":4}}';
+    if (flags.patch !== undefined) throw new UsageError("--patch", message);
+    throw new ConfigError("--patch-file", `${flags.patchFile}: ${message}`);
+  }
   return patch as Record<string, unknown>;
 }
 

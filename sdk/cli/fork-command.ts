@@ -10,13 +10,13 @@ import { ConfigError } from "../errors.js";
 import type { RoleDefinition } from "../schema/pipeline-definition.js";
 import type { CliIo } from "./cli-io.js";
 import { loadPipeline } from "./load-pipeline.js";
-import type { ForkFlags } from "./program.js";
+import { ROLE_SET_ENTRY, type ForkFlags } from "./program.js";
 
 /** `student.temperature=1.2` → `{ student: { temperature: 1.2 } }` (values are JSON when they parse). */
 export function roleChanges(sets: readonly string[] = []): Record<string, Partial<RoleDefinition>> {
   const roles: Record<string, Record<string, unknown>> = {};
   for (const set of sets) {
-    const match = /^([A-Za-z][\w-]*)\.(\w+)=([^]*)$/.exec(set);
+    const match = ROLE_SET_ENTRY.exec(set);
     if (!match)
       throw new ConfigError("--set", `expected role.field=value (e.g. student.temperature=1.2), got '${set}'`);
     const [, role, field, text] = match as unknown as [string, string, string, string];

@@ -3,8 +3,9 @@
  * command's action, and turns every outcome into an exit code and at most one line on stderr:
  *
  * - 0   done (also `--help`, `--version`);
- * - 2   usage error: an unknown command or flag, a missing or bad value. One line that names the problem
- *       and points to the command's help, e.g.
+ * - 2   usage error: an unknown command or flag, a missing or bad value (from argv or its environment
+ *       variable), flags that do not go together (a `UsageError` from the action). One line that names the
+ *       problem and points to the command's help, e.g.
  *       `matrix run: unknown option '--rws' (did you mean '--rows'?); see 'matrix run --help'`;
  * - 1   runtime failure: the named SDK error (`MatrixError` subclasses, sdk/errors.ts) in one line,
  *       e.g. `matrix run: ConfigError: ...`; anything else also in one line (MATRIX_DEBUG=1 adds the stack);
@@ -29,6 +30,7 @@ import { MatrixError } from "../errors.js";
 import type { CliIo } from "./cli-io.js";
 import { processIo } from "./cli-io.js";
 import { matrixProgram, type CliContext } from "./program.js";
+import { UsageError } from "./usage-error.js";
 
 /** Raised by commander's exit hook: the command whose parsing failed, and commander's error. */
 class ParseExit extends Error {
@@ -63,6 +65,12 @@ export function usageLine(command: CommandUnknownOpts, error: CommanderError): s
     (_, flag: string, value: string, reason: string) =>
       `${flag}: ${reason.replace(/^Allowed choices are (.*)\.$/, `expected one of $1, got '${value}'`)}`,
   );
+  // A bad environment fallback: "option '--x <n>' value 'abc' from env 'X' is invalid. expected ..."
+  message = message.replace(
+    /^option '(-[^ ',]+)(?:[^']*)' value '(.*)' from env '(.+?)' is invalid\. ([^]*)$/,
+    (_, flag: string, value: string, variable: string, reason: string) =>
+      `${flag} (from ${variable}): ${reason.replace(/^Allowed choices are (.*)\.$/, `expected one of $1, got '${value}'`)}`,
+  );
   message = message.replace(/^option '(-[^ ',]+)[^']*' argument missing$/, "$1 needs a value");
   message = message.replace(
     /^command-argument value '(.*)' is invalid for argument '(.+?)'\. ([^]*)$/,
@@ -83,11 +91,29 @@ export function usageLine(command: CommandUnknownOpts, error: CommanderError): s
   return `${path}: ${oneLine(message)}; see '${path} --help'`;
 }
 
-/** Applies the exit hook and the output streams to every command of the tree. */
+/**
+ * Applies the exit hook and the output streams to every command of the tree, and moves the check for
+ * required flags after the one for unknown flags: commander checks required flags first, so a misspelt
+ * required flag (`matrix keygen --ot k`) would be reported as missing instead of "did you mean '--out'?".
+ */
 function configure(command: CommandUnknownOpts, io: CliIo): void {
   command.exitOverride((error) => {
     throw new ParseExit(command, error);
   });
+  const required = command.options.filter((option) => option.mandatory);
+  if (required.length > 0) {
+    for (const option of required) option.makeOptionMandatory(false);
+    // preAction runs after commander has refused unknown flags and checked the arguments.
+    command.hook("preAction", (_self, action) => {
+      if (action !== command) return;
+      for (const option of required)
+        if (command.getOptionValue(option.attributeName()) === undefined)
+          command.error(`error: required option '${option.flags}' not specified`, {
+            code: "commander.missingMandatoryOptionValue",
+            exitCode: 1,
+          });
+    });
+  }
   command.configureOutput({
     writeOut: (text) => io.stdout(text),
     // Help written on error: only the bare `matrix` prints the whole help; groups say it in one line.
@@ -119,6 +145,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return 2;
     }
     const where = commandPath(running);
+    if (error instanceof UsageError) {
+      io.stderr(`${where}: ${oneLine(error.message)}; see '${where} --help'\n`);
+      return 2;
+    }
     if (MatrixError.isInstance(error)) {
       io.stderr(`${where}: ${error.name}: ${oneLine(error.message)}\n`);
       return 1;

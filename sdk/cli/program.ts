@@ -17,7 +17,17 @@ import type { CliIo } from "./cli-io.js";
 import { DEPLOY_DEFAULTS } from "./deploy-options.js";
 import { withNatsOptions } from "./nats-flags.js";
 import { withSandboxOptions } from "./sandbox-flags.js";
-import { countOption, keyValueOption, numberOption, portOption, positiveNumberOption } from "./option-values.js";
+import {
+  countOption,
+  fractionOption,
+  keyValueOption,
+  nonNegativeNumberOption,
+  numberOption,
+  portOption,
+  positiveNumberOption,
+  probabilityOption,
+  shapedListOption,
+} from "./option-values.js";
 import { packageVersion } from "./package-version.js";
 
 /** The options an action receives, as commander parses them from a definition below. */
@@ -39,6 +49,12 @@ const LLM_ENVIRONMENT = {
 };
 
 // ---- matrix run -----------------------------------------------------------------------------------
+
+const DECIMAL = String.raw`(\d+(?:\.\d*)?|\.\d+)`;
+/** `--price model=input,output`: USD per million prompt and completion tokens. */
+export const PRICE_ENTRY = new RegExp(`^(.+)=${DECIMAL},${DECIMAL}$`);
+/** `--budget-role role.tokens=N` or `role.cost=X`. */
+export const BUDGET_ROLE_ENTRY = new RegExp(`^([A-Za-z][\\w-]*)\\.(tokens|cost)=${DECIMAL}$`);
 
 export const runDefinition = () =>
   withSandboxOptions(
@@ -141,14 +157,20 @@ export const runDefinition = () =>
           ),
         )
         .addOption(
-          new Option("--budget-role <role.kind=n...>", "a role's limit, e.g. judge.tokens=100000 or judge.cost=2")
-            .argParser(collect)
-            .helpGroup("Operations:"),
+          shapedListOption(
+            "--budget-role <role.kind=n...>",
+            "a role's limit, e.g. judge.tokens=100000 or judge.cost=2",
+            BUDGET_ROLE_ENTRY,
+            "role.tokens=N or role.cost=X (e.g. judge.tokens=100000)",
+          ).helpGroup("Operations:"),
         )
         .addOption(
-          new Option("--price <model=in,out...>", "price per million prompt,completion tokens, e.g. gpt-x=0.15,0.6")
-            .argParser(collect)
-            .helpGroup("Operations:"),
+          shapedListOption(
+            "--price <model=in,out...>",
+            "price per million prompt,completion tokens, e.g. gpt-x=0.15,0.6",
+            PRICE_ENTRY,
+            "model=input,output per million tokens (e.g. gpt-x=0.15,0.6)",
+          ).helpGroup("Operations:"),
         )
         .addOption(
           new Option("--on-limit <action>", "at a budget limit: finish the tasks in flight, or cancel")
@@ -193,11 +215,6 @@ export type KeygenFlags = Flags<typeof keygenDefinition>;
 
 // ---- matrix sim -----------------------------------------------------------------------------------
 
-/** Repeated flags (`--price a=1,2 --price b=3,4`) as a list. */
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 
 export const simDefinition = () => {
@@ -212,11 +229,25 @@ export const simDefinition = () => {
     )
     .option("--model-name <name>", "model listed by /v1/models (default: the profile's)")
     .option("--strict-model", "answer 404 model_not_found to requests naming another model");
-  for (const [knob, help] of Object.entries(SIMULATOR_NUMERIC_KNOBS))
-    command.addOption(numberOption(`--${kebab(knob)} <x>`, help).helpGroup("Model knobs (override the profile):"));
+  // Each knob's flag checks the range the simulator's configuration checks (profiles.ts).
+  const knobOption = {
+    positive: positiveNumberOption,
+    "positive-integer": (flags: string, help: string) => countOption(flags, help),
+    "non-negative": nonNegativeNumberOption,
+    probability: probabilityOption,
+    any: numberOption,
+  } as const;
+  for (const [knob, { help, range }] of Object.entries(SIMULATOR_NUMERIC_KNOBS)) {
+    const value = range === "positive-integer" ? "<n>" : range === "probability" ? "<p>" : "<x>";
+    command.addOption(
+      knobOption[range](`--${kebab(knob)} ${value}`, help).helpGroup("Model knobs (override the profile):"),
+    );
+  }
   for (const kind of FAULT_KINDS)
     command.addOption(
-      numberOption(`--fault-${kind} <rate>`, `probability (0..1) of a ${kind} fault`).helpGroup("Fault injection:"),
+      probabilityOption(`--fault-${kind} <rate>`, `probability (0..1) of a ${kind} fault`).helpGroup(
+        "Fault injection:",
+      ),
     );
   // The loops add flags the type system cannot follow; the action reads them by name.
   return command as unknown as Command<[], Record<string, string | number | boolean | undefined>>;
@@ -399,7 +430,7 @@ export const dedupDefinition = () =>
         .default("minhash" as const),
     )
     .addOption(
-      numberOption("--threshold <t>", "estimated Jaccard similarity (0..1] that counts as a near duplicate").default(
+      fractionOption("--threshold <t>", "estimated Jaccard similarity (0..1] that counts as a near duplicate").default(
         0.8,
       ),
     )
@@ -480,6 +511,9 @@ export type DlqRetryFlags = Flags<typeof dlqRetryDefinition>;
 
 // ---- matrix fork ----------------------------------------------------------------------------------
 
+/** `--set role.field=value`: the value is JSON when it parses, a string otherwise. */
+export const ROLE_SET_ENTRY = /^([A-Za-z][\w-]*)\.(\w+)=([^]*)$/;
+
 export const forkDefinition = () =>
   new Command("fork")
     .description("re-run one finished task from turn k as a new, linked task, optionally with changed roles")
@@ -487,10 +521,12 @@ export const forkDefinition = () =>
     .requiredOption("--out <dir>", "the output directory holding the task (forks go to <dir>/forks)")
     .addOption(countOption("--from-turn <k>", "reuse the original's first k turns (0: from the start)", 0))
     .addOption(
-      new Option(
+      shapedListOption(
         "--set <role.field=value...>",
         "change a role, e.g. student.temperature=1.2 or teacher.model=big",
-      ).argParser(collect),
+        ROLE_SET_ENTRY,
+        "role.field=value (e.g. student.temperature=1.2)",
+      ),
     )
     .addOption(countOption("--seed <n>", "seed of the fork's new turns (default: the original's: a replay)", 0))
     .option("--pipeline <target>", "the recipe or file the task ran with (default: <out>/pipeline.json)")

@@ -13,17 +13,17 @@ import type { Bus } from "../bus/bus.js";
 import { fileSource } from "../driver/source.js";
 import type { SourceDefinition } from "../schema/pipeline-definition.js";
 import type { RecordFormat } from "../schema/record-format.js";
-import { ConfigError } from "../errors.js";
 import type { BudgetOptions, ModelPrice } from "../driver/budget.js";
 import { sinkFiles } from "../sink/jsonl-sink.js";
 import type { RunOptions } from "../pipeline/run-pipeline.js";
 import type { CliIo } from "./cli-io.js";
 import { loadPipeline } from "./load-pipeline.js";
 import { natsFlags } from "./nats-flags.js";
-import type { RunFlags } from "./program.js";
+import { BUDGET_ROLE_ENTRY, PRICE_ENTRY, type RunFlags } from "./program.js";
 import { followRun } from "./follow-run.js";
 import { resumeHint } from "./resume-hint.js";
 import { sandboxFlags } from "./sandbox-flags.js";
+import { UsageError } from "./usage-error.js";
 
 /** `--source` (and `--format`): a recipe keeps its record format for a file of the same kind. */
 function sourceOption(path: string, format: RecordFormat | undefined, current: SourceDefinition | undefined) {
@@ -99,21 +99,20 @@ export async function command(target: string, flags: RunFlags, io: CliIo, argv: 
 /** `--budget-*`, `--price` and `--on-limit` as run({ budget }); undefined when no limit is given. */
 export function budgetOf(flags: RunFlags): BudgetOptions | undefined {
   const prices: Record<string, ModelPrice> = {};
+  // Both lists were checked against these shapes when the flags were parsed (program.ts).
   for (const entry of flags.price ?? []) {
-    const match = /^(.+)=([\d.]+),([\d.]+)$/.exec(entry);
-    if (!match) throw new ConfigError("--price", `expected model=input,output (per million tokens), got '${entry}'`);
-    prices[match[1]!] = { input: Number(match[2]), output: Number(match[3]) };
+    const [, model, input, output] = PRICE_ENTRY.exec(entry)!;
+    prices[model!] = { input: Number(input), output: Number(output) };
   }
   const roles: NonNullable<BudgetOptions["roles"]> = {};
   for (const entry of flags.budgetRole ?? []) {
-    const match = /^([A-Za-z][\w-]*)\.(tokens|cost)=([\d.]+)$/.exec(entry);
-    if (!match) throw new ConfigError("--budget-role", `expected role.tokens=N or role.cost=X, got '${entry}'`);
-    (roles[match[1]!] ??= {})[match[2] as "tokens" | "cost"] = Number(match[3]);
+    const [, role, kind, limit] = BUDGET_ROLE_ENTRY.exec(entry)!;
+    (roles[role!] ??= {})[kind as "tokens" | "cost"] = Number(limit);
   }
   if (flags.budgetTokens === undefined && flags.budgetCost === undefined && Object.keys(roles).length === 0) {
     if (Object.keys(prices).length > 0 || flags.onLimit !== "finish")
-      throw new ConfigError(
-        "--price",
+      throw new UsageError(
+        Object.keys(prices).length > 0 ? "--price" : "--on-limit",
         "prices and --on-limit go with a budget: add --budget-tokens, --budget-cost or --budget-role",
       );
     return undefined;

@@ -1,10 +1,11 @@
 /**
  * A streaming RFC 4180 CSV reader: quoted fields, doubled quotes, newlines inside quotes, CRLF, a BOM.
  *
- * Kept instead of `csv-parse` (7.0.3, measured): its `info.lines` counts a CRLF inside a quoted field as two
- * lines, so every line named after such a field is wrong; with `skip_records_with_error` it does not
- * resynchronise after text following a closing quote (it stays inside the field and swallows the good rows
- * up to the next quote into one skipped record); and it took 2x the CPU on a 16 MB file (0.9 s vs 0.45 s).
+ * Kept instead of `csv-parse` (7.0.3, measured with `bench/csv-candidates.ts`): its `info.lines` counts a CRLF
+ * inside a quoted field as two lines, so every line named after such a field is wrong; with
+ * `skip_records_with_error` it does not resynchronise after text following a closing quote (it stays inside
+ * the field and swallows the good rows up to the next quote into one skipped record); and it takes 1.6-2x the
+ * CPU to read a 16 MB file (1.2 s vs 0.7 s on a loaded machine, 0.9 s vs 0.45 s on a quiet one).
  *
  * Where you are: `driver/`. It yields one record per row with the line it started on, so errors can
  * name the line. It is a character-at-a-time state machine, so chunk boundaries never matter.

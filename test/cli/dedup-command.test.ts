@@ -76,8 +76,9 @@ describe("matrix dedup", () => {
     const dir = tempDir();
     writeFileSync(join(dir, "output.jsonl"), JSON.stringify(record(docs[0]!)) + "\n");
     let io = captured();
-    expect(await main(["dedup", dir, "--threshold", "1.5"], io)).toBe(1);
-    expect(io.err).toMatch(/ConfigError: Option '--threshold'/);
+    // A value outside the flag's range is a usage error (exit 2), refused before any file is read.
+    expect(await main(["dedup", dir, "--threshold", "1.5"], io)).toBe(2);
+    expect(io.err).toMatch(/--threshold: expected a number above 0, at most 1, got '1.5'/);
     io = captured();
     expect(await main(["dedup", dir, "--field", "row.txt"], io)).toBe(1);
     expect(io.err).toMatch(/QualityFieldError: Field 'row.txt': none of the 1 records has it/);

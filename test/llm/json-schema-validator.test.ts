@@ -5,7 +5,8 @@
  * Where you are: `test/llm/`, mirroring `sdk/llm/json-schema-validator.ts` (the subset cases that were
  * there before ajv stay in `pool-helpers.test.ts`).
  */
-import { describe, expect, it } from "vitest";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { z } from "zod";
 import { ConfigError } from "../../sdk/errors.js";
 import { validateJsonSchema } from "../../sdk/llm/index.js";
@@ -139,6 +140,29 @@ describe("validateJsonSchema on what zod emits", () => {
     expect(validateJsonSchema({ $id: "verdict", type: "string" }, "a")).toEqual([]);
     expect(validateJsonSchema({ $id: "verdict", type: "number" }, 1)).toEqual([]);
     expect(validateJsonSchema({ $id: "verdict", type: "number" }, "a")).toEqual(["$: expected number, got string"]);
+  });
+
+  it("compiles a schema once (by identity, then by content) and lets ajv forget the least recently used", () => {
+    const compile = vi.spyOn(Ajv2020.prototype, "compile");
+    const removeSchema = vi.spyOn(Ajv2020.prototype, "removeSchema");
+    onTestFinished(() => void vi.restoreAllMocks());
+    const make = (n: number) => ({ type: "object", properties: { [`field${n}`]: { type: "integer" } } });
+    const MINE = 9999;
+    const schema = make(MINE);
+    expect(validateJsonSchema(schema, { field9999: 1 })).toEqual([]);
+    expect(validateJsonSchema(schema, { field9999: "x" })).toEqual(["$.field9999: expected integer, got string"]);
+    // Rebuilt per call with the same content (a role's schema converted again): still compiled once.
+    expect(validateJsonSchema(make(MINE), { field9999: 2 })).toEqual([]);
+    expect(compile).toHaveBeenCalledTimes(1);
+    // 600 other schemas push it out of the content cache (512); ajv is told to drop each one evicted.
+    for (let n = 0; n < 600; n++) validateJsonSchema(make(n), {});
+    expect(compile).toHaveBeenCalledTimes(601);
+    expect(removeSchema.mock.calls.length).toBeGreaterThanOrEqual(600 + 1 - 512);
+    expect(validateJsonSchema(make(MINE), { field9999: 3 })).toEqual([]);
+    expect(compile).toHaveBeenCalledTimes(602);
+    // The original object is still known by identity.
+    expect(validateJsonSchema(schema, { field9999: 4 })).toEqual([]);
+    expect(compile).toHaveBeenCalledTimes(602);
   });
 
   it("feeds the repair request with the same issues", () => {

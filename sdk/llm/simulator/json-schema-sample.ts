@@ -3,33 +3,19 @@
  *
  * Where you are: `llm/simulator/`. Pure; covers the subset models are asked for in practice (object,
  * properties, required, type string|number|integer|boolean|array|null, enum, const, anyOf/oneOf,
- * minimum/maximum, minLength/maxLength, pattern, items, minItems/maxItems, local `$ref` into `$defs`). An unknown
- * keyword is ignored rather than failing, because a reply that is mostly right beats a crash.
+ * minimum/maximum, items, minItems/maxItems, local `$ref` into `$defs`; strings with their format, pattern
+ * and length in string-sample.ts). An unknown keyword is ignored rather than failing, because a reply that
+ * is mostly right beats a crash.
  *
  * Two hints make sampled replies behave like a model's: an `enum` that holds a value the prompt states
  * (`prefer`, e.g. the answer letter a reply to extract gives) yields that value, as an extractor at
  * temperature 0 would; a schema's `examples` are followed with probability `EXAMPLE_RATE`, as a model
  * shown examples mostly copies their form, so checks on that form see both outcomes.
  */
-import * as randexp from "randexp";
 import type { Random } from "./random.js";
+import { sampleString } from "./string-sample.js";
 
 type Schema = Record<string, unknown>;
-
-const WORDS = [
-  "alpha",
-  "beta",
-  "gamma",
-  "delta",
-  "river",
-  "stone",
-  "maple",
-  "cloud",
-  "ember",
-  "harbor",
-  "quartz",
-  "violet",
-];
 
 /** How often a schema's `examples` are followed (otherwise a value is sampled from the schema). */
 export const EXAMPLE_RATE = 0.75;
@@ -118,52 +104,6 @@ function sampleObject(
     if (!(key in result)) result[key] = "value";
   }
   return result;
-}
-
-/**
- * randexp's class. Its module *is* the class (`module.exports`), which is the namespace's default under
- * Node's ESM and tslab's CommonJS alike; its typings declare an ES default export instead, hence the cast.
- */
-const RandExp = randexp.default as unknown as typeof randexp.default.default;
-const PATTERN_TRIES = 8;
-
-/**
- * A string that matches `pattern` and the length limits, drawn with randexp (kept library: a generator of
- * strings from a regular expression) on the seeded PRNG; undefined when the pattern is beyond it (e.g.
- * lookarounds it cannot honour) after a few tries. Unbounded repeats stay short, as a model's would.
- */
-function samplePattern(pattern: string, random: Random, minLength: number, maxLength: number): string | undefined {
-  let check: RegExp;
-  let generator: InstanceType<typeof RandExp>;
-  try {
-    check = new RegExp(pattern, "u");
-    generator = new RandExp(pattern);
-  } catch {
-    return undefined;
-  }
-  generator.max = 8;
-  generator.randInt = (min: number, max: number) => random.int(min, max);
-  for (let attempt = 0; attempt < PATTERN_TRIES; attempt++) {
-    const value = generator.gen();
-    const length = [...value].length;
-    if (length >= minLength && length <= maxLength && check.test(value)) return value;
-  }
-  return undefined;
-}
-
-function sampleString(node: Schema, random: Random): string {
-  const minLength = numberOr(node.minLength, 0);
-  const maxLength = numberOr(node.maxLength, Infinity);
-  if (node.format === "date-time") return new Date(Date.UTC(2024, random.int(0, 11), random.int(1, 28))).toISOString();
-  if (node.format === "date") return `2024-0${random.int(1, 9)}-1${random.int(0, 9)}`;
-  if (node.format === "email") return `${random.pick(WORDS)}@example.com`;
-  if (typeof node.pattern === "string") {
-    const matching = samplePattern(node.pattern, random, minLength, maxLength);
-    if (matching !== undefined) return matching;
-  }
-  let text = Array.from({ length: random.int(1, 4) }, () => random.pick(WORDS)).join(" ");
-  while (text.length < minLength) text += ` ${random.pick(WORDS)}`;
-  return text.slice(0, maxLength);
 }
 
 function resolveRef(ref: string, root: unknown): unknown {

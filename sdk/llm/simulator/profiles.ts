@@ -71,27 +71,39 @@ export interface SimulatorConfig {
 export type SimulatorOptions = Partial<Omit<SimulatorConfig, "faults">> & { faults?: Partial<FaultRates> };
 
 /**
- * The numeric knobs, each with one line of help: `matrix sim` takes them as kebab-case flags
+ * What a numeric knob accepts. `checkConfig` enforces it, and `matrix sim` parses the knob's flag by it,
+ * so a bad flag value is refused as a usage error before the simulator is built.
+ */
+export type KnobRange = "positive" | "positive-integer" | "non-negative" | "probability" | "any";
+
+/**
+ * The numeric knobs, each with one line of help and its range: `matrix sim` takes them as kebab-case flags
  * (`--max-num-seqs 64`), generated from this table so the flags cannot drift from the configuration.
  */
 export const SIMULATOR_NUMERIC_KNOBS = {
-  speed: "time factor: 100 runs the model 100x faster than real time",
-  seed: "seed mixed into every reply's hash",
-  stepBaseMs: "fixed cost of one scheduler step, ms",
-  stepPerSeqMs: "added to a step per running sequence, ms",
-  prefillPerTokenMs: "added to the admitting step per prompt token, ms",
-  maxNumSeqs: "most sequences decoding at once (vLLM max_num_seqs)",
-  kvCapacityTokens: "KV-cache capacity in tokens",
-  outputTokensMedian: "median output length, tokens",
-  outputTokensSigma: "sigma of the lognormal output length",
-  maxOutputTokens: "hard cap on a sampled output length",
-  toolCallRate: "probability of a tool call when tools are offered (auto)",
-  toolFollowUpRate: "factor on the tool-call probability per tool round already in a row",
-  stopTokenRate: "growth per reply of the probability of ending with a stop token the system prompt names",
-  adoptRate: "probability of adopting an answer stated earlier in the chat",
-  yesRate: 'probability of "Yes" to a yes/no question',
-  retryAfterSeconds: "seconds sent in retry-after with an injected 429",
-} as const satisfies Partial<Record<keyof SimulatorConfig, string>>;
+  speed: { help: "time factor: 100 runs the model 100x faster than real time", range: "positive" },
+  seed: { help: "seed mixed into every reply's hash", range: "any" },
+  stepBaseMs: { help: "fixed cost of one scheduler step, ms", range: "non-negative" },
+  stepPerSeqMs: { help: "added to a step per running sequence, ms", range: "non-negative" },
+  prefillPerTokenMs: { help: "added to the admitting step per prompt token, ms", range: "non-negative" },
+  maxNumSeqs: { help: "most sequences decoding at once (vLLM max_num_seqs)", range: "positive-integer" },
+  kvCapacityTokens: { help: "KV-cache capacity in tokens", range: "positive" },
+  outputTokensMedian: { help: "median output length, tokens", range: "positive" },
+  outputTokensSigma: { help: "sigma of the lognormal output length", range: "non-negative" },
+  maxOutputTokens: { help: "hard cap on a sampled output length", range: "positive" },
+  toolCallRate: { help: "probability of a tool call when tools are offered (auto)", range: "probability" },
+  toolFollowUpRate: {
+    help: "factor on the tool-call probability per tool round already in a row",
+    range: "probability",
+  },
+  stopTokenRate: {
+    help: "growth per reply of the probability of ending with a stop token the system prompt names",
+    range: "probability",
+  },
+  adoptRate: { help: "probability of adopting an answer stated earlier in the chat", range: "probability" },
+  yesRate: { help: 'probability of "Yes" to a yes/no question', range: "probability" },
+  retryAfterSeconds: { help: "seconds sent in retry-after with an injected 429", range: "non-negative" },
+} as const satisfies Partial<Record<keyof SimulatorConfig, { help: string; range: KnobRange }>>;
 
 export const NO_FAULTS: FaultRates = {
   rateLimit: 0,
@@ -193,41 +205,29 @@ export function resolveSimulatorConfig(options: SimulatorOptions = {}): Simulato
 }
 
 function checkConfig(config: SimulatorConfig): void {
-  const positive = ["speed", "maxNumSeqs", "kvCapacityTokens", "outputTokensMedian", "maxOutputTokens"] as const;
-  for (const key of positive) {
-    if (!(typeof config[key] === "number" && config[key] > 0 && Number.isFinite(config[key]))) {
-      throw new ConfigError(key, `must be a positive finite number, got ${String(config[key])}`);
-    }
-  }
-  const nonNegative = [
-    "stepBaseMs",
-    "stepPerSeqMs",
-    "prefillPerTokenMs",
-    "outputTokensSigma",
-    "retryAfterSeconds",
-  ] as const;
-  for (const key of nonNegative) {
-    if (!(typeof config[key] === "number" && config[key] >= 0 && Number.isFinite(config[key]))) {
-      throw new ConfigError(key, `must be a non-negative finite number, got ${String(config[key])}`);
-    }
+  const knobs = Object.entries(SIMULATOR_NUMERIC_KNOBS).map(([key, { range }]): [string, unknown, KnobRange] => [
+    key,
+    config[key as keyof typeof SIMULATOR_NUMERIC_KNOBS],
+    range,
+  ]);
+  const faults = Object.entries(config.faults).map(([key, value]): [string, unknown, KnobRange] => [
+    `faults.${key}`,
+    value,
+    "probability",
+  ]);
+  for (const [key, value, range] of [...knobs, ...faults]) {
+    const finite = typeof value === "number" && Number.isFinite(value);
+    if ((range === "positive" || range === "positive-integer") && !(finite && value > 0))
+      throw new ConfigError(key, `must be a positive finite number, got ${String(value)}`);
+    if (range === "positive-integer" && !Number.isInteger(value)) throw new ConfigError(key, "must be an integer");
+    if (range === "non-negative" && !(finite && value >= 0))
+      throw new ConfigError(key, `must be a non-negative finite number, got ${String(value)}`);
+    if (range === "probability" && !(typeof value === "number" && value >= 0 && value <= 1))
+      throw new ConfigError(key, `must be a probability between 0 and 1, got ${String(value)}`);
   }
   if (config.stepBaseMs + config.stepPerSeqMs <= 0) {
     throw new ConfigError("stepBaseMs", "stepBaseMs + stepPerSeqMs must be positive (a step cannot take no time)");
   }
-  const rates: [string, number][] = [
-    ["toolCallRate", config.toolCallRate],
-    ["toolFollowUpRate", config.toolFollowUpRate],
-    ["stopTokenRate", config.stopTokenRate],
-    ["adoptRate", config.adoptRate],
-    ["yesRate", config.yesRate],
-    ...Object.entries(config.faults).map(([key, value]): [string, number] => [`faults.${key}`, value]),
-  ];
-  for (const [key, value] of rates) {
-    if (!(typeof value === "number" && value >= 0 && value <= 1)) {
-      throw new ConfigError(key, `must be a probability between 0 and 1, got ${String(value)}`);
-    }
-  }
-  if (!Number.isInteger(config.maxNumSeqs)) throw new ConfigError("maxNumSeqs", "must be an integer");
 }
 
 /**

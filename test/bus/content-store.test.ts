@@ -1,0 +1,69 @@
+/**
+ * The offloaded-content cache (`lru-cache`, bounded by bytes) on a real nats-server: a text read again
+ * comes from the cache, the least recently used one leaves when the bytes run out and is fetched from the
+ * object store again, a text larger than the whole cache is never kept, and a run that is forgotten leaves
+ * nothing behind in the cache.
+ *
+ * Where you are: `test/bus/`, mirroring `sdk/bus/nats/content-store.ts` (the offloading round trip
+ * through a worker is in `test/worker/security-offload.test.ts`).
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createNatsBus, type NatsBus } from "../../sdk/bus/nats/index.js";
+import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
+
+describeWithNats("offloaded-content cache", () => {
+  let server: NatsServerHandle;
+  let bus: NatsBus;
+  const runId = "content-cache";
+  beforeAll(async () => {
+    server = await startNatsServer();
+    // 20 000 bytes: two 4 000-character texts (8 000 bytes each in memory), not three.
+    bus = await createNatsBus({ servers: [server.url], cacheBytes: 20_000 });
+  });
+  afterAll(async () => {
+    await bus?.content.destroy(runId);
+    await bus?.close();
+    await server?.dispose();
+  });
+
+  it("keeps what fits by bytes, evicts the least recently used, never keeps a text larger than the cache", async () => {
+    const store = bus.content;
+    const text = (letter: string, length = 4000) => letter.repeat(length);
+    const a = await store.storeText(runId, text("a"));
+    const b = await store.storeText(runId, text("b"));
+    const read = async (ref: typeof a) => {
+      const before = { ...store.stats };
+      const value = await store.get(runId, ref);
+      return { value, hit: store.stats.cacheHits - before.cacheHits, fetched: store.stats.fetched - before.fetched };
+    };
+    // Both fit: read from the cache.
+    expect(await read(a)).toEqual({ value: text("a"), hit: 1, fetched: 0 });
+    expect(await read(b)).toEqual({ value: text("b"), hit: 1, fetched: 0 });
+    // A third pushes out the least recently used (a, read before b).
+    const c = await store.storeText(runId, text("c"));
+    expect(await read(c)).toEqual({ value: text("c"), hit: 1, fetched: 0 });
+    expect(await read(b)).toEqual({ value: text("b"), hit: 1, fetched: 0 });
+    expect(await read(a)).toEqual({ value: text("a"), hit: 0, fetched: 1 });
+    // Reading a again cached it, which pushed out c (now the least recently used).
+    expect(await read(a)).toEqual({ value: text("a"), hit: 1, fetched: 0 });
+    expect(await read(c)).toEqual({ value: text("c"), hit: 0, fetched: 1 });
+    // 12 000 characters are 24 000 bytes: stored on the server, fetched every time, evicting nothing.
+    const big = await store.storeText(runId, text("z", 12_000));
+    expect(await read(big)).toEqual({ value: text("z", 12_000), hit: 0, fetched: 1 });
+    expect(await read(big)).toEqual({ value: text("z", 12_000), hit: 0, fetched: 1 });
+    expect(await read(c)).toEqual({ value: text("c"), hit: 1, fetched: 0 });
+  });
+
+  it("forgets a run's cached texts and stored refs, and reads them back from the object store", async () => {
+    const store = bus.content;
+    const ref = await store.storeText(runId, "kept by the server");
+    expect((await store.get(runId, ref)) === "kept by the server" && store.stats.cacheHits > 0).toBe(true);
+    store.forget(runId);
+    const before = { ...store.stats };
+    expect(await store.get(runId, ref)).toBe("kept by the server");
+    expect(store.stats.fetched - before.fetched).toBe(1);
+    // The ref was forgotten too: storing the same text again writes it again (content-addressed, same ref).
+    expect(await store.storeText(runId, "kept by the server")).toEqual(ref);
+    expect(store.stats.offloaded - before.offloaded).toBe(1);
+  });
+});
