@@ -9,7 +9,7 @@
  * example in the argument's description ("such as '#W0000000'"), then one its name suggests (an email,
  * a zip code, a first or last name, an id), as long as it meets the argument's own limits (length,
  * pattern, item counts). Enums, numbers and booleans, and strings nothing fits, are sampled from the
- * schema (json-schema-sample.ts, which does not generate strings for a `pattern`).
+ * schema (json-schema-sample.ts, whose strings follow their `pattern` and `format`: string-sample.ts).
  */
 import { conversationValues, isEmail, isIdLike, type ConversationValue } from "./conversation-values.js";
 import { sampleJsonSchema } from "./json-schema-sample.js";
