@@ -462,6 +462,8 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
         unsubscribeEvents?.();
         stopControl?.();
         stopWatchingWorkers?.();
+        // Before the run leaves the bus: its queues read 0 from now on, not a failed lookup.
+        prometheus?.forgetRun(runId);
         await finishRun({
           bus,
           cluster,
@@ -474,7 +476,6 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
         });
         if (ownsBus) await bus.close();
         await llm?.close();
-        prometheus?.forgetRun(runId);
       }
     },
   );
