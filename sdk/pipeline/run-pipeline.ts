@@ -482,9 +482,20 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
   prometheus?.attachRun(run);
   contexts.set(run, { definition: given, options });
   if (budget) {
+    // A task's tokens the hop events did not report are priced with its role's model.
+    const modelOf = (role: string) => {
+      const defined = definition.roles[role];
+      return (defined?.kind === "chat" ? defined.model : undefined) ?? model;
+    };
     run.subscribe((event) => {
-      if (event.type !== "hop-end") return;
-      const limit = budget.add(event);
+      // Hop events count early; a task's own usage settles it exactly when it reaches the sink (before
+      // the driver frees its slot, so nothing more is fed past a limit it reached).
+      const limit =
+        event.type === "hop-end"
+          ? budget.add(event)
+          : event.type === "task-end"
+            ? budget.settle(event.task, modelOf)
+            : undefined;
       if (limit === undefined) return;
       run.budgetLimit = limit;
       logger.warn({ limit, onLimit: budget.onLimit, spent: budget.report().spent }, "budget reached; stopping the run");
@@ -496,6 +507,7 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
   run.retryHandler = async (tasks, retryOptions) => {
     const prepared = tasks.map((task) => prepareRetry(task, { entry: flow.entry, roles: roleSet }, retryOptions));
     if (live.requeue) {
+      for (const task of prepared) budget?.reopen(task);
       try {
         await live.requeue(prepared);
         return run;
