@@ -141,7 +141,10 @@ describe("matrix dlq, fork and run budgets", () => {
     const largest = Math.max(...tasks.map(spent));
     expect(summary.budget.spent.tokens).toBe(tasks.reduce((sum, task) => sum + spent(task), 0));
     expect(summary.budget.spent.tokens).toBeLessThanOrEqual(400 + 4 * largest);
-    expect(budgeted.stderr).toContain("budget limit run.tokens (400) reached");
+    expect(budgeted.stderr).toContain(
+      `budget limit run.tokens (400) reached; feeding stopped, the tasks in flight finished: ${summary.budget.spent.tokens} tokens spent in all`,
+    );
+    expect(budgeted.stderr).toMatch(/^matrix run: metrics: http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
     // --log-level info: JSON lines (stderr is not a terminal) carrying the run id.
     const lines = budgeted.stderr
       .split("\n")
