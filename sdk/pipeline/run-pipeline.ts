@@ -394,6 +394,9 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
           const files = sinkFiles(options.out);
           for (const file of [files.output, files.filtered, files.deadLetters, files.summary])
             rmSync(file, { force: true });
+          // Forks of the replaced tasks (forkTask, `matrix fork`) go with them: a notebook re-run would
+          // otherwise find its fork "already made" and skip it.
+          rmSync(join(options.out, "forks"), { recursive: true, force: true });
         }
         const sink = options.out ? new JsonlSink(options.out) : undefined;
         // What made this directory, so `matrix dlq retry` / `matrix fork` can run its tasks again.
