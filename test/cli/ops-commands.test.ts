@@ -172,6 +172,12 @@ describeWithNats("matrix cluster up --monitoring", () => {
     try {
       expect(state.processes.map((p) => p.name)).toEqual(["nats", "simulator", "endpoint", "worker-1", "prometheus"]);
       expect(up.stdout).toContain(`Prometheus ${state.prometheusUrl}`);
+      // A driver started as `up` suggests is scraped too.
+      const driverPort = new URL(state.driverMetricsUrl!).port;
+      expect(up.stdout).toContain(
+        `matrix run quickstart --bus nats --nats ${state.natsUrl} --metrics-port ${driverPort}`,
+      );
+      expect(readFileSync(join(dir, "prometheus.yml"), "utf8")).toContain(`"127.0.0.1:${driverPort}"`);
       const workerMetrics = await (await fetch(state.metrics![0]!.url)).text();
       expect(workerMetrics).toContain("process_cpu_seconds_total");
       // Prometheus scrapes every 5 s; wait for the first scrape of the worker to be recorded.
