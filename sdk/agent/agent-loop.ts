@@ -79,6 +79,11 @@ export function startAgent(options: AgentOptions): BusConsumer {
       return;
     }
     tracer?.record(task, Date.now() - started);
+    // Read before publishing: on the local bus the next agent gets this very object and may change it
+    // (fail it, move its cursor, trace its own hop) before this one continues.
+    const failed = task.status === "failed";
+    const next = task.cursor;
+    const bytes = delivery.bytes ?? task.trace?.[task.trace.length - 1]?.bytes;
     try {
       await bus.publish(task.cursor, task);
     } catch (error) {
@@ -92,8 +97,7 @@ export function startAgent(options: AgentOptions): BusConsumer {
     await delivery.ack();
     if (!meter && !onHop) return;
     const now = Date.now();
-    const bytes = delivery.bytes ?? task.trace?.[task.trace.length - 1]?.bytes;
-    meter?.settled(task.status === "failed" ? "failed" : "ok", started - delivery.publishedAt, now - started, bytes);
+    meter?.settled(failed ? "failed" : "ok", started - delivery.publishedAt, now - started, bytes);
     if (onHop) {
       try {
         onHop({
@@ -106,7 +110,7 @@ export function startAgent(options: AgentOptions): BusConsumer {
           completionTokens: outcome.completionTokens,
           model: outcome.model,
           bytes,
-          next: task.cursor,
+          next,
           time: now,
         });
       } catch (error) {

@@ -133,6 +133,7 @@ export function chatAgent(role: string, definition: ChatRoleDefinition, defaults
       tools: offered,
       responseSchema: definition.output,
       stickyKey: definition.sticky === false ? undefined : task.id,
+      ...(definition.stream ? { stream: true } : {}),
       role,
       extraBody: typeof extraBody === "function" ? await extraBody(task, ctx) : extraBody,
       signal: ctx.signal,

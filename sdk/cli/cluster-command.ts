@@ -33,6 +33,8 @@ export interface ClusterState {
   /** With --monitoring: each worker's /metrics, and the Prometheus scraping them (when installed). */
   metrics?: Array<{ worker: string; url: string }>;
   prometheusUrl?: string;
+  /** With --monitoring: where Prometheus expects a driver (`matrix run ... --metrics-port <port>`). */
+  driverMetricsUrl?: string;
 }
 
 function natsBinary(env: NodeJS.ProcessEnv): string {
@@ -189,6 +191,8 @@ export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
   const processes: ClusterState["processes"] = [];
   const metrics: NonNullable<ClusterState["metrics"]> = [];
   let prometheusUrl: string | undefined;
+  // A driver started later with `--metrics-port <this>` is scraped too (tasks by status, end-to-end latency).
+  const driverPort = flags.monitoring ? flags.driverMetricsPort || (await freePort()) : undefined;
   const state = (): ClusterState => ({
     dir,
     natsUrl: `nats://127.0.0.1:${port}`,
@@ -198,6 +202,7 @@ export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
     processes,
     ...(metrics.length > 0 ? { metrics } : {}),
     ...(prometheusUrl ? { prometheusUrl } : {}),
+    ...(driverPort ? { driverMetricsUrl: `http://127.0.0.1:${driverPort}/metrics` } : {}),
   });
   // Record pids as they start, so `down` can clean up even when `up` fails half-way.
   const save = () => writeFileSync(stateFile, `${JSON.stringify(state(), null, 2)}\n`);
@@ -280,6 +285,7 @@ export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
         name: m.worker,
         job: "matrix-worker",
       }));
+      targets.push({ address: `127.0.0.1:${driverPort}`, name: "driver", job: "matrix-driver" });
       const configFile = join(dir, "prometheus.yml");
       writeFileSync(configFile, prometheusConfig(targets));
       processes.push(
@@ -295,7 +301,7 @@ export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
       save();
       await waitForPort(prometheusPort, 30_000);
       monitoring =
-        `  Prometheus ${prometheusUrl}   (scraping ${metrics.length} workers every 5 s: ${configFile})\n` +
+        `  Prometheus ${prometheusUrl}   (scraping ${metrics.length} workers and a driver on port ${driverPort} every 5 s: ${configFile})\n` +
         `  Grafana    import deploy/grafana/matrix-dashboard.json (datasource: ${prometheusUrl})\n`;
     }
   }
@@ -307,7 +313,7 @@ export async function up(flags: ClusterUpFlags, io: CliIo): Promise<number> {
       `  workers    ${workers} registered   (logs: ${logDir})\n` +
       monitoring +
       "\n" +
-      `  matrix run quickstart --bus nats --nats ${s.natsUrl}\n` +
+      `  matrix run quickstart --bus nats --nats ${s.natsUrl}${driverPort && prometheusUrl ? ` --metrics-port ${driverPort}` : ""}\n` +
       `  matrix status --nats ${s.natsUrl}\n` +
       `  matrix cluster down --dir ${dir}\n`,
   );

@@ -38,9 +38,11 @@ export async function followRun(
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  // Which LLM the run's agents (on NATS: every worker) use, said once when the run starts.
+  // Which LLM the run's agents (on NATS: every worker) use, and where its metrics are, said once when the run starts.
   const unsubscribe = run.subscribe((event) => {
     if (event.type === "run-start" && event.llm) io.stderr(`${name}: LLM: ${event.llm}\n`);
+    // `--metrics-port 0` picks a free port: say which, so Prometheus (or curl) can be pointed at it.
+    if (event.type === "run-start" && run.metricsUrl) io.stderr(`${name}: metrics: ${run.metricsUrl}\n`);
     if (event.type === "worker-error" && event.message)
       io.stderr(`${name}: worker ${event.worker} does not serve this run (${event.reason}): ${event.message}\n`);
   });

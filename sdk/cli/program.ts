@@ -319,6 +319,12 @@ export const clusterUpDefinition = () =>
       "give each worker a metrics port and start Prometheus scraping them (apt-get install prometheus)",
     )
     .addOption(portOption("--prometheus-port <port>", "Prometheus web port with --monitoring (default: a free port)"))
+    .addOption(
+      portOption(
+        "--driver-metrics-port <port>",
+        "with --monitoring, Prometheus also scrapes a driver here: matrix run ... --metrics-port <port> (default: a free port)",
+      ),
+    )
     .addHelpText(
       "after",
       environment({

@@ -83,7 +83,10 @@ export async function command(target: string, flags: RunFlags, io: CliIo, argv: 
       onSummary: (summary) => {
         if (summary.budget?.limit)
           io.stderr(
-            `matrix run: budget limit ${summary.budget.limit} (${summary.budget.limitValue}) reached; feeding stopped\n`,
+            `matrix run: budget limit ${summary.budget.limit} (${summary.budget.limitValue}) reached; feeding stopped` +
+              (summary.budget.onLimit === "finish"
+                ? `, the tasks in flight finished: ${summary.budget.spent.tokens} tokens spent in all\n`
+                : "\n"),
           );
         if (summary.detached)
           io.stderr(

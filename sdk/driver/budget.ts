@@ -7,9 +7,17 @@
  * Where you are: `driver/`. The run (pipeline/run-pipeline.ts) feeds this from the run's events, local
  * and remote alike, and tells the driver to stop feeding. Prices are in any currency per million
  * tokens; a model without a price costs nothing and is named once in the report.
+ *
+ * Hop events are the early count; a task's own usage, when it reaches the sink, is the exact one. On
+ * NATS hop events travel apart from the tasks (batched, over core NATS: not stored), so some arrive
+ * after their task and a few may never arrive. `settle(task)` therefore adds whatever the task spent
+ * beyond its hop events, and later events of a settled task are ignored. The driver settles a task
+ * before it frees the task's slot, so no task is fed past a limit the finished tasks reached; the
+ * overshoot stays within what the tasks in flight spend.
  */
 import { ConfigError } from "../errors.js";
 import type { HopEndEvent } from "../schema/event.js";
+import type { Task } from "../schema/task.js";
 
 /** Currency per million tokens. */
 export interface ModelPrice {
@@ -60,10 +68,21 @@ function checkLimits(where: string, limits: Limits): void {
   }
 }
 
+/** What the hop events of one task in flight reported for one role. */
+interface Counted {
+  prompt: number;
+  completion: number;
+  model?: string;
+}
+
 export class BudgetTracker {
   private readonly spent: Spend = { tokens: 0, cost: 0 };
   private readonly byRole: Record<string, Spend> = {};
   private readonly unpriced = new Set<string>();
+  /** Tasks in flight: their hop events' tokens by role (what `settle` reconciles). */
+  private readonly counted = new Map<string, Record<string, Counted>>();
+  /** Tasks settled at the sink: their late hop events are already in their usage. One id per task. */
+  private readonly settled = new Set<string>();
   private hit: { limit: string; value: number; atLimit: Spend } | undefined;
   readonly onLimit: "finish" | "cancel";
 
@@ -84,22 +103,73 @@ export class BudgetTracker {
   }
 
   /** Adds one hop's tokens; returns the limit it reached, the first time one is reached. */
-  add(event: Pick<HopEndEvent, "role" | "model" | "promptTokens" | "completionTokens">): string | undefined {
-    const tokens = event.promptTokens + event.completionTokens;
+  add(
+    event: Pick<HopEndEvent, "role" | "model" | "promptTokens" | "completionTokens"> & { taskId?: string },
+  ): string | undefined {
+    if (event.taskId !== undefined) {
+      if (this.settled.has(event.taskId)) return undefined;
+      let roles = this.counted.get(event.taskId);
+      if (roles === undefined) this.counted.set(event.taskId, (roles = {}));
+      const counted = (roles[event.role] ??= { prompt: 0, completion: 0 });
+      counted.prompt += event.promptTokens;
+      counted.completion += event.completionTokens;
+      if (event.model !== undefined) counted.model = event.model;
+    }
+    return this.charge(event.role, event.model, event.promptTokens, event.completionTokens);
+  }
+
+  /**
+   * A task reached the sink: adds what its usage holds beyond its hop events (events still on their
+   * way, or lost), priced with the model its events or turns name, else `modelOf(role)`. Returns the
+   * limit reached, the first time one is.
+   */
+  settle(task: Task, modelOf: (role: string) => string | undefined = () => undefined): string | undefined {
+    const counted = this.counted.get(task.id) ?? {};
+    this.counted.delete(task.id);
+    this.settled.add(task.id);
+    let reached: string | undefined;
+    for (const [role, usage] of Object.entries(task.usage)) {
+      const seen = counted[role];
+      const prompt = Math.max(0, usage.promptTokens - (seen?.prompt ?? 0));
+      const completion = Math.max(0, usage.completionTokens - (seen?.completion ?? 0));
+      if (prompt + completion === 0) continue;
+      const model =
+        seen?.model ?? task.history.findLast((turn) => turn.role === role && turn.model)?.model ?? modelOf(role);
+      reached = this.charge(role, model, prompt, completion) ?? reached;
+    }
+    return reached;
+  }
+
+  /** A settled task runs again (a retried dead letter, same id): what its usage holds was counted. */
+  reopen(task: Task): void {
+    this.settled.delete(task.id);
+    this.counted.set(
+      task.id,
+      Object.fromEntries(
+        Object.entries(task.usage).map(([role, usage]) => [
+          role,
+          { prompt: usage.promptTokens, completion: usage.completionTokens },
+        ]),
+      ),
+    );
+  }
+
+  private charge(roleName: string, model: string | undefined, prompt: number, completion: number): string | undefined {
+    const tokens = prompt + completion;
     if (tokens === 0) return undefined;
     let cost = 0;
-    if (event.model !== undefined) {
-      const price = this.prices[event.model];
-      if (price) cost = (event.promptTokens * price.input + event.completionTokens * price.output) / 1_000_000;
-      else this.unpriced.add(event.model);
+    if (model !== undefined) {
+      const price = this.prices[model];
+      if (price) cost = (prompt * price.input + completion * price.output) / 1_000_000;
+      else this.unpriced.add(model);
     }
-    const role = (this.byRole[event.role] ??= { tokens: 0, cost: 0 });
+    const role = (this.byRole[roleName] ??= { tokens: 0, cost: 0 });
     role.tokens += tokens;
     role.cost += cost;
     this.spent.tokens += tokens;
     this.spent.cost += cost;
     if (this.hit) return undefined;
-    const reached = this.reached(event.role, role);
+    const reached = this.reached(roleName, role);
     if (reached) this.hit = { ...reached, atLimit: { ...this.spent } };
     return reached?.limit;
   }

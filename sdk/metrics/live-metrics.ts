@@ -96,6 +96,8 @@ export class LiveMetrics {
   private readonly runs = new Map<string, RunSeries>();
   /** Queue depth per role, per run (the driver's view; workers report the roles they serve). */
   private readonly depthSources = new Map<string, () => Promise<Record<string, number>> | Record<string, number>>();
+  /** The roles each run's depth source last answered for (what reads 0 once the run is over). */
+  private readonly depthRoles = new Map<string, string[]>();
   /** Pools whose endpoint counters are exported, with the runs using them (`*`: kept until close). */
   private readonly pools = new Map<{ stats(): LlmPoolStats }, Set<string>>();
   private readonly llm: LlmFamilies;
@@ -150,6 +152,7 @@ export class LiveMetrics {
       },
     });
     const depthSources = this.depthSources;
+    const depthRoles = this.depthRoles;
     new Gauge({
       name: "matrix_queue_depth",
       help: "Tasks waiting in a role's queue (shared by every instance: aggregate with max)",
@@ -158,7 +161,9 @@ export class LiveMetrics {
       async collect() {
         this.reset();
         for (const [run, source] of depthSources) {
-          const depths = await Promise.resolve(source()).catch(() => ({}) as Record<string, number>);
+          const depths = await Promise.resolve(source()).catch(() => undefined);
+          if (depths === undefined) continue;
+          depthRoles.set(run, Object.keys(depths));
           for (const [role, depth] of Object.entries(depths)) this.set({ run, role }, depth);
         }
       },
@@ -445,10 +450,18 @@ export class LiveMetrics {
    * Prometheus scrape the final values first).
    */
   forgetRun(run: string, afterMs = 300_000): void {
+    // The run is over: nothing waits in its queues any more (they may be gone from the bus already, so
+    // asking would fail and the series would vanish mid-graph). Its roles read 0 until forgotten.
+    const source = this.depthSources.get(run);
+    if (source) {
+      const roles = this.depthRoles.get(run) ?? [];
+      this.depthSources.set(run, () => Object.fromEntries(roles.map((role) => [role, 0])));
+    }
     const forget = () => {
       this.runs.get(run)?.unsubscribe();
       this.runs.delete(run);
       this.depthSources.delete(run);
+      this.depthRoles.delete(run);
       for (const [key, series] of this.roles) if (series.labels.run === run) this.roles.delete(key);
       for (const histogram of [this.handle, this.dequeue, this.taskBytes]) histogram.forget({ run });
       this.e2e.forget({ run });

@@ -67,8 +67,11 @@ export async function serveMetrics(metrics: LiveMetrics, options: MetricsServerO
     );
     server.listen(options.port, host, () => resolve());
   });
-  // A metrics endpoint must never keep a finished script alive.
+  // A metrics endpoint must never keep a finished script alive: neither the listener nor the
+  // connections Prometheus keeps open between scrapes (its 5 s interval renews node's 5 s keep-alive
+  // timeout forever, so a driver scraped while it ran would never exit).
   server.unref();
+  server.on("connection", (socket) => socket.unref());
   const port = (server.address() as { port: number }).port;
   const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
   let closing: Promise<void> | undefined;

@@ -72,6 +72,8 @@ export interface ChatRoleOptions {
   /** Append the reply to the history (judges default to false: the verdict goes to state). */
   appendTurn?: boolean;
   sticky?: boolean;
+  /** Stream the reply, so the turn (`timing.ttftMs`) and the metrics record the time to first token. @default false */
+  stream?: boolean;
   /** Extra request-body fields: an object, or `(task, ctx) => object | undefined` per task (no captured variables). */
   extraBody?: Record<string, unknown> | ExtraBodyFn;
   concurrency?: number;

@@ -423,6 +423,9 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
           const files = sinkFiles(options.out);
           for (const file of [files.output, files.filtered, files.deadLetters, files.summary])
             rmSync(file, { force: true });
+          // Forks of the replaced tasks (forkTask, `matrix fork`) go with them: a notebook re-run would
+          // otherwise find its fork "already made" and skip it.
+          rmSync(join(options.out, "forks"), { recursive: true, force: true });
         }
         const sink = options.out ? new JsonlSink(options.out) : undefined;
         // What made this directory, so `matrix dlq retry` / `matrix fork` can run its tasks again.
@@ -491,6 +494,8 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
         unsubscribeEvents?.();
         stopControl?.();
         stopWatchingWorkers?.();
+        // Before the run leaves the bus: its queues read 0 from now on, not a failed lookup.
+        prometheus?.forgetRun(runId);
         await finishRun({
           bus,
           cluster,
@@ -503,16 +508,26 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
         });
         if (ownsBus) await bus.close();
         await llm?.close();
-        prometheus?.forgetRun(runId);
       }
     },
   );
   prometheus?.attachRun(run);
   contexts.set(run, { definition: given, options });
   if (budget) {
+    // A task's tokens the hop events did not report are priced with its role's model.
+    const modelOf = (role: string) => {
+      const defined = definition.roles[role];
+      return (defined?.kind === "chat" ? defined.model : undefined) ?? model;
+    };
     run.subscribe((event) => {
-      if (event.type !== "hop-end") return;
-      const limit = budget.add(event);
+      // Hop events count early; a task's own usage settles it exactly when it reaches the sink (before
+      // the driver frees its slot, so nothing more is fed past a limit it reached).
+      const limit =
+        event.type === "hop-end"
+          ? budget.add(event)
+          : event.type === "task-end"
+            ? budget.settle(event.task, modelOf)
+            : undefined;
       if (limit === undefined) return;
       run.budgetLimit = limit;
       logger.warn({ limit, onLimit: budget.onLimit, spent: budget.report().spent }, "budget reached; stopping the run");
@@ -524,6 +539,7 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
   run.retryHandler = async (tasks, retryOptions) => {
     const prepared = tasks.map((task) => prepareRetry(task, { entry: flow.entry, roles: roleSet }, retryOptions));
     if (live.requeue) {
+      for (const task of prepared) budget?.reopen(task);
       try {
         await live.requeue(prepared);
         return run;

@@ -74,6 +74,11 @@ export const ChatRoleSchema = z.object({
   /** Send a sticky routing key (the task id) so one conversation stays on one replica. @default true */
   sticky: z.boolean().optional(),
   /**
+   * Stream the reply (server-sent events): the turn and `matrix_llm_ttft_seconds` get the time to first
+   * token. The reply is assembled in full before the role goes on. @default false
+   */
+  stream: z.boolean().optional(),
+  /**
    * Extra fields for the request body (vLLM's `top_k`, `chat_template_kwargs`, OpenAI's `prediction`):
    * an object, or a function `(task, ctx) => object | undefined` for fields that differ per task.
    */

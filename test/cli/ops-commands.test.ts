@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ClusterState } from "../../sdk/cli/cluster-command.js";
+import { main } from "../../sdk/cli/main.js";
 import { pipeline } from "../../sdk/pipeline/pipeline.js";
 import type { Task } from "../../sdk/schema/task.js";
 import { readJsonl } from "../helpers/jsonl.js";
@@ -24,6 +25,39 @@ function matrix(args: string[], env: NodeJS.ProcessEnv = {}) {
   });
 }
 
+/** `matrix ...` in this process (main with captured streams), for the quick commands. */
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const { OPENAI_BASE_URL: _url, OPENAI_BASE_URLS: _urls, ...rest } = process.env;
+  const io = {
+    out: "",
+    err: "",
+    stdout: (text: string) => void (io.out += text),
+    stderr: (text: string) => void (io.err += text),
+    interactive: false,
+    env: { ...rest, ...env },
+  };
+  const code = await main(args, io);
+  return { code, out: io.out, err: io.err };
+}
+
+const sqrt = pipeline("sqrt")
+  .source([
+    { id: "a", x: 9 },
+    { id: "b", x: -4 },
+    { id: "c", x: 1 },
+  ])
+  .code("parse", (task) => ({ state: { x: Number(task.row!.x) } }))
+  .code("solve", (task) => {
+    if ((task.state.x as number) < 0) throw new RangeError("x is negative");
+    return { content: `sqrt=${Math.sqrt(task.state.x as number)}` };
+  });
+
+const talk = pipeline("talk")
+  .source(Array.from({ length: 40 }, (_, i) => ({ id: `t${i}`, topic: `topic ${i}` })))
+  .chat("teacher", { prompt: "Teach {{row.topic}}.", maxTokens: 24 })
+  .chat("student", { prompt: "Learn {{row.topic}}.", maxTokens: 24 })
+  .conversation({ roles: ["teacher", "student"], maxTurns: 3 });
+
 function writePipeline(dir: string, name: string, built: { toJSON(): unknown }): string {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(built.toJSON()));
@@ -31,23 +65,9 @@ function writePipeline(dir: string, name: string, built: { toJSON(): unknown }):
 }
 
 describe("matrix dlq, fork and run budgets", () => {
-  it("lists, shows and retries a dead letter from an output directory; the output stays exactly-once", () => {
+  it("lists, shows and retries a dead letter from an output directory; the output stays exactly-once", async () => {
     const dir = tempDir();
-    const file = writePipeline(
-      dir,
-      "sqrt",
-      pipeline("sqrt")
-        .source([
-          { id: "a", x: 9 },
-          { id: "b", x: -4 },
-          { id: "c", x: 1 },
-        ])
-        .code("parse", (task) => ({ state: { x: Number(task.row!.x) } }))
-        .code("solve", (task) => {
-          if ((task.state.x as number) < 0) throw new RangeError("x is negative");
-          return { content: `sqrt=${Math.sqrt(task.state.x as number)}` };
-        }),
-    );
+    const file = writePipeline(dir, "sqrt", sqrt);
     const out = join(dir, "out");
     const run = matrix(["run", file, "--out", out, "--quiet"]);
     expect(run.status, run.stderr).toBe(0);
@@ -56,46 +76,42 @@ describe("matrix dlq, fork and run budgets", () => {
     const list = matrix(["dlq", "list", "--out", out]);
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/^b\tsolve\t0\t0\topen\tAgentError: .*x is negative/m);
-    const show = matrix(["dlq", "show", "b", "--out", out]);
-    expect(JSON.parse(show.stdout)).toMatchObject({ id: "b", status: "failed", state: { x: -4 } });
-    expect(matrix(["dlq", "show", "zz", "--out", out]).stderr).toContain("no dead letter 'zz'");
+    // The rest in-process (main with captured streams): each process start costs seconds on a loaded machine.
+    const show = await cli(["dlq", "show", "b", "--out", out]);
+    expect(JSON.parse(show.out)).toMatchObject({ id: "b", status: "failed", state: { x: -4 } });
+    expect((await cli(["dlq", "show", "zz", "--out", out])).err).toContain("no dead letter 'zz'");
 
-    const retry = matrix(["dlq", "retry", "b", "--out", out, "--patch", '{"state":{"x":16}}', "--quiet"]);
-    expect(retry.status, retry.stderr).toBe(0);
-    expect(retry.stderr).toContain("1 done, 0 failed again");
+    const retry = await cli(["dlq", "retry", "b", "--out", out, "--patch", '{"state":{"x":16}}', "--quiet"]);
+    expect(retry.code, retry.err).toBe(0);
+    expect(retry.err).toContain("1 done, 0 failed again");
     const written = readJsonl<Task>(join(out, "output.jsonl"));
     expect(written.map((task) => task.id).sort()).toEqual(["a", "b", "c"]);
     expect(written.find((task) => task.id === "b")!.history.at(-1)!.content).toBe("sqrt=4");
-    expect(JSON.parse(matrix(["dlq", "list", "--out", out, "--json"]).stdout)).toEqual([]);
-    expect(matrix(["dlq", "list"]).stderr).toContain("--out DIR");
-    expect(matrix(["dlq", "retry", "b", "--out", out, "--patch", "{nope"]).stderr).toContain("--patch");
+    expect(JSON.parse((await cli(["dlq", "list", "--out", out, "--json"])).out)).toEqual([]);
+    expect((await cli(["dlq", "list"])).err).toContain("--out DIR");
+    expect((await cli(["dlq", "retry", "b", "--out", out, "--patch", "{nope"])).err).toContain("--patch");
   });
 
-  it("forks a finished conversation from turn 1 with a changed role, and stops a run at its token budget", () => {
+  it("forks a finished conversation from turn 1 with a changed role, and stops a run at its token budget", async () => {
     const dir = tempDir();
-    const file = writePipeline(
-      dir,
-      "talk",
-      pipeline("talk")
-        .source(Array.from({ length: 40 }, (_, i) => ({ id: `t${i}`, topic: `topic ${i}` })))
-        .chat("teacher", { prompt: "Teach {{row.topic}}.", maxTokens: 24 })
-        .chat("student", { prompt: "Learn {{row.topic}}.", maxTokens: 24 })
-        .conversation({ roles: ["teacher", "student"], maxTurns: 3 }),
-    );
+    const file = writePipeline(dir, "talk", talk);
     const out = join(dir, "out");
-    const first = matrix(["run", file, "--out", out, "--rows", "2", "--quiet"]);
-    expect(first.status, first.stderr).toBe(0);
+    const first = await cli(["run", file, "--out", out, "--rows", "2", "--quiet"]);
+    expect(first.code, first.err).toBe(0);
     const original = readJsonl<Task>(join(out, "output.jsonl")).find((task) => task.id === "t0")!;
 
-    const fork = matrix(["fork", "t0", "--out", out, "--from-turn", "1", "--set", "student.temperature=1.5"]);
-    expect(fork.status, fork.stderr).toBe(0);
-    const forked = JSON.parse(fork.stdout) as Task;
+    const fork = await cli(["fork", "t0", "--out", out, "--from-turn", "1", "--set", "student.temperature=1.5"]);
+    expect(fork.code, fork.err).toBe(0);
+    const forked = JSON.parse(fork.out) as Task;
     expect(forked).toMatchObject({ forkOf: "t0", fromTurn: 1, status: "done" });
     expect(forked.history).toHaveLength(3);
     expect(forked.history[0]).toEqual(original.history[0]);
     expect(readJsonl<Task>(join(out, "forks", "output.jsonl")).map((task) => task.id)).toEqual([forked.id]);
-    expect(matrix(["fork", "t0", "--out", out, "--set", "nobody.temperature=1"]).stderr).toContain("no role 'nobody'");
+    expect((await cli(["fork", "t0", "--out", out, "--set", "nobody.temperature=1"])).err).toContain(
+      "no role 'nobody'",
+    );
 
+    // A real process: its log lines (JSON on a pipe) are part of what is checked.
     const budgeted = matrix(
       [
         "run",
@@ -118,7 +134,17 @@ describe("matrix dlq, fork and run budgets", () => {
     const summary = JSON.parse(budgeted.stdout);
     expect(summary.budget).toMatchObject({ limit: "run.tokens", limitValue: 400, onLimit: "finish" });
     expect(summary.counts.done).toBeLessThan(40);
-    expect(budgeted.stderr).toContain("budget limit run.tokens (400) reached");
+    // Stopped at the limit: what was spent after it is at most what the (at most 4) tasks in flight spent.
+    const tasks = readJsonl<Task>(join(dir, "b", "output.jsonl"));
+    const spent = (task: Task) =>
+      Object.values(task.usage).reduce((sum, usage) => sum + usage.promptTokens + usage.completionTokens, 0);
+    const largest = Math.max(...tasks.map(spent));
+    expect(summary.budget.spent.tokens).toBe(tasks.reduce((sum, task) => sum + spent(task), 0));
+    expect(summary.budget.spent.tokens).toBeLessThanOrEqual(400 + 4 * largest);
+    expect(budgeted.stderr).toContain(
+      `budget limit run.tokens (400) reached; feeding stopped, the tasks in flight finished: ${summary.budget.spent.tokens} tokens spent in all`,
+    );
+    expect(budgeted.stderr).toMatch(/^matrix run: metrics: http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
     // --log-level info: JSON lines (stderr is not a terminal) carrying the run id.
     const lines = budgeted.stderr
       .split("\n")
@@ -146,6 +172,12 @@ describeWithNats("matrix cluster up --monitoring", () => {
     try {
       expect(state.processes.map((p) => p.name)).toEqual(["nats", "simulator", "endpoint", "worker-1", "prometheus"]);
       expect(up.stdout).toContain(`Prometheus ${state.prometheusUrl}`);
+      // A driver started as `up` suggests is scraped too.
+      const driverPort = new URL(state.driverMetricsUrl!).port;
+      expect(up.stdout).toContain(
+        `matrix run quickstart --bus nats --nats ${state.natsUrl} --metrics-port ${driverPort}`,
+      );
+      expect(readFileSync(join(dir, "prometheus.yml"), "utf8")).toContain(`"127.0.0.1:${driverPort}"`);
       const workerMetrics = await (await fetch(state.metrics![0]!.url)).text();
       expect(workerMetrics).toContain("process_cpu_seconds_total");
       // Prometheus scrapes every 5 s; wait for the first scrape of the worker to be recorded.
@@ -162,17 +194,18 @@ describeWithNats("matrix cluster up --monitoring", () => {
       const down = matrix(["cluster", "down", "--dir", dir]);
       expect(down.stdout).toContain("stopped prometheus");
     }
-    const missing = matrix(["cluster", "up", "--workers", "0", "--dir", join(dir, "again"), "--monitoring"], {
+    // Without the binary (in-process: one more cluster up costs no extra process start).
+    const missing = await cli(["cluster", "up", "--workers", "0", "--dir", join(dir, "again"), "--monitoring"], {
       PROMETHEUS_BIN: join(dir, "no-such-prometheus"),
     });
     try {
-      expect(missing.status, missing.stderr).toBe(0);
-      expect(missing.stderr).toContain("Prometheus is not installed (apt-get install prometheus");
-      expect(missing.stdout).toContain("no Prometheus: not installed");
+      expect(missing.code, missing.err).toBe(0);
+      expect(missing.err).toContain("Prometheus is not installed (apt-get install prometheus");
+      expect(missing.out).toContain("no Prometheus: not installed");
     } finally {
-      matrix(["cluster", "down", "--dir", join(dir, "again")]);
+      await cli(["cluster", "down", "--dir", join(dir, "again")]);
     }
-    // Two clusters up and down (NATS, simulator, endpoint, worker, Prometheus): as generous as
-    // cluster-command.test.ts on a loaded 2-core machine.
+    // Four real processes (nats-server, the simulator, the endpoint keeper, a worker) and Prometheus start
+    // and stop here, as in cluster-command.test.ts.
   }, 180_000);
 });

@@ -19,7 +19,7 @@ export const prometheusPath = prometheusBinary();
 
 export interface PrometheusHandle {
   url: string;
-  /** The result vector of an instant query. */
+  /** The result vector of an instant query; throws with Prometheus's message when it refuses the query. */
   query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>>;
   dispose(): Promise<void>;
 }
@@ -59,7 +59,8 @@ export async function startPrometheus(targets: ScrapeTarget[]): Promise<Promethe
     url,
     query: async (expr) => {
       const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-      const body = (await response.json()) as { data?: { result?: [] } };
+      const body = (await response.json()) as { status: string; error?: string; data?: { result?: [] } };
+      if (body.status !== "success") throw new Error(`prometheus refused ${expr}: ${body.error ?? response.status}`);
       return body.data?.result ?? [];
     },
     dispose,

@@ -29,6 +29,8 @@ describe("LiveMetrics", () => {
     expect(sample(text, "matrix_messages_received_total", ask)).toBe(30);
     expect(sample(text, "matrix_messages_processed_total", { run: "live-1", role: "check" })).toBe(30);
     expect(sample(text, "matrix_task_exceptions_total", { run: "live-1", role: "check", outcome: "failed" })).toBe(3);
+    // The hop before the failing one succeeded (the local bus hands the same task object on at once).
+    expect(sample(text, "matrix_task_exceptions_total", { run: "live-1", role: "ask", outcome: "failed" })).toBe(0);
     expect(sample(text, "matrix_hop_handle_seconds_count", ask)).toBe(30);
     expect(sample(text, "matrix_hop_dequeue_seconds_bucket", { ...ask, le: "+Inf" })).toBe(30);
     // Cumulative buckets: the largest finite bucket holds every fast hop.

@@ -209,6 +209,32 @@ describe.skipIf(!hasJupyter)("notebooks", () => {
     TEST_MS,
   );
 
+  it(
+    "the operations notebook draws a task's trace, retries a dead letter, forks a task and stops at a budget",
+    async () => {
+      const stdout = async (id: string) =>
+        (await cell("operations.ipynb", id))
+          .filter((o) => o.name === "stdout")
+          .map((o) => text(o.text))
+          .join("");
+      expect(await stdout("c3")).toContain("{ done: 4, failed: 2, filtered: 0 }");
+      // Counted where they happened: the failing role, not the one before it.
+      expect(await stdout("c4")).toMatch(/matrix_task_exceptions_total\{[^}]*role="solve",outcome="failed"\} 2/);
+      expect(await stdout("c4")).toMatch(/matrix_task_exceptions_total\{[^}]*role="explain",outcome="failed"\} 0/);
+      expect(await stdout("c4")).toMatch(/matrix_llm_ttft_seconds_count\{[^}]*role="explain"[^}]*\} 6/);
+      const trace = (await cell("operations.ipynb", "c6")).filter((o) => o.data?.["application/vnd.vegalite.v5+json"]);
+      expect(trace).toHaveLength(1);
+      expect(html(trace[0]!)).toContain('src="data:image/svg+xml;base64,');
+      expect(text(trace[0]!.data?.["text/plain"])).toMatch(/^\[plot: Task r0: 2 hops/);
+      expect(await stdout("c8")).toMatch(/id: 'r2',\s+role: 'solve'/);
+      expect(await stdout("c9")).toContain("{ done: 1, failed: 0, filtered: 0 }");
+      expect(await stdout("c10")).toContain("[ 'r4' ]");
+      expect(await stdout("c12")).toMatch(/forkOf: 'r0',\s+fromTurn: 0/);
+      expect(await stdout("c14")).toMatch(/limit: 'run\.tokens'/);
+    },
+    TEST_MS,
+  );
+
   async function records(script: string, out: string): Promise<unknown[]> {
     await run(process.execPath, ["bin/matrix.js", "run", script, "--out", out, "--quiet"], {
       cwd: root,

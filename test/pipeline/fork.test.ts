@@ -3,6 +3,7 @@
  * turn records, made without calling the model again), rebuilds the state the flow and the code roles
  * had there, then runs live with the changed role; it is a new task linked to its original.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { forkTask, pipeline, type Task } from "../../sdk/index.js";
@@ -70,6 +71,13 @@ describe("fork and replay", () => {
     const twice = forkTask(out, "q2", { fromTurn: 4, llm: llm() });
     expect((await twice.done()).skipped).toBe(1);
     expect(readJsonl<Task>(join(out, "forks", "output.jsonl"))).toHaveLength(1);
+    // Running the pipeline afresh in the directory replaces its tasks, and their forks with them: the
+    // same fork (a notebook re-run) is made again rather than skipped.
+    await debate.run({ source: [{ id: "q2", topic: "tides" }], out, llm: llm() }).done();
+    expect(existsSync(join(out, "forks"))).toBe(false);
+    const remade = forkTask(out, "q2", { fromTurn: 4, llm: llm() });
+    await remade.done();
+    expect(remade.results().map((task) => task.id)).toEqual([again!.id]);
     expect(() => forkTask(out, "q2", { fromTurn: 9 })).toThrow(/fromTurn must be 0\.\.4/);
     expect(() => forkTask(out, "q2", { fromTurn: 1, roles: { nobody: {} } })).toThrow(/no role 'nobody'/);
   });

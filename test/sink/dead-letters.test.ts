@@ -7,10 +7,26 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNatsBus, requestRunControl, type NatsBus } from "../../sdk/bus/nats/index.js";
+import { main } from "../../sdk/cli/main.js";
 import { mergePatch, pipeline, readDeadLetters, retryDeadLetters, type Task } from "../../sdk/index.js";
+import { startWorker } from "../../sdk/worker/worker.js";
 import { readJsonl } from "../helpers/jsonl.js";
 import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
+
+/** `matrix ...` in this process (main with captured streams). */
+async function matrix(args: string[]) {
+  const io = {
+    out: "",
+    err: "",
+    stdout: (text: string) => void (io.out += text),
+    stderr: (text: string) => void (io.err += text),
+    interactive: false,
+    env: process.env,
+  };
+  const code = await main(args, io);
+  return { code, out: io.out, err: io.err };
+}
 
 const solver = pipeline("dlq")
   .code("parse", (task) => ({ state: { x: Number(task.row!.x) } }))
@@ -166,6 +182,46 @@ describeWithNats("dead letters on NATS", () => {
     expect(readDeadLetters(out)).toEqual([]);
     // The run is over: nobody answers for it any more.
     await expect(requestRunControl(cli.connection, "dlq-live", { op: "list" }, 2000)).rejects.toThrow(/no live run/);
+  });
+
+  it("matrix dlq list|show|retry --nats --run against a live run whose tasks a worker serves", async () => {
+    const worker = await startWorker({
+      bus: await createNatsBus({ servers: [server.url] }),
+      id: "dlq-w",
+      heartbeatMs: 1000,
+    });
+    const open = openGate();
+    try {
+      const out = tempDir();
+      const run = solver.run({
+        source: [{ id: "slow", x: 4 }, { id: "neg", x: -25 }, ...rows([9])],
+        out,
+        bus,
+        runId: "dlq-cli",
+      });
+      await deadLettered(run, "neg");
+      const nats = ["--nats", server.url, "--run", "dlq-cli"];
+      const list = await matrix(["dlq", "list", ...nats]);
+      expect(list.code, list.err).toBe(0);
+      expect(list.out).toMatch(/^neg\tsolve\t0\t0\topen\tAgentError: .*got -25/m);
+      const show = await matrix(["dlq", "show", "neg", ...nats]);
+      expect(JSON.parse(show.out)).toMatchObject({ id: "neg", status: "failed", state: { x: -25 } });
+      const retry = await matrix(["dlq", "retry", "neg", ...nats, "--patch", '{"state":{"x":25}}']);
+      expect(retry.code, retry.err).toBe(0);
+      expect(JSON.parse(retry.out)).toEqual({ queued: ["neg"], runId: "dlq-cli" });
+      open();
+      expect((await run.done()).counts).toEqual({ done: 3, failed: 0, filtered: 0 });
+      const written = readJsonl<Task>(join(out, "output.jsonl"));
+      expect(written.map((task) => task.id).sort()).toEqual(["neg", "r0", "slow"]);
+      expect(written.find((task) => task.id === "neg")!.history.at(-1)!.content).toBe("sqrt=5");
+      // The worker, not this process's driver, ran the retried hop.
+      expect(written.find((task) => task.id === "neg")!.history.at(-1)!.agent).toMatch(/^dlq-w\//);
+      expect(readDeadLetters(out)).toEqual([]);
+      expect((await matrix(["dlq", "list", ...nats])).err).toContain("no live run");
+    } finally {
+      open();
+      await worker.drain();
+    }
   });
 
   it("a finished NATS run's dead letter is retried from its directory over NATS", async () => {
