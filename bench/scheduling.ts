@@ -10,6 +10,7 @@
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { recipe } from "../sdk/index.js";
+import { predictThroughput, type SimulatorConfig } from "../sdk/llm/simulator/index.js";
 import type { SchedulingMode } from "../sdk/schema/scheduling-mode.js";
 import { startSimulatorProcess } from "./llm-cpu.js";
 
@@ -32,15 +33,29 @@ export interface SchedulingResult {
   concurrency: number;
   batchSize?: number;
   tasks: number;
-  /** Generated (completion) tokens per second over the run. */
+  /** Generated (completion) tokens per second over the steady window (see steadySeconds). */
   tokensPerSecond: number;
-  /** tokensPerSecond / the simulator's capacity (generated tokens/s with its batch full). */
+  /**
+   * tokensPerSecond / the simulator's capacity for this workload: generated tokens/s with its batch full
+   * of requests of the workload's mean prompt and reply length (prefill and KV cache included;
+   * `predictThroughput`), measured from the row-level run's calls.
+   */
   capacityFraction: number;
+  /** The capacity used above, tokens/s. */
+  capacityTokensPerSecond: number;
   rowsPerSecond: number;
   p50TaskSeconds: number;
   p99TaskSeconds: number;
-  /** Mean generated tokens per LLM call (the same across modes when the workload is). */
-  seconds: number;
+  /** LLM calls made, and their mean prompt and reply lengths. */
+  calls: number;
+  meanPromptTokens: number;
+  meanCompletionTokens: number;
+  /**
+   * tokens/s and rows/s are measured over the steady window (from `concurrency` tasks in flight to the
+   * last row fed) when it lasts at least 2 s and 30% of the run; 0 here means the whole run was used.
+   */
+  steadySeconds: number;
+  runSeconds: number;
 }
 
 export interface SchedulingOptions {
@@ -50,14 +65,25 @@ export interface SchedulingOptions {
   speed?: number;
   /** Rows per workload run (trials multiply the dataset to reach it). */
   rows?: Partial<Record<Workload, number>>;
-  /** Tasks in flight; default: the simulator's maxNumSeqs (a row-level run just fills its batch). */
+  /** Tasks in flight; default: the simulator's maxNumSeqs times the workload's factor (a row-level run just fills its batch). */
   concurrency?: number;
-  /** Rows per batch in `batch` mode. @default concurrency / 4 */
-  batchSize?: number;
+  /**
+   * Rows per batch in `batch` mode; several sizes give one batch run each (the first is the one ratios
+   * use). @default [concurrency / 2]: two batches per role in flight, one running while the other
+   * waits for its stragglers, as Ray Data overlaps batches on an actor.
+   */
+  batchSizes?: readonly number[];
   onResult?: (result: SchedulingResult) => void;
 }
 
 const DEFAULT_ROWS: Record<Workload, number> = { "natural-reasoning": 1200, coral: 400, tau: 300 };
+
+/**
+ * Tasks in flight: the simulator's batch (maxNumSeqs), the concurrency at which a row-level run just
+ * saturates it (measured: coral at 64 in flight kept 96% of the workload's capacity in the steady window,
+ * and more in flight only queues at the server, where every mode looks saturated).
+ */
+const DEFAULT_CONCURRENCY = BENCH_SIMULATOR.maxNumSeqs;
 
 const quantile = (sorted: number[], q: number) =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -74,11 +100,10 @@ async function runOnce(
   mode: SchedulingMode,
   baseUrl: string,
   model: string,
-  capacity: number,
   rows: number,
   concurrency: number,
   batchSize: number,
-): Promise<SchedulingResult> {
+): Promise<Omit<SchedulingResult, "capacityFraction" | "capacityTokensPerSecond">> {
   const p = workloadPipeline(workload);
   const datasetRows = workload === "natural-reasoning" ? 296 : workload === "coral" ? 368 : 114;
   const trials = Math.max(1, Math.ceil(rows / datasetRows));
@@ -91,26 +116,48 @@ async function runOnce(
     maxInFlight: concurrency,
     llm: { endpoints: [{ baseUrl, apiKey: "sim" }], defaultModel: model },
   });
+  // Generated tokens by the time their hop ended, to measure the steady part of the run.
+  const hops: Array<{ time: number; tokens: number }> = [];
+  run.subscribe((event) => {
+    if (event.type === "hop-end" && event.completionTokens)
+      hops.push({ time: event.time, tokens: event.completionTokens });
+  });
   const summary = await run.done();
-  const seconds = summary.durationMs / 1000;
-  const taskSeconds = run
-    .results()
+  const results = run.results();
+  // The steady window: from the moment `concurrency` tasks were in flight to the moment the last row was
+  // fed. Before it the pipeline fills; after it the run drains with fewer and fewer tasks, a tail a
+  // dataset-sized run does not have.
+  const created = results.map((task) => task.timestamps.created).sort((a, b) => a - b);
+  const from = created[Math.min(created.length - 1, concurrency - 1)]!;
+  const to = created[created.length - 1]!;
+  const steady = to - from >= Math.max(2000, summary.durationMs * 0.3);
+  const seconds = steady ? (to - from) / 1000 : summary.durationMs / 1000;
+  const inWindow = (time: number | undefined) => !steady || (time !== undefined && time >= from && time <= to);
+  const windowTokens = hops.filter((hop) => inWindow(hop.time)).reduce((sum, hop) => sum + hop.tokens, 0);
+  const windowTasks = results.filter((task) => inWindow(task.timestamps.finished)).length;
+  const taskSeconds = results
     .map((task) => ((task.timestamps.finished ?? task.timestamps.created) - task.timestamps.created) / 1000)
     .sort((a, b) => a - b);
+  const calls = results.reduce(
+    (sum, task) => sum + Object.values(task.usage).reduce((n, usage) => n + usage.calls, 0),
+    0,
+  );
   const tasks = summary.counts.done + summary.counts.failed + summary.counts.filtered;
-  const tokensPerSecond = summary.tokens.completion / seconds;
   return {
     workload,
     mode,
     concurrency,
     ...(mode === "batch" ? { batchSize } : {}),
     tasks,
-    tokensPerSecond,
-    capacityFraction: tokensPerSecond / capacity,
-    rowsPerSecond: tasks / seconds,
+    tokensPerSecond: windowTokens / seconds,
+    rowsPerSecond: windowTasks / seconds,
+    steadySeconds: steady ? seconds : 0,
+    runSeconds: summary.durationMs / 1000,
     p50TaskSeconds: quantile(taskSeconds, 0.5),
     p99TaskSeconds: quantile(taskSeconds, 0.99),
-    seconds,
+    calls,
+    meanPromptTokens: summary.tokens.prompt / Math.max(1, calls),
+    meanCompletionTokens: summary.tokens.completion / Math.max(1, calls),
   };
 }
 
@@ -123,37 +170,32 @@ export async function measureScheduling(options: SchedulingOptions = {}): Promis
   ]);
   const server = await startSimulatorProcess(args);
   try {
-    const config = (await (await fetch(`${server.baseUrl.replace(/\/v1$/, "")}/sim/config`)).json()) as {
-      capacityTokensPerSecond: number;
-      modelName: string;
-    };
-    const concurrency = options.concurrency ?? BENCH_SIMULATOR.maxNumSeqs;
-    const batchSize = options.batchSize ?? Math.max(1, Math.floor(concurrency / 4));
+    const config = (await (await fetch(`${server.baseUrl.replace(/\/v1$/, "")}/sim/config`)).json()) as SimulatorConfig;
     const results: SchedulingResult[] = [];
     for (const workload of options.workloads ?? WORKLOADS) {
       const rows = options.rows?.[workload] ?? DEFAULT_ROWS[workload];
-      // Warm-up at a tenth of the size: JIT, sockets, the recipe's modules.
-      await runOnce(
-        workload,
-        "row",
-        server.baseUrl,
-        config.modelName,
-        config.capacityTokensPerSecond,
-        Math.ceil(rows / 10),
-        concurrency,
-        batchSize,
+      const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+      const batchSizes = options.batchSizes ?? [Math.max(1, Math.floor(concurrency / 2))];
+      const once = (mode: SchedulingMode, size: number, batchSize: number) =>
+        runOnce(workload, mode, server.baseUrl, config.modelName, size, concurrency, batchSize);
+      await once("row", Math.ceil(rows / 10), 1); // warm-up: JIT, sockets, the recipe's modules
+      let capacity: number | undefined;
+      const modes = options.modes ?? (["row", "batch", "central"] as const);
+      const runs: Array<[SchedulingMode, number]> = modes.flatMap((mode): Array<[SchedulingMode, number]> =>
+        mode === "batch" ? batchSizes.map((size): [SchedulingMode, number] => [mode, size]) : [[mode, 1]],
       );
-      for (const mode of options.modes ?? (["row", "batch", "central"] as const)) {
-        const result = await runOnce(
-          workload,
-          mode,
-          server.baseUrl,
-          config.modelName,
-          config.capacityTokensPerSecond,
-          rows,
-          concurrency,
-          batchSize,
-        );
+      for (const [mode, batchSize] of runs) {
+        const measured = await once(mode, rows, batchSize);
+        // The workload's own capacity, from the first mode's request mix (the same recipe and seeds).
+        capacity ??= predictThroughput(config, {
+          promptTokens: measured.meanPromptTokens,
+          outputTokens: measured.meanCompletionTokens,
+        }).tokensPerSecond;
+        const result = {
+          ...measured,
+          capacityFraction: measured.tokensPerSecond / capacity,
+          capacityTokensPerSecond: capacity,
+        };
         results.push(result);
         options.onResult?.(result);
       }
@@ -169,10 +211,10 @@ export function formatScheduling(result: SchedulingResult): string {
     `${result.workload.padEnd(17)} ${result.mode.padEnd(7)} c=${result.concurrency}` +
     `${result.batchSize ? ` b=${result.batchSize}` : ""}`.padEnd(6) +
     ` ${Math.round(result.tokensPerSecond).toLocaleString("en-US").padStart(7)} tok/s` +
-    ` (${(result.capacityFraction * 100).toFixed(1)}% of capacity)` +
+    ` (${(result.capacityFraction * 100).toFixed(1)}% of ${Math.round(result.capacityTokensPerSecond).toLocaleString("en-US")})` +
     ` ${result.rowsPerSecond.toFixed(1)} rows/s` +
     ` p50 ${result.p50TaskSeconds.toFixed(2)} s p99 ${result.p99TaskSeconds.toFixed(2)} s` +
-    ` (${result.tasks} tasks in ${result.seconds.toFixed(1)} s)`
+    ` (${result.tasks} tasks in ${result.runSeconds.toFixed(1)} s, steady ${result.steadySeconds.toFixed(1)} s)`
   );
 }
 
@@ -192,7 +234,7 @@ async function main(argv: string[]): Promise<void> {
     rows: workload && rows ? { [workload]: Number(rows) } : undefined,
     speed: value("speed") ? Number(value("speed")) : undefined,
     concurrency: value("concurrency") ? Number(value("concurrency")) : undefined,
-    batchSize: value("batch-size") ? Number(value("batch-size")) : undefined,
+    batchSizes: value("batch-size") ? value("batch-size")!.split(",").map(Number) : undefined,
     onResult: (result) => process.stdout.write(`${formatScheduling(result)}\n`),
   });
 }

@@ -65,7 +65,9 @@ async function main(argv: string[]): Promise<void> {
 
   say("\n# scheduling: the same recipes under row / batch / central at equal task concurrency");
   const scheduling = await measureScheduling({
-    rows: quick ? { "natural-reasoning": 500, coral: 160, tau: 120 } : undefined,
+    ...(quick
+      ? { rows: { "natural-reasoning": 900, coral: 250, tau: 100 }, speed: 6 }
+      : { rows: { "natural-reasoning": 1800, coral: 600, tau: 200 }, speed: 2, batchSizes: [32, 16, 64] }),
     onResult: (result) => say(formatScheduling(result)),
   });
   const rate = (workload: string, mode: string) =>
