@@ -23,7 +23,7 @@ export function benchTables(summary: BenchSummary): string {
   const m = summary.machine;
   const lines = [
     `Measured by \`npm run bench${summary.quick ? " -- --quick" : ""}\` on ${m.cores} x ${m.cpu}, ${m.memoryGiB} GiB, node ${m.node}` +
-      ` (load average ${m.loadAverageAtStart} at the start; ${summary.startedAt.slice(0, 10)}, ${summary.durationSeconds} s).` +
+      ` (${summary.startedAt.slice(0, 10)}; load average ${m.loadAverageAtStart} at the start).` +
       " Absolute figures depend on the machine; the ratios, measured in one run, are the claim.",
     "",
     "| workload | mode | tasks in flight | tokens/s | of capacity | rows/s | p50 task s | p99 task s |",
@@ -44,7 +44,7 @@ export function benchTables(summary: BenchSummary): string {
     `| raw JetStream publish + consume + ack, same server | ${int(summary.natsRawRate)} msg/s (hops / raw ${summary.natsHopsPerSecond && summary.natsRawRate ? (summary.natsHopsPerSecond / summary.natsRawRate).toFixed(2) : "-"}) |`,
     `| offloading (${summary.offload.turnChars}-char turns, threshold ${int(summary.offload.threshold)} B): bytes per hop | ${int(summary.offload.bytesPerHopWith)} with, ${int(summary.offload.bytesPerHopWithout)} without (${pct(1 - summary.offload.bytesPerHopWith / summary.offload.bytesPerHopWithout)} fewer) |`,
     `| offloading: hops/s | ${int(summary.offload.hopsPerSecondWith)} with, ${int(summary.offload.hopsPerSecondWithout)} without (${x(summary.offload.hopsPerSecondWith / summary.offload.hopsPerSecondWithout)}) |`,
-    `| Coral conversations in flight at once in one process | ${int(summary.concurrency.inFlight)}, peak RSS ${int(summary.concurrency.rssMB)} MiB, ${summary.concurrency.hopsPerConversation.toFixed(1)} hops each when measured |`,
+    `| Coral conversations in flight at once in one process | ${int(summary.concurrency.inFlight)}, ${summary.concurrency.hopsPerConversation.toFixed(1)} hops deep: RSS ${int(summary.concurrency.rssMB)} MiB after a full GC (live heap ${int(summary.concurrency.heapMB)} MiB) |`,
     `| CPU per LLM call (this process) | matrix ${summary.cpuMsPerLlmCall.matrix.toFixed(3)} ms, bare openai loop ${summary.cpuMsPerLlmCall.bareClient.toFixed(3)} ms (+${(summary.cpuMsPerLlmCall.matrix - summary.cpuMsPerLlmCall.bareClient).toFixed(3)} ms) |`,
     "",
     "| scaling out (coral) | 1 | 2 | 4 |",

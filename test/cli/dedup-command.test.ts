@@ -2,27 +2,17 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { CliIo } from "../../sdk/cli/cli-io.js";
 import { k8sManifests } from "../../sdk/cli/deploy-k8s.js";
 import { deployOptions } from "../../sdk/cli/deploy-options.js";
 import { slurmScript } from "../../sdk/cli/deploy-slurm.js";
 import { main } from "../../sdk/cli/main.js";
 import { sandboxFlags } from "../../sdk/cli/sandbox-flags.js";
+import { capturedIo } from "../helpers/captured-cli.js";
 import { readJsonl } from "../helpers/jsonl.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { corpus } from "../quality/dedup-corpus.js";
 
-function captured(): CliIo & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    interactive: false,
-    env: process.env,
-  };
-  return io;
-}
+const captured = () => capturedIo();
 
 const docs = corpus({ originals: 20, exact: 5, near: 5, distinct: 5 });
 const record = (d: (typeof docs)[number]) => ({ id: d.id, row: { text: d.text }, history: [], status: "done" });

@@ -8,12 +8,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ClusterState } from "../../sdk/cli/cluster-command.js";
-import { main } from "../../sdk/cli/main.js";
 import { pipeline } from "../../sdk/pipeline/pipeline.js";
 import type { Task } from "../../sdk/schema/task.js";
 import { readJsonl } from "../helpers/jsonl.js";
 import { describeWithNats } from "../helpers/nats-server.js";
 import { prometheusPath } from "../helpers/prometheus.js";
+import { runCli } from "../helpers/captured-cli.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 function matrix(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -25,19 +25,10 @@ function matrix(args: string[], env: NodeJS.ProcessEnv = {}) {
   });
 }
 
-/** `matrix ...` in this process (main with captured streams), for the quick commands. */
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+/** `matrix ...` in this process, for the quick commands, without the LLM settings of the test's environment. */
+function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const { OPENAI_BASE_URL: _url, OPENAI_BASE_URLS: _urls, ...rest } = process.env;
-  const io = {
-    out: "",
-    err: "",
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    interactive: false,
-    env: { ...rest, ...env },
-  };
-  const code = await main(args, io);
-  return { code, out: io.out, err: io.err };
+  return runCli(args, { ...rest, ...env });
 }
 
 const sqrt = pipeline("sqrt")

@@ -14,23 +14,13 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CommandUnknownOpts, Option } from "@commander-js/extra-typings";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
-import type { CliIo } from "../../sdk/cli/cli-io.js";
 import { main } from "../../sdk/cli/main.js";
 import { expectedShape, numericKind } from "../../sdk/cli/option-values.js";
 import { matrixProgram } from "../../sdk/cli/program.js";
+import { capturedIo } from "../helpers/captured-cli.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
-function captured(env: NodeJS.ProcessEnv = process.env): CliIo & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    interactive: false,
-    env,
-  };
-  return io;
-}
+const captured = capturedIo;
 
 interface Leaf {
   path: string[];

@@ -7,26 +7,14 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNatsBus, requestRunControl, type NatsBus } from "../../sdk/bus/nats/index.js";
-import { main } from "../../sdk/cli/main.js";
 import { mergePatch, pipeline, readDeadLetters, retryDeadLetters, type Task } from "../../sdk/index.js";
 import { startWorker } from "../../sdk/worker/worker.js";
 import { readJsonl } from "../helpers/jsonl.js";
 import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
+import { runCli } from "../helpers/captured-cli.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
-/** `matrix ...` in this process (main with captured streams). */
-async function matrix(args: string[]) {
-  const io = {
-    out: "",
-    err: "",
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    interactive: false,
-    env: process.env,
-  };
-  const code = await main(args, io);
-  return { code, out: io.out, err: io.err };
-}
+const matrix = (args: string[]) => runCli(args);
 
 const solver = pipeline("dlq")
   .code("parse", (task) => ({ state: { x: Number(task.row!.x) } }))
