@@ -31,7 +31,8 @@ export interface SchedulingResult {
   mode: SchedulingMode;
   /** Tasks in flight (the run's maxInFlight and per-role concurrency). */
   concurrency: number;
-  batchSize?: number;
+  /** Rows per batch under `batch` scheduling; null under row and central (kept so every row has the same columns). */
+  batchSize: number | null;
   tasks: number;
   /** Generated (completion) tokens per second over the steady window (see steadySeconds). */
   tokensPerSecond: number;
@@ -147,7 +148,7 @@ async function runOnce(
     workload,
     mode,
     concurrency,
-    ...(mode === "batch" ? { batchSize } : {}),
+    batchSize: mode === "batch" ? batchSize : null,
     tasks,
     tokensPerSecond: windowTokens / seconds,
     rowsPerSecond: windowTasks / seconds,

@@ -54,6 +54,11 @@ describe.skipIf(!hasJupyter)("notebooks", () => {
 
   const cell = async (name: string, id: string) =>
     (await executed.get(name)!).cells.find((candidate) => candidate.id === id)!.outputs ?? [];
+  /** The columns and rows of the interactive table a cell displayed (the first, if several). */
+  const table = async (name: string, id: string) => {
+    const data = /class="matrix-table-data">(.*?)<\/script>/.exec((await cell(name, id)).map(html).join(""));
+    return JSON.parse(data![1]!) as { columns: string[]; rows: unknown[][] };
+  };
 
   it(
     "the quickstart's single live cell holds the latest rows and plots in the finished run's state",
@@ -173,20 +178,16 @@ describe.skipIf(!hasJupyter)("notebooks", () => {
           .filter((o) => o.name === "stdout")
           .map((o) => text(o.text))
           .join("");
-      /** The rows of the interactive table a cell displayed. */
-      const tableRows = (id: string) => {
-        const data = /class="matrix-table-data">(.*?)<\/script>/.exec(outputs(id).map(html).join(""));
-        return (JSON.parse(data![1]!) as { rows: unknown[][] }).rows;
-      };
+      const tableRows = async (id: string) => (await table("quality-and-sandbox.ipynb", id)).rows;
       expect(stdout("c4")).toContain(
         "kept: [ 'a', 'e' ] dropped: [ 'b (language:de)', 'c (repetitive)', 'd (too-short)' ]",
       );
       expect(stdout("c6")).toContain("kept: [ 'o1', 'o2', 'other' ]");
-      expect(tableRows("c6").map((row) => row.slice(0, 2))).toEqual([
+      expect((await tableRows("c6")).map((row) => row.slice(0, 2))).toEqual([
         ["copy", "o1"],
         ["near", "o1"],
       ]);
-      const reasons = Object.fromEntries(tableRows("c8").map(([id, , reason]) => [id, reason]));
+      const reasons = Object.fromEntries((await tableRows("c8")).map(([id, , reason]) => [id, reason]));
       expect(reasons).toMatchObject({ r3: "language:de", r4: "repetitive", r5: "completed" });
       // r1 and r2 are near-duplicates: whichever reached the dedup role first is kept.
       expect([reasons.r1, reasons.r2].sort()).toEqual(["completed", "duplicate"]);
@@ -204,7 +205,7 @@ describe.skipIf(!hasJupyter)("notebooks", () => {
       expect(passRate.tasks).toBe(12);
       expect(passRate.passed).toBeGreaterThan(0);
       expect(passRate.failed).toBeGreaterThan(0);
-      expect(tableRows("c13")).toHaveLength(12);
+      expect(await tableRows("c13")).toHaveLength(12);
     },
     TEST_MS,
   );
@@ -231,6 +232,26 @@ describe.skipIf(!hasJupyter)("notebooks", () => {
       expect(await stdout("c10")).toContain("[ 'r4' ]");
       expect(await stdout("c12")).toMatch(/forkOf: 'r0',\s+fromTurn: 0/);
       expect(await stdout("c14")).toMatch(/limit: 'run\.tokens'/);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "the benchmarks notebook tables every workload under the three modes and compares row with batch live",
+    async () => {
+      const scheduling = await table("benchmarks.ipynb", "b4");
+      const [workload, mode, batchSize] = ["workload", "mode", "batchSize"].map((c) => scheduling.columns.indexOf(c));
+      const runs = new Set(scheduling.rows.map((row) => `${row[workload!]}/${row[mode!]}`));
+      for (const name of ["coral", "natural-reasoning", "tau"])
+        for (const m of ["row", "batch", "central"]) expect(runs).toContain(`${name}/${m}`);
+      // Batch rows say their batch size; the others leave it empty (same columns in every row).
+      for (const row of scheduling.rows) expect(row[batchSize!] === null).toBe(row[mode!] !== "batch");
+      const live = await cell("benchmarks.ipynb", "b11");
+      // A small table is drawn whole, without the paging data: read its header cells.
+      const headers = [...html(live[0]!).matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((match) => match[1]);
+      expect(headers).toEqual(["measure", "row", "batch", "change"]);
+      const plots = live.filter((o) => o.data?.["application/vnd.vegalite.v5+json"]);
+      expect(plots.length).toBeGreaterThan(0);
     },
     TEST_MS,
   );
