@@ -88,6 +88,6 @@ export async function resolveLlm(
       await pool.close();
       await simulator.close();
     },
-    description: `built-in simulator at ${simulator.baseUrl}`,
+    description: `built-in simulator (profile ${simulator.config.profile}, speed ${simulator.config.speed}) at ${simulator.baseUrl}`,
   };
 }

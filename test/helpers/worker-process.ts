@@ -38,16 +38,25 @@ export function spawnWorker(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: s
 
 /** Resolves on the worker's "ready" line; rejects if it exits first. */
 export function waitForReady(worker: WorkerProcess): Promise<void> {
+  return waitForLine(worker, / ready /, "it was ready");
+}
+
+/** Resolves once a line of the worker's log matches `pattern`; rejects if it exits first. */
+export function waitForLine(
+  worker: WorkerProcess,
+  pattern: RegExp,
+  what = `a line matching ${pattern}`,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const { child } = worker;
     const check = () => {
-      if (!worker.log.includes(" ready ")) return;
+      if (!worker.log.split("\n").some((line) => pattern.test(line))) return;
       done();
       resolve();
     };
     const onExit = () => {
       done();
-      reject(new Error(`worker exited before it was ready:\n${worker.log}`));
+      reject(new Error(`worker exited before ${what}:\n${worker.log}`));
     };
     const done = () => {
       child.stderr!.off("data", check);

@@ -54,6 +54,22 @@ describeWithBwrap("code-verify", () => {
     expect(wrong).toEqual([]);
   }, 240_000); // 120 sandbox runs (a few of them 2 CPU-seconds of endless loop) on a loaded machine
 
+  it("a memory limit reached inside a test is reported as the memory limit, not only as that test's failure", async () => {
+    // The shipped endless chunk(items, 0) grows a list until Python raises MemoryError inside the test.
+    const chunk = problems.find((p) => p.id === "py-chunk")!;
+    const endless = chunk.candidates!.find((candidate) => /endless/.test(candidate.label))!;
+    const result = await verifySolution(new Sandbox(), {
+      language: "python",
+      solution: endless.code,
+      tests: chunk.tests,
+      memoryMB: 64,
+      cpuSeconds: 10,
+      timeoutMs: 120_000,
+    });
+    expect(result).toMatchObject({ passed: false, limit: "memory", timedOut: false, testsTotal: 3, testsPassed: 2 });
+    expect(result.failures).toEqual([{ test: "test_bad_size", error: "MemoryError" }]);
+  }, 150_000);
+
   it("a solution cannot fake the harness's report line (the marker ends in a nonce it never sees)", async () => {
     const sandbox = new Sandbox({ concurrency: 2 });
     const python = problems.find((p) => p.language === "python")!;

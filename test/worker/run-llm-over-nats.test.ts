@@ -15,16 +15,36 @@ import { names } from "../../sdk/bus/nats/names.js";
 import { pipeline } from "../../sdk/pipeline/pipeline.js";
 import type { Task } from "../../sdk/schema/task.js";
 import { startWorker } from "../../sdk/worker/worker.js";
-import { startFakeServer, type FakeServer } from "../llm/fake-openai-server.js";
+import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from "../llm/fake-openai-server.js";
 import { readJsonl } from "../helpers/jsonl.js";
 import { describeWithNats, freePort, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { testLogger } from "../helpers/test-logger.js";
 import { untilProgress } from "../helpers/wait.js";
-import { spawnWorker, waitForReady, type WorkerProcess } from "../helpers/worker-process.js";
+import { spawnWorker, waitForLine, waitForReady, type WorkerProcess } from "../helpers/worker-process.js";
 
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `r${i}`, n: i }));
 const chatCalls = (fake: FakeServer) => fake.requests.filter((request) => Array.isArray(request.body.messages));
+
+/** Each worker below takes at most this many tasks at once (and pulls at most as many more ahead). */
+const WORKER_CONCURRENCY = 16;
+
+/**
+ * A fake LLM that holds its chat replies until more calls are open than one worker may make at once:
+ * then both workers are calling it, whichever of them saw the run first (on a loaded machine one worker
+ * could otherwise finish a small run alone). A run needs over twice WORKER_CONCURRENCY rows per worker
+ * for this, or the first worker could pull every task.
+ */
+async function startFakeForBothWorkers(reply: (request: FakeRequest) => FakeReply): Promise<FakeServer> {
+  let open = 0;
+  let release!: () => void;
+  const bothCalling = new Promise<void>((resolve) => (release = resolve));
+  return startFakeServer(async (request) => {
+    if (Array.isArray(request.body.messages) && ++open > WORKER_CONCURRENCY) release();
+    if (Array.isArray(request.body.messages)) await bothCalling;
+    return reply(request);
+  });
+}
 
 /** No LLM settings at all: without the run's choice these workers would start their own simulator. */
 const NO_LLM_ENV = { OPENAI_BASE_URL: "", OPENAI_BASE_URLS: "", OPENAI_API_KEY: "", OPENAI_MODEL: "" };
@@ -38,7 +58,7 @@ describeWithNats("the run's LLM reaches every worker", () => {
   let bus: NatsBus;
   const workers: WorkerProcess[] = [];
   const spawn = async (id: string, env: NodeJS.ProcessEnv = {}) => {
-    const worker = spawnWorker(["--nats", server.url, "--id", id, "--concurrency", "16"], {
+    const worker = spawnWorker(["--nats", server.url, "--id", id, "--concurrency", `${WORKER_CONCURRENCY}`], {
       ...NO_LLM_ENV,
       MATRIX_LOG_LEVEL: "info",
       ...env,
@@ -62,7 +82,7 @@ describeWithNats("the run's LLM reaches every worker", () => {
   });
 
   it("workers with no LLM settings send every chat call of a `llm: URL` run to that URL", async () => {
-    const fake = await startFakeServer((request) => ({
+    const fake = await startFakeForBothWorkers((request) => ({
       content: `fake says ${request.body.messages?.at(-1).content}`,
     }));
     onTestFinished(() => fake.close());
@@ -163,11 +183,16 @@ describeWithNats("the run's LLM reaches every worker", () => {
     const summary = await run.done();
     expect(summary.counts.done).toBe(60);
     const written = readJsonl<Task>(join(out, "output.jsonl"));
-    // The 70B profile's model name, from both workers: each started the run's simulator, not its own default.
+    // Every reply came from the 70B profile's model: no worker answered with its own default simulator.
     expect(new Set(written.map((task) => task.history[0]!.model))).toEqual(
       new Set(["meta-llama/Llama-3.1-70B-Instruct"]),
     );
-    expect(new Set(written.map((task) => task.history[0]!.agent.split("/")[0]))).toEqual(new Set(["w-key", "w-nokey"]));
+    // Each worker started the run's simulator with the driver's settings, whether or not a loaded
+    // machine let it take any of the 60 tasks before the other finished them.
+    const started = new RegExp(
+      `"runId":"${run.runId}".*built-in simulator \\(profile llama-3\\.1-70b-4xh100, speed 20\\).*"using the run's LLM"`,
+    );
+    await Promise.all(workers.map((worker) => waitForLine(worker, started)));
   });
 });
 
@@ -185,7 +210,7 @@ describeWithNats("a worker's own LLM settings apply only to runs that leave the 
     own = await startFakeServer(() => ({ content: "own flag" }));
     ownEnv = await startFakeServer(() => ({ content: "own env" }));
     const spawn = async (args: string[], env: NodeJS.ProcessEnv) => {
-      const worker = spawnWorker(["--nats", server.url, "--concurrency", "16", ...args], {
+      const worker = spawnWorker(["--nats", server.url, "--concurrency", `${WORKER_CONCURRENCY}`, ...args], {
         ...NO_LLM_ENV,
         MATRIX_LOG_LEVEL: "info",
         ...env,
@@ -211,15 +236,15 @@ describeWithNats("a worker's own LLM settings apply only to runs that leave the 
     new Set(readJsonl<Task>(join(out, "output.jsonl")).map((task) => task.history[0]!.agent.split("/")[0]));
 
   it("a `llm: URL` run goes to URL only, whatever the worker's --llm or OPENAI_BASE_URL says", async () => {
-    const runLlm = await startFakeServer(() => ({ content: "the run's" }));
+    const runLlm = await startFakeForBothWorkers(() => ({ content: "the run's" }));
     onTestFinished(() => runLlm.close());
     const [ownBefore, envBefore] = [chatCalls(own).length, chatCalls(ownEnv).length];
     const out = tempDir();
     const summary = await askThenTag
-      .run({ source: rows(30), out, bus, llm: runLlm.baseUrl, model: "run-model" })
+      .run({ source: rows(40), out, bus, llm: runLlm.baseUrl, model: "run-model" })
       .done();
-    expect(summary.counts.done).toBe(30);
-    expect(chatCalls(runLlm)).toHaveLength(30);
+    expect(summary.counts.done).toBe(40);
+    expect(chatCalls(runLlm)).toHaveLength(40);
     expect(chatCalls(runLlm).every((request) => request.body.model === "run-model")).toBe(true);
     expect(chatCalls(own).length - ownBefore).toBe(0);
     expect(chatCalls(ownEnv).length - envBefore).toBe(0);

@@ -29,12 +29,17 @@ except BaseException as e:
     sys.exit(2)
 names = sorted(n for n in dir(tests) if n.startswith("test_") and callable(getattr(tests, n)))
 failures = []
+out_of_memory = False
 for name in names:
     try:
         getattr(tests, name)()
     except BaseException as e:
+        out_of_memory = out_of_memory or isinstance(e, MemoryError)
         failures.append({"test": name, "error": (f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)[:800]})
 report(len(names) - len(failures), len(names), failures)
+if out_of_memory:
+    # Caught here, a MemoryError is the sandbox's memory limit: say so where the sandbox looks.
+    print("MemoryError: a test reached the memory limit", file=sys.stderr, flush=True)
 sys.exit(0 if not failures else 1)
 `;
 
@@ -79,6 +84,7 @@ export interface VerifyResult {
   error?: string;
   exitCode: number | null;
   timedOut: boolean;
+  /** The sandbox limit the program reached, also when a test caught it (a Python MemoryError). */
   limit?: string;
   durationMs: number;
   /** The tail of what the program wrote, without the harness's line (kept short for the task record). */
