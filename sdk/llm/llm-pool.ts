@@ -229,6 +229,12 @@ export class LlmPool implements LlmClient {
     );
   }
 
+  /** Throws the caller's abort reason, or the pool's close error. */
+  #checkOpen(signal: AbortSignal | undefined): void {
+    if (signal?.aborted) throw abortReason(signal);
+    if (this.#closed) throw abortReason(this.#closeController.signal);
+  }
+
   /**
    * The waits of a call (limits, backoff, an endpoint coming back) listen on the caller's signal only;
    * the pool's close reaches them through the limiters it closes and the checks of `#closed`. Only an
@@ -236,21 +242,7 @@ export class LlmPool implements LlmClient {
    * AbortController per call instead of two (measured: each is a transferable object, ~2% of a call).
    */
   async #callWithRetries(request: ChatRequest, model: string, candidates: PoolEndpoint[]): Promise<ChatResult> {
-    return this.#retryLoop(request, model, candidates, request.signal);
-  }
-
-  /** Throws the caller's abort reason, or the pool's close error. */
-  #checkOpen(signal: AbortSignal | undefined): void {
-    if (signal?.aborted) throw abortReason(signal);
-    if (this.#closed) throw abortReason(this.#closeController.signal);
-  }
-
-  async #retryLoop(
-    request: ChatRequest,
-    model: string,
-    candidates: PoolEndpoint[],
-    signal: AbortSignal | undefined,
-  ): Promise<ChatResult> {
+    const signal = request.signal;
     const body = toWireBody(request, model);
     const estimate = estimateTokens(request);
     const started = performance.now();
