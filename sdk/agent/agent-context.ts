@@ -33,7 +33,7 @@ export interface AgentContext {
    * Agents always set it: this process's sandbox (bubblewrap; Apptainer with MATRIX_SANDBOX=apptainer), shared by its roles.
    */
   readonly sandbox?: SandboxRunner;
-  /** A turn's text, fetching it from the object store when it was offloaded. */
+  /** A turn's text, fetching it from the run's content store when it was offloaded. */
   content(turn: Turn): Promise<string | null>;
 }
 

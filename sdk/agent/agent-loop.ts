@@ -36,7 +36,7 @@ export interface AgentOptions extends HopOptions {
   /** `ctx.sandbox`. @default this process's sandbox (defaultSandbox()) */
   sandbox?: SandboxRunner;
   logger?: Logger;
-  /** How offloaded turn content is read (NATS object store); inline by default. */
+  /** How offloaded turn content is read (the NATS run's content store); inline by default. */
   content?: (turn: Turn) => Promise<string | null>;
   /** Called after every hop; keep it cheap. */
   onHop?: (event: HopEndEvent) => void;

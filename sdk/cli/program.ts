@@ -277,7 +277,7 @@ export const workerDefinition = () =>
         .addOption(
           countOption(
             "--offload-threshold <bytes>",
-            "offload larger task states to the object store, for runs that do not say",
+            "offload larger task states to the run's content store, for runs that do not say",
             0,
           ),
         )

@@ -364,7 +364,7 @@ export function runPipeline(given: PipelineDefinition, options: RunOptions = {},
                 );
         // Bundled before the run opens: a module that does not bundle (or throws on load, here for
         // local agents) fails the run before any task is fed, instead of failing every task.
-        // (Attaching, the bundles come from the run's object store: the files may not be here.)
+        // (Attaching, the bundles come from the run's content store: the files may not be here.)
         const bundles =
           mode?.attach && nats ? await onCluster!.shippedBundles(nats, runId) : await bundleModules(definition.modules);
         const modules = localAgents || definition.metrics ? loadModules(bundles) : {};

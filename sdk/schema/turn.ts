@@ -29,7 +29,7 @@ export const SerializedErrorSchema = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** A reference to content offloaded to an object store (NATS bus); see bus/nats. */
+/** A reference to offloaded content (NATS bus: the run's content store); see bus/nats/content-store.ts. */
 export const ContentRefSchema = z.object({ ref: z.string(), bytes: z.number().int().nonnegative() });
 export type ContentRef = z.infer<typeof ContentRefSchema>;
 

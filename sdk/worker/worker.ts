@@ -414,9 +414,9 @@ export class Worker {
   }
 
   /**
-   * The run's modules, from the bundles its driver put in the run's object store: this machine may
+   * The run's modules, from the bundles its driver put in the run's content store: this machine may
    * not have the files (or has them at another path), so the definition's paths are never read here.
-   * Each bundle must hash to the ref in the (signed) record: the object store is writable by workers.
+   * Each bundle must hash to the ref in the (signed) record: the content store is writable by workers.
    */
   private async fetchModules(record: RunRecord, definition: PipelineDefinition): Promise<Record<string, unknown>> {
     const bundles: Record<string, ModuleBundle> = {};

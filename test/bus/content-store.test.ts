@@ -9,6 +9,8 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createNatsBus, type NatsBus } from "../../sdk/bus/nats/index.js";
+import { CONTENT_STREAM_MAX_BYTES } from "../../sdk/bus/nats/content-store.js";
+import { names } from "../../sdk/bus/nats/names.js";
 import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 
 describeWithNats("offloaded-content cache", () => {
@@ -19,6 +21,7 @@ describeWithNats("offloaded-content cache", () => {
     server = await startNatsServer();
     // 20 000 bytes: two 4 000-character texts (8 000 bytes each in memory), not three.
     bus = await createNatsBus({ servers: [server.url], cacheBytes: 20_000 });
+    await bus.content.ensureStore(runId);
   });
   afterAll(async () => {
     await bus?.content.destroy(runId);
@@ -65,5 +68,32 @@ describeWithNats("offloaded-content cache", () => {
     // The ref was forgotten too: storing the same text again writes it again (content-addressed, same ref).
     expect(await store.storeText(runId, "kept by the server")).toEqual(ref);
     expect(store.stats.offloaded - before.offloaded).toBe(1);
+  });
+
+  it("keeps content up to 512 KiB in the run's content stream and larger in its object store; another process reads both", async () => {
+    const small = "s".repeat(CONTENT_STREAM_MAX_BYTES);
+    const large = "l".repeat(CONTENT_STREAM_MAX_BYTES + 1);
+    const smallRef = await bus.content.storeText(runId, small);
+    const largeRef = await bus.content.storeText(runId, large);
+    const jsm = await bus.jsm();
+    const objStream = await jsm.streams.info(`OBJ_${names.objects(runId)}`);
+    const inStream = await jsm.streams.getMessage(names.content(runId), {
+      last_by_subj: names.contentSubject(runId, smallRef.ref.slice("sha256:".length)),
+    });
+    expect(inStream?.data.length).toBe(CONTENT_STREAM_MAX_BYTES);
+    expect(objStream.state.bytes).toBeGreaterThan(CONTENT_STREAM_MAX_BYTES);
+    // A second bus has nothing cached: both come from the server, each from its own bucket.
+    const other = await createNatsBus({ servers: [server.url] });
+    try {
+      expect(await other.content.get(runId, smallRef)).toBe(small);
+      expect(await other.content.get(runId, largeRef)).toBe(large);
+      expect(other.content.stats.fetched).toBe(2);
+      // A ref nobody stored is a named error, not a hang.
+      await expect(other.content.get(runId, { ref: `sha256:${"0".repeat(64)}`, bytes: 10 })).rejects.toThrow(
+        /missing from the run's content buckets/,
+      );
+    } finally {
+      await other.close();
+    }
   });
 });

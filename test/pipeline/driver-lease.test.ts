@@ -48,6 +48,13 @@ async function leftovers(bus: NatsBus, runId: string): Promise<string[]> {
     )
   )
     left.push("objects");
+  if (
+    await jsm.streams.info(names.content(runId)).then(
+      () => true,
+      () => false,
+    )
+  )
+    left.push("content");
   return left;
 }
 
@@ -228,7 +235,7 @@ describeWithNats("a driver's lease: adoption, detach and attach, abandoned runs"
       driver.child.kill("SIGKILL");
       await driver.exited;
       const removedBefore = removals.count;
-      expect(await leftovers(bus, runId)).toEqual(["stream", "record", "lease", "objects"]);
+      expect(await leftovers(bus, runId)).toEqual(["stream", "record", "lease", "objects", "content"]);
       // Expiry is a matter of the clock: wait out the lease's TTL from its last renewal.
       const lease = (await (await bus.leases()).read(runId))!;
       await new Promise((resolve) =>

@@ -6,7 +6,6 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { Objm } from "@nats-io/obj";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createNatsBus, type NatsBus } from "../../sdk/bus/nats/index.js";
 import { names } from "../../sdk/bus/nats/names.js";
@@ -39,7 +38,7 @@ describeWithNats("pipeline modules shipped to workers through NATS", () => {
     await server?.dispose();
   });
 
-  it("a worker in another cwd runs a role that uses a TS module (zod import); every id once; objects gone after", async () => {
+  it("a worker in another cwd runs a role that uses a TS module (zod import); every id once; content gone after", async () => {
     const dir = tempDir();
     writeFileSync(
       join(dir, "helpers.ts"),
@@ -62,12 +61,12 @@ describeWithNats("pipeline modules shipped to workers through NATS", () => {
       });
     const run = p.run({ source: rows(300), out, bus });
     await untilProgress(run, (progress) => progress.done >= 1);
-    // Mid-run the bundle is in the run's object store.
-    const objm = new Objm(bus.connection);
-    const store = await objm.open(names.objects(run.runId));
-    const objects = [];
-    for await (const info of await store.list()) objects.push(info);
-    expect(objects.length).toBe(1);
+    // Mid-run the bundle is in the run's content stream (under 512 KiB), its subject ending in its sha256.
+    const jsm = await bus.jsm();
+    const content = await jsm.streams.info(names.content(run.runId), { subjects_filter: ">" });
+    expect(Object.keys(content.state.subjects ?? {})).toEqual([
+      expect.stringMatching(new RegExp(`^matrix_content\\.[^.]+\\.[0-9a-f]{64}$`)),
+    ]);
 
     const summary = await run.done();
     expect(summary.counts).toEqual({ done: 300, failed: 0, filtered: 0 });
@@ -78,8 +77,9 @@ describeWithNats("pipeline modules shipped to workers through NATS", () => {
       expect(task.history.at(-1)?.content).toBe(`n=${(task.row!.n as number) * 3}`);
       expect(task.history.at(-1)?.agent).toBe("wm/a");
     }
-    // closeRun destroyed the run's bucket, bundle included.
-    await expect(objm.open(names.objects(run.runId))).rejects.toThrow(/not found/i);
+    // closeRun destroyed the run's content, bundle included.
+    await expect(jsm.streams.info(names.content(run.runId))).rejects.toThrow(/not found/i);
+    await expect(jsm.streams.info(`OBJ_${names.objects(run.runId)}`)).rejects.toThrow(/not found/i);
   }, 40_000);
 
   it("a module that cannot load on the worker dead-letters the run's tasks with the load error instead of hanging", async () => {

@@ -112,6 +112,7 @@ describeWithNats("NATS permissions: a worker account that reads runs but cannot 
     const jsm = await driverBus.jsm();
     await expect(jsm.streams.info(names.stream(runId))).rejects.toThrow(/not found/i);
     await expect(jsm.streams.info(`OBJ_${names.objects(runId)}`)).rejects.toThrow(/not found/i);
+    await expect(jsm.streams.info(names.content(runId))).rejects.toThrow(/not found/i);
     expect(await getRun(await driverBus.runs(), runId)).toBeUndefined();
     expect(await leases.read(runId)).toBeUndefined();
   });

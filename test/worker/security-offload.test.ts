@@ -1,7 +1,7 @@
 /**
  * Security and offloading on a real nats-server: refused credentials give a named error and leak
  * nothing; large turns and rows travel as object-store references that agents can read, the output
- * holds full content, and the run's objects are gone afterwards.
+ * holds full content, and the run's buckets are gone afterwards.
  */
 import { Writable } from "node:stream";
 import { join } from "node:path";
@@ -99,7 +99,7 @@ describeWithNats("NATS security: credentials", () => {
   });
 });
 
-describeWithNats("offloading large content to the object store", () => {
+describeWithNats("offloading large content to the run's content buckets", () => {
   let server: NatsServerHandle;
   beforeAll(async () => {
     server = await startNatsServer();
@@ -108,7 +108,7 @@ describeWithNats("offloading large content to the object store", () => {
     await server?.dispose();
   });
 
-  it("large turns and rows travel as references, agents read them, the output is whole, objects are gone after", async () => {
+  it("large turns and rows travel as references, agents read them, the output is whole, buckets are gone after", async () => {
     const driverBus = await createNatsBus({ servers: [server.url], offloadThreshold: 1024 });
     // The worker's own default is "never offload": it must follow the threshold the run carries.
     const workerBus = await createNatsBus({ servers: [server.url], offloadThreshold: 0 });
@@ -146,11 +146,13 @@ describeWithNats("offloading large content to the object store", () => {
       // The driver stored the 30 rows; the worker stored the 30 large turns and reused the row refs.
       expect(driverBus.content.stats.offloaded).toBe(30);
       expect(workerBus.content.stats.offloaded).toBe(30);
-      // The driver's sink read every offloaded turn back from the server's object store (rows it stored itself are cached).
+      // The driver's sink read every offloaded turn back from the server (rows it stored itself are cached).
       expect(driverBus.content.stats.fetched).toBeGreaterThanOrEqual(30);
       const buckets: string[] = [];
       for await (const status of new Objm(driverBus.connection).list()) buckets.push(status.bucket);
       expect(buckets).not.toContain(natsNames.objects(runId));
+      const jsm = await driverBus.jsm();
+      await expect(jsm.streams.info(natsNames.content(runId))).rejects.toThrow(/not found/i);
     } finally {
       await worker.drain();
       await driverBus.close();

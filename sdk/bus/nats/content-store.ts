@@ -1,15 +1,24 @@
 /**
- * Offloading: turn contents and rows larger than a threshold go to the run's JetStream object store,
- * named by their sha256, and the task carries a ContentRef instead (DESIGN §1: large payloads travel
- * by reference).
+ * Offloading: turn contents and rows larger than a threshold are stored once, named by their sha256,
+ * and the task carries a ContentRef instead (DESIGN §1: large payloads travel by reference).
  *
  * Where you are: `bus/nats/`. Agents read offloaded turns through `ctx.content(turn)` (lazily, with a
  * per-process cache); rows are restored on delivery so code agents can keep reading `task.row`; the
- * sink side restores everything, so the output record always holds full content. The bucket is
- * destroyed when the run closes.
+ * sink side restores everything, so the output record always holds full content. The run's buckets
+ * are destroyed when the run closes.
+ *
+ * Where content goes: up to CONTENT_STREAM_MAX_BYTES into the run's content stream (one message per text, its
+ * subject ending in the sha256, read back with a direct get), larger into its object store. A put
+ * there is one JetStream publish (sent with the hops, jetstream-publisher.ts) and a get one request,
+ * about 0.2 ms each on loopback; an object put is two publishes and a get an ordered consumer,
+ * 1–5 ms (bench/nats-bus.ts). That is what lets offloading be on by default at 1 KiB without slowing
+ * hops down. The ref's byte count says which store holds it. (A plain stream rather than a KV
+ * bucket: KV subjects start with the bucket's name, and NATS permissions cannot wildcard part of a
+ * token, so a worker account could not be allowed every run's bucket and no other.)
  */
 import { createHash } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { DiscardPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { Objm, StorageType, type ObjectStore } from "@nats-io/obj";
 import { LRUCache } from "lru-cache";
 import { BusError } from "../../errors.js";
@@ -20,6 +29,9 @@ import { names } from "./names.js";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Content up to this size goes to the run's content stream (one message; NATS's max_payload is 1 MB). */
+export const CONTENT_STREAM_MAX_BYTES = 512 * 1024;
+
 export interface ContentStoreOptions {
   /** Content longer than this many bytes (UTF-8) is offloaded. 0 or Infinity turns offloading off. */
   threshold: number;
@@ -27,10 +39,13 @@ export interface ContentStoreOptions {
   cacheBytes?: number;
   /** JetStream replicas of the run buckets. @default 1 */
   replicas?: number;
+  /** Publishes to JetStream and resolves on its ack (the bus's hop publisher). @default the KV client's put */
+  publish?: (subject: string, data: Uint8Array, msgID: string) => Promise<void>;
 }
 
 export class ContentStore {
   private readonly objm: Objm;
+  private jsmPromise: Promise<JetStreamManager> | undefined;
   private readonly stores = new Map<string, Promise<ObjectStore>>();
   /** Refs this process has already stored, per run: content-addressed, so a second put is waste. */
   private readonly stored = new LRUCache<string, true>({ max: 200_000 });
@@ -42,7 +57,7 @@ export class ContentStore {
   readonly stats = { offloaded: 0, offloadedBytes: 0, fetched: 0, cacheHits: 0 };
 
   constructor(
-    nc: NatsConnection,
+    private readonly nc: NatsConnection,
     private readonly options: ContentStoreOptions,
   ) {
     this.objm = new Objm(nc);
@@ -70,13 +85,23 @@ export class ContentStore {
     return store;
   }
 
+  private jsm(): Promise<JetStreamManager> {
+    this.jsmPromise ??= jetstreamManager(this.nc);
+    this.jsmPromise.catch(() => (this.jsmPromise = undefined));
+    return this.jsmPromise;
+  }
+
   private async put(runId: string, text: string): Promise<ContentRef> {
     const bytes = encoder.encode(text);
     const name = createHash("sha256").update(bytes).digest("hex");
     const key = `${runId}/${name}`;
     if (this.stored.get(key) === undefined) {
-      const store = await this.store(runId);
-      await store.putBlob({ name }, bytes);
+      if (bytes.length > CONTENT_STREAM_MAX_BYTES) await (await this.store(runId)).putBlob({ name }, bytes);
+      else {
+        const subject = names.contentSubject(runId, name);
+        if (this.options.publish) await this.options.publish(subject, bytes, key);
+        else await jetstream(this.nc).publish(subject, bytes, { msgID: key });
+      }
       this.stored.set(key, true);
       this.stats.offloaded++;
       this.stats.offloadedBytes += bytes.length;
@@ -85,17 +110,32 @@ export class ContentStore {
     return { ref: `sha256:${name}`, bytes: bytes.length };
   }
 
-  /** Creates the run's bucket now (the driver does, so workers need no right to create streams). */
+  /** Creates the run's buckets now (the driver does, so workers need no right to create streams). */
   async ensureStore(runId: string): Promise<void> {
+    const jsm = await this.jsm();
+    const config = {
+      name: names.content(runId),
+      subjects: [names.contentSubject(runId, "*")],
+      storage: StorageType.File,
+      num_replicas: this.options.replicas ?? 1,
+      // One message per text; storing the same text again replaces it.
+      max_msgs_per_subject: 1,
+      discard: DiscardPolicy.Old,
+      allow_direct: true,
+      description: `matrix run ${runId}: offloaded content`,
+    };
+    await jsm.streams.add(config).catch((error: unknown) => {
+      if (!/already in use|already exists/i.test(String((error as Error)?.message))) throw error;
+    });
     await this.store(runId);
   }
 
-  /** Stores `text` in the run's object store whatever the threshold (module bundles); deleted with the run. */
+  /** Stores `text` for the run whatever the threshold (module bundles); deleted with the run. */
   storeText(runId: string, text: string): Promise<ContentRef> {
     return this.put(runId, text);
   }
 
-  /** The text behind a ref, from the cache or the run's object store. */
+  /** The text behind a ref, from the cache or the run's KV bucket or object store. */
   async get(runId: string, ref: ContentRef): Promise<string> {
     const name = ref.ref.replace(/^sha256:/, "");
     const key = `${runId}/${name}`;
@@ -104,10 +144,17 @@ export class ContentStore {
       this.stats.cacheHits++;
       return cached;
     }
-    const store = await this.store(runId);
-    const bytes = await store.getBlob(name);
+    let bytes: Uint8Array | null;
+    if (ref.bytes > CONTENT_STREAM_MAX_BYTES) bytes = await (await this.store(runId)).getBlob(name);
+    else {
+      const jsm = await this.jsm();
+      const stored = await jsm.direct.getMessage(names.content(runId), {
+        last_by_subj: names.contentSubject(runId, name),
+      });
+      bytes = stored?.data ?? null;
+    }
     if (bytes === null)
-      throw new BusError(`Offloaded content ${ref.ref} of run ${runId} is missing from the object store.`);
+      throw new BusError(`Offloaded content ${ref.ref} of run ${runId} is missing from the run's content buckets.`);
     this.stats.fetched++;
     const text = decoder.decode(bytes);
     this.cache.set(key, text);
@@ -173,16 +220,18 @@ export class ContentStore {
     return async (turn) => (turn.content === null && turn.contentRef ? this.get(runId, turn.contentRef) : turn.content);
   }
 
-  /** Deletes the run's bucket (all its objects) and forgets what this process cached of it. */
+  /** Deletes the run's buckets (all its content) and forgets what this process cached of it. */
   async destroy(runId: string): Promise<void> {
     this.forget(runId);
-    try {
-      const store = await this.objm.open(names.objects(runId));
-      await store.destroy();
-    } catch (error) {
-      // Never created (nothing was offloaded) is the common case and not an error.
+    // Never created (a run that never opened here, or a second remover) is not an error.
+    const notFound = (error: unknown) => {
       if (!/not found/i.test(String((error as Error)?.message))) throw error;
-    }
+    };
+    await (await this.jsm()).streams.delete(names.content(runId)).catch(notFound);
+    await this.objm
+      .open(names.objects(runId))
+      .then((store) => store.destroy())
+      .catch(notFound);
   }
 
   /** Forgets a run locally without touching the server (a worker leaving a run). */

@@ -25,7 +25,11 @@ export const names = {
   control: (runId: string) => `matrix_ctl.${token(runId)}`,
   /** Core-NATS subject for hop events flowing back to the driver (not stored). */
   events: (runId: string) => `matrix_events.${token(runId)}`,
-  /** Object store bucket of a run's offloaded content. */
+  /** Stream of a run's offloaded content up to 512 KiB, one message per text. */
+  content: (runId: string) => `MATRIX_CONTENT_${token(runId)}`,
+  /** A text's subject in that stream (`*` for all of them). */
+  contentSubject: (runId: string, sha256: string) => `matrix_content.${token(runId)}.${sha256}`,
+  /** Object store bucket of a run's offloaded content above that. */
   objects: (runId: string) => `matrix_obj_${token(runId)}`,
   /** KV bucket of a run's shared stores (dedup indexes), one key prefix per store. */
   sharedBucket: (runId: string) => `matrix_shared_${token(runId)}`,

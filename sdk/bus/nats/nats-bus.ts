@@ -35,6 +35,7 @@ import type { SharedStore } from "../shared-store.js";
 import { connectNats } from "./connect-nats.js";
 import type { NatsConnectionOptions } from "./connection-options.js";
 import { ContentStore } from "./content-store.js";
+import { JetStreamPublisher } from "./jetstream-publisher.js";
 import { NatsSharedStore, openSharedBucket } from "./shared-kv-store.js";
 import { EventPublisher, subscribeEvents } from "./event-channel.js";
 import { names } from "./names.js";
@@ -46,18 +47,19 @@ import { openKv, putRun, type RunRecord } from "./run-registry.js";
 import { decodeTask, encodeTask, failedTaskFor } from "./task-codec.js";
 
 /**
- * Measured with bench/nats-bus.ts (docs/cluster.md): on loopback an object put+get costs 1.2 + 4 ms
- * against 0.2 ms for an inline publish up to 16 KiB, so smaller turns stay inline; larger ones go to
- * objects, which also keeps long histories under NATS's 1 MB max_payload.
+ * Measured with bench/nats-bus.ts (docs/cluster.md): a text up to 512 KiB is offloaded as one message
+ * to the run's content stream (a publish sent with the hops, read back with one direct get), so on
+ * a 20-turn conversation of 2,000-character turns offloading at 1 KiB carries 80% fewer bytes per hop
+ * and runs no slower than carrying every turn inline (smaller messages to copy, parse and validate).
  */
-export const DEFAULT_OFFLOAD_THRESHOLD = 16_384;
+export const DEFAULT_OFFLOAD_THRESHOLD = 1024;
 
 /** A task larger than this on the wire is re-offloaded with the small threshold below (max_payload is 1 MB). */
 const MAX_TASK_BYTES = 768 * 1024;
 const SMALL_THRESHOLD = 1024;
 
 export interface NatsBusOptions {
-  /** Turn contents and rows larger than this many bytes go to the object store. 0 = never. @default 16384 */
+  /** Turn contents and rows larger than this many bytes are offloaded (content-store.ts). 0 = never. @default 1024 */
   offloadThreshold?: number;
   /** Time a delivery may go without an ack or in-progress signal before redelivery. @default 30000 */
   ackWaitMs?: number;
@@ -101,6 +103,7 @@ export class NatsBus implements Bus {
   readonly js: JetStreamClient;
   readonly content: ContentStore;
   readonly events: EventPublisher;
+  private readonly publisher: JetStreamPublisher;
   private jsmPromise: Promise<JetStreamManager> | undefined;
   private runsKv: Promise<KV> | undefined;
   private leasesKv: Promise<RunLeases> | undefined;
@@ -130,7 +133,9 @@ export class NatsBus implements Bus {
     };
     this.logger = options.logger;
     this.js = jetstream(connection, { timeout: 10_000 });
+    this.publisher = new JetStreamPublisher(connection);
     this.content = new ContentStore(connection, {
+      publish: (subject, data, msgID) => this.publisher.publish(subject, data, msgID, 10_000),
       threshold: this.settings.offloadThreshold,
       cacheBytes: this.settings.cacheBytes,
       replicas: this.settings.replicas,
@@ -203,7 +208,7 @@ export class NatsBus implements Bus {
     }
     // Workers need roles, flow, params and options, not the rows: an inline source could exceed a KV value.
     const { source: _source, ...definition } = run.definition;
-    // Bundles go to the run's object store before the record that names them, so a worker never sees a dangling ref.
+    // Bundles go to the run's content store before the record that names them, so a worker never sees a dangling ref.
     const modules: Record<string, ContentRef & { path: string }> = {};
     for (const [name, bundle] of Object.entries(run.modules ?? {}))
       modules[name] = { path: bundle.path, ...(await this.content.storeText(run.runId, bundle.code)) };
@@ -313,7 +318,7 @@ export class NatsBus implements Bus {
       try {
         // A short timeout: a request lost with a dying server is retried after 3 s, not 10 (the msgID
         // makes a retry of a publish that did land harmless).
-        await this.js.publish(subject, data, { msgID, timeout: 3000 });
+        await this.publisher.publish(subject, data, msgID, 3000);
         this.stats.published++;
         this.stats.publishedBytes += data.length;
         return;
@@ -436,7 +441,9 @@ export class NatsBus implements Bus {
     for (const open of this.openRuns.values()) open.unsubscribe();
     this.events.flush();
     this.closed = true;
+    // Drained first, so publishes already sent get their acks; whatever is still waiting then fails.
     if (!this.connection.isClosed()) await this.connection.drain().catch(() => this.connection.close());
+    this.publisher.close();
   }
 }
 

@@ -5,7 +5,8 @@
  *
  * Where you are: `bus/nats/`. Backpressure is two-level: this loop never holds more than
  * `concurrency` messages it is not working on, and the server's `max_ack_pending` bounds the role
- * across all instances. `stop()` stops pulling, gives back what was pulled but not started (nak, so
+ * across all instances. One timer sends in-progress acks for every delivery in hand, so a long LLM
+ * call is not redelivered after `ack_wait` and handlers need not remember to call `working()`. `stop()` stops pulling, gives back what was pulled but not started (nak, so
  * another instance takes it now rather than after ack_wait) and waits for the handlers in hand.
  */
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
@@ -13,7 +14,7 @@ import type { Logger } from "pino";
 import type { BusConsumer, DeliveryHandler } from "../bus.js";
 import type { Task } from "../../schema/task.js";
 import type { TaskValidationError } from "../../errors.js";
-import { natsDelivery } from "./nats-delivery.js";
+import { NatsDelivery } from "./nats-delivery.js";
 import { decodeTask } from "./task-codec.js";
 
 export interface RoleConsumerOptions {
@@ -40,6 +41,13 @@ export function startRoleConsumer(options: RoleConsumerOptions): BusConsumer {
   let messages: ConsumerMessages | undefined;
   let slotFree: (() => void) | undefined;
   let idle: (() => void) | undefined;
+  const inHand = new Set<NatsDelivery>();
+  // Unref'd: it never holds a draining process open. A delivery taken just before a tick gets an
+  // early signal, which is harmless; one taken just after gets its first within workingEveryMs.
+  const heartbeat = setInterval(() => {
+    for (const delivery of inHand) delivery.working();
+  }, options.workingEveryMs);
+  heartbeat.unref();
 
   const finish = (): void => {
     active--;
@@ -61,22 +69,23 @@ export function startRoleConsumer(options: RoleConsumerOptions): BusConsumer {
       }
       return;
     }
-    const delivery = natsDelivery(msg, decoded.task, options.workingEveryMs);
+    const delivery = new NatsDelivery(msg, decoded.task);
+    inHand.add(delivery);
     try {
-      if (options.prepare) await options.prepare(decoded.task);
-    } catch (error) {
-      logger?.warn({ taskId: decoded.task.id, err: error }, "preparing a delivery failed; redelivering");
-      await delivery.nak(1000);
-      return;
-    }
-    try {
+      try {
+        if (options.prepare) await options.prepare(decoded.task);
+      } catch (error) {
+        logger?.warn({ taskId: decoded.task.id, err: error }, "preparing a delivery failed; redelivering");
+        await delivery.nak(1000);
+        return;
+      }
       await handler(delivery);
     } catch (error) {
       // A handler must settle its delivery; one that throws is a bug. Give the task back, not lose it.
       logger?.error({ taskId: decoded.task.id, err: error }, "a delivery handler threw");
       if (!delivery.settled) await delivery.nak(1000);
     } finally {
-      delivery.release();
+      inHand.delete(delivery);
     }
   };
 
@@ -115,6 +124,7 @@ export function startRoleConsumer(options: RoleConsumerOptions): BusConsumer {
         messages?.stop();
         await looping;
         if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
+        clearInterval(heartbeat);
       })();
       return stopping;
     },

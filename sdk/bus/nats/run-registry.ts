@@ -23,7 +23,7 @@ export interface RunRecord {
   /** The bus settings workers must share with the driver. */
   bus: { offloadThreshold: number };
   /**
-   * Module bundles by name, stored in the run's object store (a bundle can outgrow a KV value, and
+   * Module bundles by name, stored in the run's content store (a bundle can outgrow a KV value, and
    * the bucket is destroyed with the run): workers fetch and load them.
    */
   modules?: Record<string, ContentRef & { path: string }>;

@@ -1,6 +1,6 @@
 /**
  * Removing a run from NATS: its registry record, its stream (and with it every role consumer), its
- * object store (offloaded content and module bundles), its shared KV bucket (dedup indexes) and its lease. The driver does it when the run
+ * content stream and object store (offloaded content and module bundles), its shared KV bucket (dedup indexes) and its lease. The driver does it when the run
  * ends; a worker does it for an abandoned run.
  *
  * Where you are: `bus/nats/`. A driver deletes the record with a KV delete, which every worker's watch

@@ -1,0 +1,87 @@
+/**
+ * The hop publisher (`sdk/bus/nats/jetstream-publisher.ts`) on a real nats-server: a publish settles
+ * with the server's ack for that message, many in flight share one reply subscription, a repeated
+ * `Nats-Msg-Id` is stored once, a subject no stream takes and a reply that never comes are retryable
+ * errors, and closing fails what is still waiting.
+ *
+ * Where you are: `test/bus/`. The publisher under the whole bus is covered by nats-bus.test.ts and
+ * the runs over NATS; here each of its answers is provoked on purpose.
+ */
+import { jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { MatrixError } from "../../sdk/errors.js";
+import { connectNats } from "../../sdk/bus/nats/connect-nats.js";
+import { JetStreamPublisher } from "../../sdk/bus/nats/jetstream-publisher.js";
+import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describeWithNats("JetStream hop publisher", () => {
+  let server: NatsServerHandle;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connectNats({ servers: [server.url] });
+    jsm = await jetstreamManager(nc);
+    await jsm.streams.add({
+      name: "PUB",
+      subjects: ["pub.>"],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+    });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.dispose();
+  });
+
+  it("stores every message of a burst once, in order of publishing, and drops a repeated msgID", async () => {
+    const publisher = new JetStreamPublisher(nc);
+    const before = (await jsm.streams.info("PUB")).state.messages;
+    await Promise.all(
+      Array.from({ length: 500 }, (_, i) => publisher.publish(`pub.${i % 3}`, bytes(`m${i}`), `id-${i}`, 5000)),
+    );
+    // A redelivered hop publishes its successor again under the same id: the server keeps one.
+    await publisher.publish("pub.0", bytes("m7 again"), "id-7", 5000);
+    const info = await jsm.streams.info("PUB");
+    expect(info.state.messages - before).toBe(500);
+    const first = await jsm.streams.getMessage("PUB", { seq: info.state.first_seq });
+    const last = await jsm.streams.getMessage("PUB", { seq: info.state.last_seq });
+    expect([new TextDecoder().decode(first!.data), new TextDecoder().decode(last!.data)]).toEqual(["m0", "m499"]);
+    publisher.close();
+  });
+
+  it("rejects a subject no stream takes with a retryable error (a stream not created yet, or gone)", async () => {
+    const publisher = new JetStreamPublisher(nc);
+    const error = await publisher.publish("nowhere.x", bytes("lost?"), "n-1", 5000).catch((e: unknown) => e);
+    expect(MatrixError.isInstance(error) && error.code).toBe("bus");
+    expect((error as MatrixError).isRetryable).toBe(true);
+    expect((error as Error).message).toMatch(/503/);
+    publisher.close();
+  });
+
+  it("times out, retryably, when nobody acks (a responder that is not JetStream stays silent)", async () => {
+    const silent = nc.subscribe("silent.x");
+    const publisher = new JetStreamPublisher(nc, 50);
+    const started = Date.now();
+    const error = await publisher.publish("silent.x", bytes("hello?"), "s-1", 300).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/timed out/);
+    expect((error as MatrixError).isRetryable).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    silent.unsubscribe();
+    publisher.close();
+  });
+
+  it("fails what is still waiting when closed, and refuses new publishes", async () => {
+    const silent = nc.subscribe("silent.y");
+    const publisher = new JetStreamPublisher(nc);
+    const waiting = publisher.publish("silent.y", bytes("x"), "c-1", 60_000).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    publisher.close();
+    expect(((await waiting) as Error).message).toMatch(/closed before JetStream acked/);
+    await expect(publisher.publish("pub.0", bytes("y"), "c-2", 1000)).rejects.toThrow(/closed/);
+    silent.unsubscribe();
+  });
+});
