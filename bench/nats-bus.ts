@@ -2,7 +2,8 @@
  * Benchmark: the NATS bus on this machine (server, workers and driver together). Prints figures;
  * asserts nothing.
  *
- *  1. raw JetStream: publish (256 in flight) + consume + ack, the ceiling for one hop's traffic;
+ *  1. raw JetStream: publish (256 in flight) + consume + ack, the ceiling for one hop's traffic, through
+ *     the bus's publisher and through the client's js.publish;
  *  2. hops/s through `matrix worker` processes with no-op code agents, and its ratio to (1);
  *  3. offloading: object put/get latency by size, and bytes per hop on a long conversation with and
  *     without offloading (how DEFAULT_OFFLOAD_THRESHOLD was picked).
@@ -21,8 +22,12 @@ try {
   console.log(
     `NATS bus benchmark — ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, nats-server ${natsServerBinary}\n`,
   );
-  const raw = await rawRate(server.url, 60_000);
-  console.log(`raw JetStream publish (256 in flight) + consume + ack, 400 B, one process: ${Math.round(raw)} msg/s`);
+  const raw = await rawRate(server.url, 60_000, "hop");
+  const rawClient = await rawRate(server.url, 60_000, "client");
+  console.log(
+    `raw JetStream publish (256 in flight) + consume + ack, 400 B, one process: ${Math.round(raw)} msg/s ` +
+      `(client js.publish: ${Math.round(rawClient)} msg/s)`,
+  );
   const hop = await hopRate(server.url, 2000, 20, 2);
   const rate = hop.hops / hop.seconds;
   console.log(
@@ -43,5 +48,5 @@ try {
     }
   }
 } finally {
-  server.stop();
+  await server.stop();
 }

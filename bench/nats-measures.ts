@@ -14,6 +14,8 @@ import { join, resolve } from "node:path";
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import { connect } from "@nats-io/transport-node";
+import { connectNats } from "../sdk/bus/nats/connect-nats.js";
+import { JetStreamPublisher } from "../sdk/bus/nats/jetstream-publisher.js";
 import { pipeline } from "../sdk/index.js";
 import { createNatsBus } from "../sdk/bus/nats/index.js";
 import { startWorker } from "../sdk/worker/worker.js";
@@ -33,7 +35,7 @@ const freePort = () =>
     });
   });
 
-export async function startServer(): Promise<{ url: string; stop(): void }> {
+export async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "matrix-bench-nats-"));
   if (!binary) throw new Error("nats-server not found (apt-get install nats-server, or set NATS_SERVER_BIN)");
@@ -49,15 +51,23 @@ export async function startServer(): Promise<{ url: string; stop(): void }> {
   });
   return {
     url: `nats://127.0.0.1:${port}`,
-    stop: () => {
-      child.kill("SIGTERM");
+    // The store is removed after the server has exited: it writes to it until then.
+    stop: async () => {
+      const exited = new Promise((done) => child.once("exit", done));
+      if (child.exitCode === null && child.kill("SIGTERM")) await exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-export async function rawRate(url: string, messages: number): Promise<number> {
-  const nc = await connect({ servers: url });
+/**
+ * The raw JetStream rate: publish (256 in flight, each with a message id) + consume + ack of 400-byte
+ * messages in one process, nothing else. `hop` publishes through the bus's own publisher (the same
+ * path a hop takes, so the ratio of hops to this is the cost of everything else); `client` through
+ * the client's `js.publish`, one request per message (the ceiling most JetStream code sees).
+ */
+export async function rawRate(url: string, messages: number, publisher: "hop" | "client" = "hop"): Promise<number> {
+  const nc = await connectNats({ servers: [url] });
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({
     name: "RAW",
@@ -67,6 +77,11 @@ export async function rawRate(url: string, messages: number): Promise<number> {
   });
   await jsm.consumers.add("RAW", { durable_name: "c", ack_policy: AckPolicy.Explicit, max_ack_pending: 10_000 });
   const js = jetstream(nc);
+  const hops = new JetStreamPublisher(nc);
+  const publish =
+    publisher === "hop"
+      ? (data: Uint8Array, id: string) => hops.publish("raw.x", data, id, 10_000)
+      : (data: Uint8Array, id: string) => js.publish("raw.x", data, { msgID: id }).then(() => undefined);
   const payload = new Uint8Array(400); // about the size of a small task
   const started = performance.now();
   let acked = 0;
@@ -84,12 +99,13 @@ export async function rawRate(url: string, messages: number): Promise<number> {
     Array.from({ length: window }, async () => {
       while (next < messages) {
         const i = next++;
-        await js.publish(`raw.x`, payload, { msgID: `m${i}` });
+        await publish(payload, `m${i}`);
       }
     }),
   );
   await consuming;
   const seconds = (performance.now() - started) / 1000;
+  hops.close();
   await jsm.streams.delete("RAW");
   await nc.close();
   return messages / seconds;

@@ -41,7 +41,10 @@ export function benchTables(summary: BenchSummary): string {
     "|---|---|",
     `| local bus, no-op agents | ${int(summary.localHopsPerSecond)} hops/s |`,
     `| NATS, driver + 2 worker processes + server on this machine, no-op agents | ${int(summary.natsHopsPerSecond)} hops/s |`,
-    `| raw JetStream publish + consume + ack, same server | ${int(summary.natsRawRate)} msg/s (hops / raw ${summary.natsHopsPerSecond && summary.natsRawRate ? (summary.natsHopsPerSecond / summary.natsRawRate).toFixed(2) : "-"}) |`,
+    `| raw JetStream publish + consume + ack, same server, through the bus's publisher | ${int(summary.natsRawRate)} msg/s (hops / raw ${summary.natsHopsPerSecond && summary.natsRawRate ? (summary.natsHopsPerSecond / summary.natsRawRate).toFixed(2) : "-"}) |`,
+    ...(summary.natsRawRateClient
+      ? [`| the same through the client's js.publish (one request each) | ${int(summary.natsRawRateClient)} msg/s |`]
+      : []),
     `| offloading (${summary.offload.turnChars}-char turns, threshold ${int(summary.offload.threshold)} B): bytes per hop | ${int(summary.offload.bytesPerHopWith)} with, ${int(summary.offload.bytesPerHopWithout)} without (${pct(1 - summary.offload.bytesPerHopWith / summary.offload.bytesPerHopWithout)} fewer) |`,
     `| offloading: hops/s | ${int(summary.offload.hopsPerSecondWith)} with, ${int(summary.offload.hopsPerSecondWithout)} without (${x(summary.offload.hopsPerSecondWith / summary.offload.hopsPerSecondWithout)}) |`,
     `| Coral conversations in flight at once in one process | ${int(summary.concurrency.inFlight)}, ${summary.concurrency.hopsPerConversation.toFixed(1)} hops deep: RSS ${int(summary.concurrency.rssMB)} MiB after a full GC (live heap ${int(summary.concurrency.heapMB)} MiB) |`,

@@ -145,7 +145,7 @@ export async function measureScaling(options: ScalingOptions = {}): Promise<Scal
         }
       }
     } finally {
-      nats.stop();
+      await nats.stop();
     }
     return {
       endpoints: points(endpointRates),

@@ -33,7 +33,10 @@ export interface BenchSummary {
   schedulingRatios: Array<{ workload: string; rowOverBatch: number; rowOverCentral: number }>;
   localHopsPerSecond: number;
   natsHopsPerSecond: number;
+  /** Raw JetStream publish + consume + ack through the bus's own publisher (the ceiling a hop is compared to). */
   natsRawRate: number;
+  /** The same through the client's `js.publish`, one request per message. */
+  natsRawRateClient: number;
   offload: {
     turnChars: number;
     threshold: number;
@@ -53,7 +56,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 type Sections = {
   scheduling: Pick<BenchSummary, "scheduling" | "schedulingRatios">;
   local: Pick<BenchSummary, "localHopsPerSecond">;
-  nats: Pick<BenchSummary, "natsHopsPerSecond" | "natsRawRate" | "offload">;
+  nats: Pick<BenchSummary, "natsHopsPerSecond" | "natsRawRate" | "natsRawRateClient" | "offload">;
   concurrency: Pick<BenchSummary, "concurrency">;
   cpu: Pick<BenchSummary, "cpuMsPerLlmCall">;
   scaling: Pick<BenchSummary, "scaling">;
@@ -94,11 +97,13 @@ function sections(quick: boolean): { [K in keyof Sections]: () => Promise<Sectio
       say("\n# NATS: raw JetStream, hops through worker processes, offloading");
       const server = await startServer();
       try {
-        const natsRawRate = await rawRate(server.url, quick ? 30_000 : 60_000);
+        const natsRawRate = await rawRate(server.url, quick ? 30_000 : 60_000, "hop");
+        const natsRawRateClient = await rawRate(server.url, quick ? 30_000 : 60_000, "client");
         const hop = await hopRate(server.url, quick ? 1000 : 2000, 20, 2);
         const natsHopsPerSecond = hop.hops / hop.seconds;
+        const n = (value: number) => Math.round(value).toLocaleString("en-US");
         say(
-          `raw ${Math.round(natsRawRate).toLocaleString("en-US")} msg/s; hops ${Math.round(natsHopsPerSecond).toLocaleString("en-US")}/s (${(natsHopsPerSecond / natsRawRate).toFixed(2)} of raw)`,
+          `raw ${n(natsRawRate)} msg/s (client js.publish: ${n(natsRawRateClient)}); hops ${n(natsHopsPerSecond)}/s (${(natsHopsPerSecond / natsRawRate).toFixed(2)} of raw)`,
         );
         const turnChars = 2000;
         const without = await bytesPerHop(server.url, 0, turnChars);
@@ -116,9 +121,9 @@ function sections(quick: boolean): { [K in keyof Sections]: () => Promise<Sectio
             `(${((1 - offload.bytesPerHopWith / offload.bytesPerHopWithout) * 100).toFixed(0)}% fewer), ` +
             `${Math.round(offload.hopsPerSecondWith)} vs ${Math.round(offload.hopsPerSecondWithout)} hops/s (${(offload.hopsPerSecondWith / offload.hopsPerSecondWithout).toFixed(2)}x)`,
         );
-        return { natsHopsPerSecond, natsRawRate, offload };
+        return { natsHopsPerSecond, natsRawRate, natsRawRateClient, offload };
       } finally {
-        server.stop();
+        await server.stop();
       }
     },
     async concurrency() {
