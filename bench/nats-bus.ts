@@ -28,10 +28,15 @@ try {
     `raw JetStream publish (256 in flight) + consume + ack, 400 B, one process: ${Math.round(raw)} msg/s ` +
       `(client js.publish: ${Math.round(rawClient)} msg/s)`,
   );
-  const hop = await hopRate(server.url, 2000, 20, 2);
+  const hop = await hopRate(server.url, 2000, 20, 2, server.pid);
   const rate = hop.hops / hop.seconds;
+  const cpu = hop.cpuMicrosPerHop;
   console.log(
     `matrix hops, 2 worker processes + driver, no-op code agents: ${hop.hops} hops in ${hop.seconds.toFixed(2)} s = ${Math.round(rate)} hops/s (${hop.done} tasks done)`,
+  );
+  console.log(
+    `CPU per hop: server ${Math.round(cpu.server)} µs, workers ${Math.round(cpu.workers)} µs, driver ${Math.round(cpu.driver)} µs ` +
+      `(${Math.round(cpu.server + cpu.workers + cpu.driver)} µs in all: ${Math.round((cpus().length * 1e6) / (cpu.server + cpu.workers + cpu.driver))} hops/s if the cores did nothing else)`,
   );
   console.log(`ratio hops / raw: ${(rate / raw).toFixed(2)}\n`);
   console.log("object store vs inline, per message (sequential, awaited):");

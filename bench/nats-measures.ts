@@ -7,7 +7,7 @@
  * Where you are: `bench/`. Needs nats-server (apt-get install nats-server, or NATS_SERVER_BIN).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -35,7 +35,17 @@ const freePort = () =>
     });
   });
 
-export async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export async function startServer(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "matrix-bench-nats-"));
   if (!binary) throw new Error("nats-server not found (apt-get install nats-server, or set NATS_SERVER_BIN)");
@@ -51,6 +61,7 @@ export async function startServer(): Promise<{ url: string; stop(): Promise<void
   });
   return {
     url: `nats://127.0.0.1:${port}`,
+    pid: child.pid!,
     // The store is removed after the server has exited: it writes to it until then.
     stop: async () => {
       const exited = new Promise((done) => child.once("exit", done));
@@ -131,21 +142,34 @@ const noop = pipeline("bench-nats-hops")
   .code("b", () => undefined)
   .router("a", (task) => (task.hops < (task.row!.hops as number) ? (task.hops % 2 === 0 ? "a" : "b") : null));
 
-export async function hopRate(url: string, tasks: number, hopsPerTask: number, workers: number) {
+/**
+ * Hops/s through `workers` worker processes, and where the CPU went: microseconds per hop in the
+ * server (when its pid is given), the workers together, and the driver (this process).
+ */
+export async function hopRate(url: string, tasks: number, hopsPerTask: number, workers: number, serverPid?: number) {
   const children = await Promise.all(Array.from({ length: workers }, (_, i) => spawnWorker(url, `bench-${i}`)));
   const bus = await createNatsBus({ servers: [url] });
   const rows = Array.from({ length: tasks }, (_, i) => ({ id: String(i), hops: hopsPerTask }));
+  const cpuBefore = {
+    server: serverPid ? cpuSecondsOf(serverPid) : Number.NaN,
+    workers: children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0),
+    driver: process.cpuUsage(),
+  };
   const started = performance.now();
   const summary = await noop.run({ source: rows, bus, maxInFlight: 2000, keepResults: false }).done();
   const seconds = (performance.now() - started) / 1000;
+  const driver = process.cpuUsage(cpuBefore.driver);
+  const hops = summary.hops + tasks; /* the driver's feed publishes and the sink hop */
+  const perHop = (cpuSeconds: number) => (cpuSeconds * 1e6) / hops;
+  const cpuMicrosPerHop = {
+    server: perHop((serverPid ? cpuSecondsOf(serverPid) : Number.NaN) - cpuBefore.server),
+    workers: perHop(children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0) - cpuBefore.workers),
+    driver: perHop((driver.user + driver.system) / 1e6),
+  };
   await bus.close();
   for (const child of children) child.kill("SIGTERM");
   await Promise.all(children.map((child) => new Promise((done) => child.once("exit", done))));
-  return {
-    hops: summary.hops + tasks /* the driver's feed publishes and the sink hop */,
-    seconds,
-    done: summary.counts.done,
-  };
+  return { hops, seconds, done: summary.counts.done, cpuMicrosPerHop };
 }
 
 export async function objectLatency(url: string) {

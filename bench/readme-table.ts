@@ -45,6 +45,11 @@ export function benchTables(summary: BenchSummary): string {
     ...(summary.natsRawRateClient
       ? [`| the same through the client's js.publish (one request each) | ${int(summary.natsRawRateClient)} msg/s |`]
       : []),
+    ...(summary.natsCpuMicrosPerHop
+      ? [
+          `| CPU per NATS hop: server, workers, driver | ${int(summary.natsCpuMicrosPerHop.server)} + ${int(summary.natsCpuMicrosPerHop.workers)} + ${int(summary.natsCpuMicrosPerHop.driver)} µs |`,
+        ]
+      : []),
     `| offloading (${summary.offload.turnChars}-char turns, threshold ${int(summary.offload.threshold)} B): bytes per hop | ${int(summary.offload.bytesPerHopWith)} with, ${int(summary.offload.bytesPerHopWithout)} without (${pct(1 - summary.offload.bytesPerHopWith / summary.offload.bytesPerHopWithout)} fewer) |`,
     `| offloading: hops/s | ${int(summary.offload.hopsPerSecondWith)} with, ${int(summary.offload.hopsPerSecondWithout)} without (${x(summary.offload.hopsPerSecondWith / summary.offload.hopsPerSecondWithout)}) |`,
     `| Coral conversations in flight at once in one process | ${int(summary.concurrency.inFlight)}, ${summary.concurrency.hopsPerConversation.toFixed(1)} hops deep: RSS ${int(summary.concurrency.rssMB)} MiB after a full GC (live heap ${int(summary.concurrency.heapMB)} MiB) |`,

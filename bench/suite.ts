@@ -37,6 +37,8 @@ export interface BenchSummary {
   natsRawRate: number;
   /** The same through the client's `js.publish`, one request per message. */
   natsRawRateClient: number;
+  /** Where a NATS hop's CPU goes: microseconds per hop in nats-server, the worker processes together, the driver. */
+  natsCpuMicrosPerHop: { server: number; workers: number; driver: number };
   offload: {
     turnChars: number;
     threshold: number;
@@ -56,7 +58,10 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 type Sections = {
   scheduling: Pick<BenchSummary, "scheduling" | "schedulingRatios">;
   local: Pick<BenchSummary, "localHopsPerSecond">;
-  nats: Pick<BenchSummary, "natsHopsPerSecond" | "natsRawRate" | "natsRawRateClient" | "offload">;
+  nats: Pick<
+    BenchSummary,
+    "natsHopsPerSecond" | "natsRawRate" | "natsRawRateClient" | "natsCpuMicrosPerHop" | "offload"
+  >;
   concurrency: Pick<BenchSummary, "concurrency">;
   cpu: Pick<BenchSummary, "cpuMsPerLlmCall">;
   scaling: Pick<BenchSummary, "scaling">;
@@ -99,11 +104,12 @@ function sections(quick: boolean): { [K in keyof Sections]: () => Promise<Sectio
       try {
         const natsRawRate = await rawRate(server.url, quick ? 30_000 : 60_000, "hop");
         const natsRawRateClient = await rawRate(server.url, quick ? 30_000 : 60_000, "client");
-        const hop = await hopRate(server.url, quick ? 1000 : 2000, 20, 2);
+        const hop = await hopRate(server.url, quick ? 1000 : 2000, 20, 2, server.pid);
         const natsHopsPerSecond = hop.hops / hop.seconds;
         const n = (value: number) => Math.round(value).toLocaleString("en-US");
         say(
-          `raw ${n(natsRawRate)} msg/s (client js.publish: ${n(natsRawRateClient)}); hops ${n(natsHopsPerSecond)}/s (${(natsHopsPerSecond / natsRawRate).toFixed(2)} of raw)`,
+          `raw ${n(natsRawRate)} msg/s (client js.publish: ${n(natsRawRateClient)}); hops ${n(natsHopsPerSecond)}/s (${(natsHopsPerSecond / natsRawRate).toFixed(2)} of raw); ` +
+            `CPU per hop: server ${n(hop.cpuMicrosPerHop.server)} µs, workers ${n(hop.cpuMicrosPerHop.workers)} µs, driver ${n(hop.cpuMicrosPerHop.driver)} µs`,
         );
         const turnChars = 2000;
         const without = await bytesPerHop(server.url, 0, turnChars);
@@ -121,7 +127,7 @@ function sections(quick: boolean): { [K in keyof Sections]: () => Promise<Sectio
             `(${((1 - offload.bytesPerHopWith / offload.bytesPerHopWithout) * 100).toFixed(0)}% fewer), ` +
             `${Math.round(offload.hopsPerSecondWith)} vs ${Math.round(offload.hopsPerSecondWithout)} hops/s (${(offload.hopsPerSecondWith / offload.hopsPerSecondWithout).toFixed(2)}x)`,
         );
-        return { natsHopsPerSecond, natsRawRate, natsRawRateClient, offload };
+        return { natsHopsPerSecond, natsRawRate, natsRawRateClient, natsCpuMicrosPerHop: hop.cpuMicrosPerHop, offload };
       } finally {
         await server.stop();
       }
