@@ -78,10 +78,29 @@ describeWithNats("NATS permissions: a worker account that reads runs but cannot 
     for (const task of run.results()) expect(task.state.length).toBe(task.id.length + 2001);
   });
 
-  it("the worker account can neither write the run registry nor create a stream", async () => {
+  it("the worker serves a dedup role: its index lives in the run's shared KV bucket", async () => {
+    const texts = ["the cat sat on the mat today", "the cat sat on the mat today!", "a dog ran in the park at noon"];
+    const p = pipeline("perm-dedup")
+      .code("write", (task) => ({ content: task.row!.text as string }))
+      .dedup("dedup", { threshold: 0.8 })
+      .sequence("write", "dedup");
+    const summary = await p
+      .run({
+        source: texts.map((text, i) => ({ id: `d${i}`, text })),
+        bus: driverBus,
+        signingKey: keys.privateKey,
+      })
+      .done();
+    expect(summary.counts).toEqual({ done: 2, failed: 0, filtered: 1 });
+  });
+
+  it("the worker account can neither write the run registry or the endpoint registry nor create a stream", async () => {
     const nc = worker["options"].bus.connection;
     const runs = await new Kvm(nc).open(names.runsBucket);
     await expect(runs.put("forged", JSON.stringify({ runId: "forged" }))).rejects.toThrow(/permission/i);
+    // Workers may write KV buckets in general (dedup indexes), but not the endpoint registry.
+    const endpoints = await new Kvm(nc).open(names.endpointsBucket);
+    await expect(endpoints.put("forged", JSON.stringify({ url: "http://evil" }))).rejects.toThrow(/permission/i);
     const jsm = await worker["options"].bus.jsm();
     await expect(jsm.streams.add({ name: "FORGED", subjects: ["forged.>"] })).rejects.toThrow(/permission/i);
     await expect(jsm.streams.delete(`KV_${names.runsBucket}`)).rejects.toThrow(/permission/i);
