@@ -22,23 +22,27 @@ try {
   console.log(
     `NATS bus benchmark — ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, nats-server ${natsServerBinary}\n`,
   );
-  const raw = await rawRate(server.url, 60_000, "hop");
-  const rawClient = await rawRate(server.url, 60_000, "client");
+  const raw = await rawRate(server.url, 60_000, "hop", server.pid);
+  const rawClient = await rawRate(server.url, 60_000, "client", server.pid);
   console.log(
-    `raw JetStream publish (256 in flight) + consume + ack, 400 B, one process: ${Math.round(raw)} msg/s ` +
-      `(client js.publish: ${Math.round(rawClient)} msg/s)`,
+    `raw JetStream publish (256 in flight) + consume + ack, 400 B, one process: ${Math.round(raw.rate)} msg/s, ` +
+      `${Math.round(raw.cpuMicrosPerMessage)} µs CPU per message (client js.publish: ${Math.round(rawClient.rate)} msg/s, ${Math.round(rawClient.cpuMicrosPerMessage)} µs)`,
   );
   const hop = await hopRate(server.url, 2000, 20, 2, server.pid);
   const rate = hop.hops / hop.seconds;
   const cpu = hop.cpuMicrosPerHop;
+  const cpuPerHop = cpu.server + cpu.workers + cpu.driver;
   console.log(
     `matrix hops, 2 worker processes + driver, no-op code agents: ${hop.hops} hops in ${hop.seconds.toFixed(2)} s = ${Math.round(rate)} hops/s (${hop.done} tasks done)`,
   );
   console.log(
     `CPU per hop: server ${Math.round(cpu.server)} µs, workers ${Math.round(cpu.workers)} µs, driver ${Math.round(cpu.driver)} µs ` +
-      `(${Math.round(cpu.server + cpu.workers + cpu.driver)} µs in all: ${Math.round((cpus().length * 1e6) / (cpu.server + cpu.workers + cpu.driver))} hops/s if the cores did nothing else)`,
+      `(${Math.round(cpuPerHop)} µs in all: ${Math.round((cpus().length * 1e6) / cpuPerHop)} hops/s if the cores did nothing else)`,
   );
-  console.log(`ratio hops / raw: ${(rate / raw).toFixed(2)}\n`);
+  console.log(
+    `ratio hops / raw by CPU (raw's CPU per message / a hop's): ${(raw.cpuMicrosPerMessage / cpuPerHop).toFixed(2)}`,
+  );
+  console.log(`ratio hops / raw by rate: ${(rate / raw.rate).toFixed(2)}\n`);
   console.log("object store vs inline, per message (sequential, awaited):");
   for (const line of await objectLatency(server.url)) console.log(line);
   console.log("\nlong conversation (50 tasks × 20 turns, each turn N chars), bytes per hop:");

@@ -75,9 +75,16 @@ export async function startServer(): Promise<{ url: string; pid: number; stop():
  * The raw JetStream rate: publish (256 in flight, each with a message id) + consume + ack of 400-byte
  * messages in one process, nothing else. `hop` publishes through the bus's own publisher (the same
  * path a hop takes, so the ratio of hops to this is the cost of everything else); `client` through
- * the client's `js.publish`, one request per message (the ceiling most JetStream code sees).
+ * the client's `js.publish`, one request per message (the ceiling most JetStream code sees). With
+ * the server's pid, also the CPU per message of server and client together: unlike the rate, it
+ * hardly depends on what else the machine is doing.
  */
-export async function rawRate(url: string, messages: number, publisher: "hop" | "client" = "hop"): Promise<number> {
+export async function rawRate(
+  url: string,
+  messages: number,
+  publisher: "hop" | "client" = "hop",
+  serverPid?: number,
+): Promise<{ rate: number; cpuMicrosPerMessage: number }> {
   const nc = await connectNats({ servers: [url] });
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({
@@ -94,6 +101,8 @@ export async function rawRate(url: string, messages: number, publisher: "hop" | 
       ? (data: Uint8Array, id: string) => hops.publish("raw.x", data, id, 10_000)
       : (data: Uint8Array, id: string) => js.publish("raw.x", data, { msgID: id }).then(() => undefined);
   const payload = new Uint8Array(400); // about the size of a small task
+  const serverBefore = serverPid ? cpuSecondsOf(serverPid) : Number.NaN;
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
   let acked = 0;
   const consumer = await js.consumers.get("RAW", "c");
@@ -116,10 +125,14 @@ export async function rawRate(url: string, messages: number, publisher: "hop" | 
   );
   await consuming;
   const seconds = (performance.now() - started) / 1000;
+  const client = process.cpuUsage(clientBefore);
+  const cpuSeconds =
+    (serverPid ? cpuSecondsOf(serverPid) : Number.NaN) - serverBefore + (client.user + client.system) / 1e6;
   hops.close();
   await jsm.streams.delete("RAW");
   await nc.close();
-  return messages / seconds;
+  // Server and client together, per message: comparable with a hop's CPU in all processes (hopRate).
+  return { rate: messages / seconds, cpuMicrosPerMessage: (cpuSeconds * 1e6) / messages };
 }
 
 export function spawnWorker(url: string, id: string): Promise<ChildProcess> {

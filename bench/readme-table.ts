@@ -47,7 +47,7 @@ export function benchTables(summary: BenchSummary): string {
       : []),
     ...(summary.natsCpuMicrosPerHop
       ? [
-          `| CPU per NATS hop: server, workers, driver | ${int(summary.natsCpuMicrosPerHop.server)} + ${int(summary.natsCpuMicrosPerHop.workers)} + ${int(summary.natsCpuMicrosPerHop.driver)} µs |`,
+          `| CPU per NATS hop: server + workers + driver (raw: per message, server + client) | ${int(summary.natsCpuMicrosPerHop.server)} + ${int(summary.natsCpuMicrosPerHop.workers)} + ${int(summary.natsCpuMicrosPerHop.driver)} µs (raw ${int(summary.natsRawCpuMicrosPerMessage)} µs: hops / raw by CPU ${(summary.natsRawCpuMicrosPerMessage / (summary.natsCpuMicrosPerHop.server + summary.natsCpuMicrosPerHop.workers + summary.natsCpuMicrosPerHop.driver)).toFixed(2)}) |`,
         ]
       : []),
     `| offloading (${summary.offload.turnChars}-char turns, threshold ${int(summary.offload.threshold)} B): bytes per hop | ${int(summary.offload.bytesPerHopWith)} with, ${int(summary.offload.bytesPerHopWithout)} without (${pct(1 - summary.offload.bytesPerHopWith / summary.offload.bytesPerHopWithout)} fewer) |`,

@@ -39,6 +39,8 @@ export interface BenchSummary {
   natsRawRateClient: number;
   /** Where a NATS hop's CPU goes: microseconds per hop in nats-server, the worker processes together, the driver. */
   natsCpuMicrosPerHop: { server: number; workers: number; driver: number };
+  /** The raw rate's CPU per message, server and client together (comparable with the sum of the above). */
+  natsRawCpuMicrosPerMessage: number;
   offload: {
     turnChars: number;
     threshold: number;
@@ -60,7 +62,12 @@ type Sections = {
   local: Pick<BenchSummary, "localHopsPerSecond">;
   nats: Pick<
     BenchSummary,
-    "natsHopsPerSecond" | "natsRawRate" | "natsRawRateClient" | "natsCpuMicrosPerHop" | "offload"
+    | "natsHopsPerSecond"
+    | "natsRawRate"
+    | "natsRawRateClient"
+    | "natsCpuMicrosPerHop"
+    | "natsRawCpuMicrosPerMessage"
+    | "offload"
   >;
   concurrency: Pick<BenchSummary, "concurrency">;
   cpu: Pick<BenchSummary, "cpuMsPerLlmCall">;
@@ -102,8 +109,9 @@ function sections(quick: boolean): { [K in keyof Sections]: () => Promise<Sectio
       say("\n# NATS: raw JetStream, hops through worker processes, offloading");
       const server = await startServer();
       try {
-        const natsRawRate = await rawRate(server.url, quick ? 30_000 : 60_000, "hop");
-        const natsRawRateClient = await rawRate(server.url, quick ? 30_000 : 60_000, "client");
+        const raw = await rawRate(server.url, quick ? 30_000 : 60_000, "hop", server.pid);
+        const natsRawRate = raw.rate;
+        const natsRawRateClient = (await rawRate(server.url, quick ? 30_000 : 60_000, "client")).rate;
         const hop = await hopRate(server.url, quick ? 1000 : 2000, 20, 2, server.pid);
         const natsHopsPerSecond = hop.hops / hop.seconds;
         const n = (value: number) => Math.round(value).toLocaleString("en-US");
@@ -127,7 +135,14 @@ function sections(quick: boolean): { [K in keyof Sections]: () => Promise<Sectio
             `(${((1 - offload.bytesPerHopWith / offload.bytesPerHopWithout) * 100).toFixed(0)}% fewer), ` +
             `${Math.round(offload.hopsPerSecondWith)} vs ${Math.round(offload.hopsPerSecondWithout)} hops/s (${(offload.hopsPerSecondWith / offload.hopsPerSecondWithout).toFixed(2)}x)`,
         );
-        return { natsHopsPerSecond, natsRawRate, natsRawRateClient, natsCpuMicrosPerHop: hop.cpuMicrosPerHop, offload };
+        return {
+          natsHopsPerSecond,
+          natsRawRate,
+          natsRawRateClient,
+          natsCpuMicrosPerHop: hop.cpuMicrosPerHop,
+          natsRawCpuMicrosPerMessage: raw.cpuMicrosPerMessage,
+          offload,
+        };
       } finally {
         await server.stop();
       }
