@@ -5,8 +5,9 @@
  *  1. raw JetStream: publish (256 in flight) + consume + ack, the ceiling for one hop's traffic, through
  *     the bus's publisher and through the client's js.publish;
  *  2. hops/s through `matrix worker` processes with no-op code agents, and its ratio to (1);
- *  3. offloading: object put/get latency by size, and bytes per hop on a long conversation with and
- *     without offloading (how DEFAULT_OFFLOAD_THRESHOLD was picked).
+ *  3. offloading: put/get latency by size in an object store and in a content stream (where a run's
+ *     offloaded texts up to 512 KiB go), and bytes and hops/s on a long conversation with and without
+ *     offloading (how DEFAULT_OFFLOAD_THRESHOLD was picked).
  *
  * Run: npm run bench:nats   (needs nats-server: apt-get install nats-server, or NATS_SERVER_BIN)
  */
@@ -43,7 +44,7 @@ try {
     `ratio hops / raw by CPU (raw's CPU per message / a hop's): ${(raw.cpuMicrosPerMessage / cpuPerHop).toFixed(2)}`,
   );
   console.log(`ratio hops / raw by rate: ${(rate / raw.rate).toFixed(2)}\n`);
-  console.log("object store vs inline, per message (sequential, awaited):");
+  console.log("offloaded content vs inline, per message (sequential, awaited):");
   for (const line of await objectLatency(server.url)) console.log(line);
   console.log("\nlong conversation (50 tasks × 20 turns, each turn N chars), bytes per hop:");
   for (const chars of [2000, 8000, 32000]) {
@@ -51,8 +52,8 @@ try {
       const r = await bytesPerHop(server.url, threshold, chars);
       console.log(
         `  turn ${String(chars).padStart(5)} chars, offload ${threshold === 0 ? "off " : `>${threshold} B`}: ` +
-          `${Math.round(r.wirePerHop)} B/hop on the wire + ${Math.round(r.objectPerHop)} B/hop into objects; ` +
-          `${Math.round(r.hops / r.seconds)} hops/s; ${r.fetched} object fetches`,
+          `${Math.round(r.wirePerHop)} B/hop on the wire + ${Math.round(r.objectPerHop)} B/hop into the content store; ` +
+          `${Math.round(r.hops / r.seconds)} hops/s; ${r.fetched} content fetches`,
       );
     }
   }

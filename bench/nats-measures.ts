@@ -185,31 +185,43 @@ export async function hopRate(url: string, tasks: number, hopsPerTask: number, w
   return { hops, seconds, done: summary.counts.done, cpuMicrosPerHop };
 }
 
+/** Sequential, awaited latencies by size: object store put/get, content-stream put/direct get, inline publish. */
 export async function objectLatency(url: string) {
   const nc = await connect({ servers: url });
   const store = await new Objm(nc).create("bench_latency", { storage: StorageType.File });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({ name: "LAT", subjects: ["lat.>"], storage: StorageType.File });
+  // Shaped like a run's content stream (content-store.ts).
+  await jsm.streams.add({
+    name: "LATC",
+    subjects: ["latc.>"],
+    storage: StorageType.File,
+    allow_direct: true,
+    max_msgs_per_subject: 1,
+  });
   const rows: string[] = [];
+  const ms = (value: number) => `${value.toFixed(2)} ms`;
   for (const size of [512, 1024, 4096, 16_384, 65_536]) {
     const bytes = new Uint8Array(size).fill(120);
     const n = 100;
-    let t = performance.now();
-    for (let i = 0; i < n; i++) await store.putBlob({ name: `o${size}-${i}` }, bytes);
-    const put = (performance.now() - t) / n;
-    t = performance.now();
-    for (let i = 0; i < n; i++) await store.getBlob(`o${size}-${i}`);
-    const get = (performance.now() - t) / n;
-    t = performance.now();
-    for (let i = 0; i < n; i++) await js.publish("lat.x", bytes);
-    const publish = (performance.now() - t) / n;
+    const time = async (step: (i: number) => Promise<unknown>) => {
+      const t = performance.now();
+      for (let i = 0; i < n; i++) await step(i);
+      return (performance.now() - t) / n;
+    };
+    const put = await time((i) => store.putBlob({ name: `o${size}-${i}` }, bytes));
+    const get = await time((i) => store.getBlob(`o${size}-${i}`));
+    const streamPut = await time((i) => js.publish(`latc.s${size}-${i}`, bytes));
+    const streamGet = await time((i) => jsm.direct.getMessage("LATC", { last_by_subj: `latc.s${size}-${i}` }));
+    const publish = await time(() => js.publish("lat.x", bytes));
     rows.push(
-      `  ${String(size).padStart(6)} B   put ${put.toFixed(2)} ms   get ${get.toFixed(2)} ms   inline publish ${publish.toFixed(2)} ms`,
+      `  ${String(size).padStart(6)} B   object put ${ms(put)} get ${ms(get)}   content stream put ${ms(streamPut)} get ${ms(streamGet)}   inline publish ${ms(publish)}`,
     );
   }
   await store.destroy();
   await jsm.streams.delete("LAT");
+  await jsm.streams.delete("LATC");
   await nc.close();
   return rows;
 }
