@@ -22,7 +22,7 @@ import OpenAI from "openai";
 import pino, { type Logger } from "pino";
 import { ConfigError, LlmApiError, NoEndpointError, StructuredOutputError } from "../errors.js";
 import { registerSecret } from "../secrets.js";
-import { abortableDelay, abortReason, linkSignals } from "./abortable-delay.js";
+import { abortableDelay, abortReason, follow, unfollow } from "./abortable-delay.js";
 import type { ChatRequest, ChatResult, LlmClient } from "./llm-client.js";
 import { type LlmPoolOptions, llmPoolOptionsFromEnv, parseLlmPoolOptions, withKeyFromEnv } from "./llm-pool-options.js";
 import { MalformedReplyError, StreamAssembler, fromWireCompletion, toWireBody, type WireReply } from "./openai-wire.js";
@@ -69,6 +69,10 @@ export class LlmPool implements LlmClient {
   readonly #cache: ResponseCache | undefined;
   readonly #usage = new UsageTracker();
   readonly #closeController = new AbortController();
+  /** The controllers of the attempts in flight: `close` aborts them. */
+  readonly #attemptControllers = new Set<AbortController>();
+  /** No endpoint lists its models: every call has every endpoint as a candidate (no filtering per call). */
+  readonly #servesEveryModel: boolean;
   readonly #changeWaiters = new Set<() => void>();
   #roundRobin = 0;
   #closed = false;
@@ -110,8 +114,9 @@ export class LlmPool implements LlmClient {
       (endpoint, index) => new PoolEndpoint(index, endpoint, stripUndefined(parsed.health ?? {}), this.retry.timeoutMs),
     );
     this.#logger = (parsed.logger ?? pino({ enabled: false })).child({ component: "llm-pool" });
+    this.#servesEveryModel = this.#endpoints.every((endpoint) => endpoint.models === undefined);
     this.#cache = parsed.cacheDir ? new ResponseCache(parsed.cacheDir) : undefined;
-    // Attempts hang off the close signal through onAbort (one listener); others may listen too.
+    // Waits of many calls may listen on the close signal at once.
     setMaxListeners(0, this.#closeController.signal);
   }
 
@@ -155,6 +160,7 @@ export class LlmPool implements LlmClient {
     this.#closed = true;
     const error = new NoEndpointError(this.defaultModel ?? "*", "the LLM pool was closed.");
     this.#closeController.abort(error);
+    for (const attempt of [...this.#attemptControllers]) attempt.abort(error);
     for (const endpoint of this.#endpoints) endpoint.close(error);
     this.#notifyChange();
   }
@@ -166,7 +172,9 @@ export class LlmPool implements LlmClient {
       throw new ConfigError("model", "the request names no model and the pool has no defaultModel (OPENAI_MODEL).");
     }
     if (this.#closed) throw new NoEndpointError(model, "the LLM pool was closed.");
-    const candidates = this.#endpoints.filter((endpoint) => endpoint.serves(model));
+    const candidates = this.#servesEveryModel
+      ? this.#endpoints
+      : this.#endpoints.filter((endpoint) => endpoint.serves(model));
     if (candidates.length === 0) {
       throw new NoEndpointError(model, `none of the ${this.#endpoints.length} endpoints serves this model.`);
     }
@@ -316,8 +324,13 @@ export class LlmPool implements LlmClient {
     for (;;) {
       this.#checkOpen(signal);
       const now = Date.now();
-      const available = candidates.filter((endpoint) => endpoint.isAvailable(now));
-      const preferred = available.length > 1 && avoid ? available.filter((endpoint) => endpoint !== avoid) : available;
+      // One candidate (the usual single endpoint): no arrays per attempt.
+      const preferred =
+        candidates.length === 1
+          ? candidates[0]!.isAvailable(now)
+            ? candidates
+            : NONE
+          : preferredEndpoints(candidates, avoid, now);
       if (preferred.length > 0) {
         const chosen =
           this.sticky && stickyKey !== undefined ? rendezvous(preferred, stickyKey) : this.#leastOutstanding(preferred);
@@ -332,7 +345,7 @@ export class LlmPool implements LlmClient {
     }
   }
 
-  #leastOutstanding(endpoints: PoolEndpoint[]): PoolEndpoint {
+  #leastOutstanding(endpoints: readonly PoolEndpoint[]): PoolEndpoint {
     // When every replica declares its size, compare load relative to it, so a replica with maxConcurrent 64
     // takes 8x the calls of one with 8; otherwise compare absolute outstanding counts.
     const sized = endpoints.every((endpoint) => Number.isFinite(endpoint.limiter.limit));
@@ -367,6 +380,8 @@ export class LlmPool implements LlmClient {
   }
 
   #notifyChange(): void {
+    // Every attempt ends here; a copy of an empty set was an array per call.
+    if (this.#changeWaiters.size === 0) return;
     for (const waiter of [...this.#changeWaiters]) waiter();
   }
 
@@ -382,24 +397,33 @@ export class LlmPool implements LlmClient {
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     let started = 0;
-    let linked: ReturnType<typeof linkSignals> | undefined;
+    let attempt: AbortController | undefined;
     try {
-      release = await endpoint.limiter.acquire(signal);
-      await endpoint.requestBucket?.take(1, signal);
-      await endpoint.tokenBucket?.take(estimate, signal);
+      // The waits are skipped when a slot and the buckets' tokens are there now: an `await` of a settled
+      // promise (or of `undefined`, for a bucket the endpoint does not have) still costs a turn each.
+      release = endpoint.limiter.tryAcquire() ?? (await endpoint.limiter.acquire(signal));
+      const { requestBucket, tokenBucket } = endpoint;
+      if (requestBucket && !requestBucket.tryTake(1)) await requestBucket.take(1, signal);
+      if (tokenBucket && !tokenBucket.tryTake(estimate)) await tokenBucket.take(estimate, signal);
       this.#checkOpen(signal);
-      // One controller per attempt: aborted by the call's signal, the pool's close, or the timeout below.
-      linked = linkSignals([signal, this.#closeController.signal]);
-      const attempt = linked.controller;
+      // One controller per attempt, aborted by the call's signal, the pool's close, or the timeout below
+      // (`openai` needs a signal of its own per request: it never removes its listener from it).
+      const controller = new AbortController();
+      attempt = controller;
+      if (signal) follow(signal, controller);
+      this.#attemptControllers.add(controller);
       timer = setTimeout(() => {
         timedOut = true;
-        attempt.abort();
+        controller.abort();
       }, this.retry.timeoutMs);
-      const attemptSignal = linked.signal;
+      const attemptSignal = controller.signal;
       started = performance.now();
       const reply = request.stream
         ? await streamOnce(endpoint.client, body, attemptSignal, started)
-        : await completeOnce(endpoint.client, body, attemptSignal);
+        : fromWireCompletion(
+            await endpoint.client.chat.completions.create(body, { signal: attemptSignal }),
+            body.model,
+          );
       const latency = performance.now() - started;
       endpoint.latency.add(latency);
       if (reply.ttftMs !== undefined) endpoint.ttft.add(reply.ttftMs);
@@ -421,7 +445,10 @@ export class LlmPool implements LlmClient {
       return { failure };
     } finally {
       if (timer) clearTimeout(timer);
-      linked?.dispose();
+      if (attempt) {
+        if (signal) unfollow(signal, attempt);
+        this.#attemptControllers.delete(attempt);
+      }
       release?.();
       endpoint.outstanding--;
       this.#notifyChange();
@@ -503,15 +530,6 @@ export function createLlmPool(options: LlmPoolOptions = {}): LlmPool {
   return new LlmPool(options);
 }
 
-async function completeOnce(
-  client: OpenAI,
-  body: ReturnType<typeof toWireBody>,
-  signal: AbortSignal,
-): Promise<WireReply> {
-  const completion = await client.chat.completions.create(body, { signal });
-  return fromWireCompletion(completion, body.model);
-}
-
 async function streamOnce(
   client: OpenAI,
   body: ReturnType<typeof toWireBody>,
@@ -533,8 +551,20 @@ async function streamOnce(
   };
 }
 
+const NONE: readonly PoolEndpoint[] = [];
+
+/** The available endpoints, without `avoid` (the last one that failed) when there are others. */
+function preferredEndpoints(
+  candidates: readonly PoolEndpoint[],
+  avoid: PoolEndpoint | undefined,
+  now: number,
+): readonly PoolEndpoint[] {
+  const available = candidates.filter((endpoint) => endpoint.isAvailable(now));
+  return available.length > 1 && avoid ? available.filter((endpoint) => endpoint !== avoid) : available;
+}
+
 /** Highest-random-weight hashing: a key keeps its replica, and only keys of a lost replica move. */
-function rendezvous(endpoints: PoolEndpoint[], key: string): PoolEndpoint {
+function rendezvous(endpoints: readonly PoolEndpoint[], key: string): PoolEndpoint {
   if (endpoints.length === 1) return endpoints[0]!;
   let best = endpoints[0]!;
   let bestWeight = -1;

@@ -261,4 +261,29 @@ describe("retries", () => {
     await first;
     expect(s.requests).toHaveLength(1);
   });
+
+  it("aborts a call in flight with the caller's signal, and another caller's call goes on", async () => {
+    const s = await server(() => ({ delayMs: 2_000 }));
+    const p = pool({ endpoints: [{ baseUrl: s.baseUrl }], retry: fastRetry });
+    const controller = new AbortController();
+    const started = Date.now();
+    const aborted = p.chat({ ...ask(), signal: controller.signal });
+    const other = p.chat({ ...ask(), signal: new AbortController().signal });
+    setTimeout(() => controller.abort(new Error("stop")), 50);
+    await expect(aborted).rejects.toThrow("stop");
+    expect(Date.now() - started).toBeLessThan(1_500);
+    await expect(other).resolves.toMatchObject({ attempts: 1 });
+    expect(p.stats().endpoints[0]).toMatchObject({ outstanding: 0, inFlight: 0, errors: 0 });
+  });
+
+  it("close() rejects the calls in flight with NoEndpointError", async () => {
+    const s = await server(() => ({ delayMs: 2_000 }));
+    const p = pool({ endpoints: [{ baseUrl: s.baseUrl }], retry: fastRetry });
+    const started = Date.now();
+    const calls = [p.chat(ask()), p.chat({ ...ask(), signal: new AbortController().signal })];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await p.close();
+    for (const call of calls) await expect(call).rejects.toBeInstanceOf(NoEndpointError);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
 });
