@@ -189,7 +189,10 @@ export class LlmPool implements LlmClient {
       }
     }
     try {
-      const result = await this.#chatWithStructure(request, model, candidates);
+      // Without a schema there is nothing to check: one async layer less per call.
+      const result = request.responseSchema
+        ? await this.#chatWithStructure(request, model, candidates)
+        : await this.#callWithRetries(request, model, candidates);
       if (this.#cache && cacheKey) {
         await this.#cache.set(cacheKey, result).catch((error: unknown) => {
           this.#logger.warn({ err: { message: String((error as Error)?.message) } }, "response cache write failed");
@@ -260,7 +263,10 @@ export class LlmPool implements LlmClient {
     for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
       if (attempt > 1) await abortableDelay(backoffDelay(attempt - 1, this.retry), signal);
       this.#checkOpen(signal);
-      const endpoint = await this.#select(candidates, request.stickyKey, avoid, signal);
+      // Chosen without a wait (no promise, no turn) when an endpoint is available, as it usually is.
+      const endpoint =
+        this.#selectNow(candidates, request.stickyKey, avoid, signal, Date.now()) ??
+        (await this.#select(candidates, request.stickyKey, avoid, signal));
       this.#attempts++;
       endpoint.requests++;
       if (attempt > 1) {
@@ -322,27 +328,38 @@ export class LlmPool implements LlmClient {
     signal: AbortSignal | undefined,
   ): Promise<PoolEndpoint> {
     for (;;) {
-      this.#checkOpen(signal);
       const now = Date.now();
-      // One candidate (the usual single endpoint): no arrays per attempt.
-      const preferred =
-        candidates.length === 1
-          ? candidates[0]!.isAvailable(now)
-            ? candidates
-            : NONE
-          : preferredEndpoints(candidates, avoid, now);
-      if (preferred.length > 0) {
-        const chosen =
-          this.sticky && stickyKey !== undefined ? rendezvous(preferred, stickyKey) : this.#leastOutstanding(preferred);
-        chosen.outstanding++;
-        // A half-open endpoint admits exactly one probe; claim it now, before any await.
-        if (chosen.circuit.onStart(now)) this.#logger.info({ endpoint: chosen.label }, "probing endpoint");
-        return chosen;
-      }
+      const chosen = this.#selectNow(candidates, stickyKey, avoid, signal, now);
+      if (chosen) return chosen;
       const earliest = Math.min(...candidates.map((endpoint) => endpoint.availableAt(now)));
       // Wake on the earliest pause/cooldown end, or sooner when any attempt finishes (a probe may close a circuit).
       await this.#waitForChange(Math.min(Math.max(earliest - now, 5), 1_000), signal);
     }
+  }
+
+  /** The endpoint to use now, claimed; undefined when none is available (then `#select` waits). */
+  #selectNow(
+    candidates: PoolEndpoint[],
+    stickyKey: string | undefined,
+    avoid: PoolEndpoint | undefined,
+    signal: AbortSignal | undefined,
+    now: number,
+  ): PoolEndpoint | undefined {
+    this.#checkOpen(signal);
+    // One candidate (the usual single endpoint): no arrays per attempt.
+    const preferred =
+      candidates.length === 1
+        ? candidates[0]!.isAvailable(now)
+          ? candidates
+          : NONE
+        : preferredEndpoints(candidates, avoid, now);
+    if (preferred.length === 0) return undefined;
+    const chosen =
+      this.sticky && stickyKey !== undefined ? rendezvous(preferred, stickyKey) : this.#leastOutstanding(preferred);
+    chosen.outstanding++;
+    // A half-open endpoint admits exactly one probe; claim it now, before any await.
+    if (chosen.circuit.onStart(now)) this.#logger.info({ endpoint: chosen.label }, "probing endpoint");
+    return chosen;
   }
 
   #leastOutstanding(endpoints: readonly PoolEndpoint[]): PoolEndpoint {
