@@ -6,6 +6,8 @@
  * - `--profile FILE` records a CPU profile (the format of `node --cpu-prof`) of the measured calls only:
  *   warm-up and module loading (which tsx compiles on the fly) are left out. The profiler samples wall
  *   time, so on a loaded machine preemption is charged to whatever was running: compare shares, not µs.
+ * - `--heap-profile FILE` records a sampling heap profile (`.heapprofile`) of the same calls, counting
+ *   short-lived objects too: bytes allocated per call by function, which is what the scavenger pays for.
  * - `--fake` replaces `fetch` with an in-process stub that answers every request with one canned
  *   completion on the next turn of the event loop: no sockets, no simulator, no undici. Both sides then
  *   run the same `openai` code over the same stub, so what is left of the difference is the SDK's own
@@ -14,7 +16,7 @@
  *   named closure also calls esbuild's `__name` helper, which the compiled code does not.
  *
  * Run: npx tsx bench/llm-cpu-profile.ts [--side matrix|bare|both] [--calls N] [--rounds N] [--fake] [--dist]
- *        [--profile /tmp/matrix.cpuprofile]
+ *        [--profile /tmp/matrix.cpuprofile] [--heap-profile /tmp/matrix.heapprofile]
  */
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
@@ -30,6 +32,7 @@ const side = option("side") ?? "matrix";
 const calls = Number(option("calls") ?? 20_000);
 const rounds = Number(option("rounds") ?? 1);
 const profilePath = option("profile");
+const heapProfilePath = option("heap-profile");
 const fake = argv.includes("--fake");
 const sdk = argv.includes("--dist") ? "../dist/index.js" : "../sdk/index.js";
 const { pipeline } = (await import(sdk)) as typeof import("../sdk/index.js");
@@ -109,12 +112,21 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 try {
   for (const warm of side === "both" ? [matrix, bare] : [side === "bare" ? bare : matrix]) await warm(1000);
-  const session = profilePath ? new Session() : undefined;
-  if (session) {
-    session.connect();
+  const session = profilePath || heapProfilePath ? new Session() : undefined;
+  session?.connect();
+  if (session && profilePath) {
     await session.post("Profiler.enable");
     await session.post("Profiler.setSamplingInterval", { interval: 200 });
     await session.post("Profiler.start");
+  }
+  if (session && heapProfilePath) {
+    // Every allocation sampled, including what the scavenger collects: bytes allocated, not bytes kept.
+    await session.post("HeapProfiler.enable");
+    await session.post("HeapProfiler.startSampling", {
+      samplingInterval: 256,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
   }
   const differences: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -134,8 +146,12 @@ try {
   if (session && profilePath) {
     const { profile } = await session.post("Profiler.stop");
     await writeFile(profilePath, JSON.stringify(profile));
-    session.disconnect();
   }
+  if (session && heapProfilePath) {
+    const { profile } = await session.post("HeapProfiler.stopSampling");
+    await writeFile(heapProfilePath, JSON.stringify(profile));
+  }
+  session?.disconnect();
 } finally {
   await server?.stop();
 }
