@@ -54,7 +54,18 @@ class RoleQueue {
   scheduled = false;
   /** Rotates which consumer is offered the next task, so instances share the work. */
   next = 0;
+  /** Runs the scheduled pump: one function per queue, not a closure per publish. */
+  readonly run: () => void;
+  constructor(pump: (queue: RoleQueue) => void) {
+    this.run = () => {
+      this.scheduled = false;
+      pump(this);
+    };
+  }
 }
+
+/** Settled once: `then` on it queues a microtask. */
+const settled = Promise.resolve();
 
 /** One task handed to a consumer of the local bus; `nak` puts it back at the end of the queue. */
 class LocalDelivery implements Delivery {
@@ -97,7 +108,7 @@ export class LocalBus implements Bus {
   private queue(role: string): RoleQueue {
     let queue = this.queues.get(role);
     if (queue === undefined) {
-      queue = new RoleQueue();
+      queue = new RoleQueue((scheduled) => this.pump(scheduled));
       this.queues.set(role, queue);
     }
     return queue;
@@ -115,11 +126,10 @@ export class LocalBus implements Bus {
   private schedule(queue: RoleQueue): void {
     if (queue.scheduled || queue.consumers.length === 0) return;
     queue.scheduled = true;
-    // A microtask, not a direct call, so a chain of hops never grows the stack.
-    queueMicrotask(() => {
-      queue.scheduled = false;
-      this.pump(queue);
-    });
+    // A microtask, not a direct call, so a chain of hops never grows the stack. Queued with `then` on a
+    // settled promise rather than `queueMicrotask`, which wraps each callback in an AsyncResource (~0.5 KB
+    // and an async-hooks scope per publish, two publishes an LLM call; bench/llm-cpu-profile.ts).
+    void settled.then(queue.run);
   }
 
   private pump(queue: RoleQueue): void {
