@@ -27,8 +27,13 @@ export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
+/** What `follow` aborts: an AbortController, or anything else with `abort(reason)`. */
+export interface Abortable {
+  abort(reason?: unknown): void;
+}
+
 /** One listener per long-lived signal; the controllers that follow it are kept in a Set. */
-const followers = new WeakMap<AbortSignal, Set<AbortController>>();
+const followers = new WeakMap<AbortSignal, Set<Abortable>>();
 
 /**
  * Aborts `controller` (with the signal's reason) when `signal` aborts, until `unfollow`. Node's
@@ -37,14 +42,14 @@ const followers = new WeakMap<AbortSignal, Set<AbortController>>();
  * the CPU of an LLM call at 64 in flight). Here the signal gets one listener, and a call costs a Set
  * insert and delete, with no closure per call (bench/llm-cpu-profile.ts).
  */
-export function follow(signal: AbortSignal, controller: AbortController): void {
+export function follow(signal: AbortSignal, controller: Abortable): void {
   if (signal.aborted) {
     controller.abort(signal.reason);
     return;
   }
   let set = followers.get(signal);
   if (set === undefined) {
-    const created = new Set<AbortController>();
+    const created = new Set<Abortable>();
     set = created;
     followers.set(signal, created);
     signal.addEventListener(
@@ -61,6 +66,6 @@ export function follow(signal: AbortSignal, controller: AbortController): void {
 }
 
 /** Stops `controller` following `signal` (a no-op when it does not). */
-export function unfollow(signal: AbortSignal, controller: AbortController): void {
+export function unfollow(signal: AbortSignal, controller: Abortable): void {
   followers.get(signal)?.delete(controller);
 }

@@ -23,6 +23,7 @@ import pino, { type Logger } from "pino";
 import { ConfigError, LlmApiError, NoEndpointError, StructuredOutputError } from "../errors.js";
 import { registerSecret } from "../secrets.js";
 import { abortableDelay, abortReason, follow, unfollow } from "./abortable-delay.js";
+import { AttemptAbort, type AttemptClient } from "./attempt-client.js";
 import type { ChatRequest, ChatResult, LlmClient } from "./llm-client.js";
 import { type LlmPoolOptions, llmPoolOptionsFromEnv, parseLlmPoolOptions, withKeyFromEnv } from "./llm-pool-options.js";
 import { MalformedReplyError, StreamAssembler, fromWireCompletion, toWireBody, type WireReply } from "./openai-wire.js";
@@ -69,8 +70,8 @@ export class LlmPool implements LlmClient {
   readonly #cache: ResponseCache | undefined;
   readonly #usage = new UsageTracker();
   readonly #closeController = new AbortController();
-  /** The controllers of the attempts in flight: `close` aborts them. */
-  readonly #attemptControllers = new Set<AbortController>();
+  /** The attempts in flight: `close` aborts them. */
+  readonly #attemptAborts = new Set<AttemptAbort>();
   /** No endpoint lists its models: every call has every endpoint as a candidate (no filtering per call). */
   readonly #servesEveryModel: boolean;
   readonly #changeWaiters = new Set<() => void>();
@@ -160,7 +161,7 @@ export class LlmPool implements LlmClient {
     this.#closed = true;
     const error = new NoEndpointError(this.defaultModel ?? "*", "the LLM pool was closed.");
     this.#closeController.abort(error);
-    for (const attempt of [...this.#attemptControllers]) attempt.abort(error);
+    for (const attempt of [...this.#attemptAborts]) attempt.abort();
     for (const endpoint of this.#endpoints) endpoint.close(error);
     this.#notifyChange();
   }
@@ -414,7 +415,7 @@ export class LlmPool implements LlmClient {
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     let started = 0;
-    let attempt: AbortController | undefined;
+    let attempt: AttemptAbort | undefined;
     try {
       // The waits are skipped when a slot and the buckets' tokens are there now: an `await` of a settled
       // promise (or of `undefined`, for a bucket the endpoint does not have) still costs a turn each.
@@ -423,24 +424,20 @@ export class LlmPool implements LlmClient {
       if (requestBucket && !requestBucket.tryTake(1)) await requestBucket.take(1, signal);
       if (tokenBucket && !tokenBucket.tryTake(estimate)) await tokenBucket.take(estimate, signal);
       this.#checkOpen(signal);
-      // One controller per attempt, aborted by the call's signal, the pool's close, or the timeout below
-      // (`openai` needs a signal of its own per request: it never removes its listener from it).
-      const controller = new AbortController();
-      attempt = controller;
-      if (signal) follow(signal, controller);
-      this.#attemptControllers.add(controller);
+      // The request is aborted by the call's signal, the pool's close, or the timeout below, through the
+      // client's own controller (attempt-client.ts): no AbortController of ours per attempt.
+      const abort = new AttemptAbort();
+      attempt = abort;
+      if (signal) follow(signal, abort);
+      this.#attemptAborts.add(abort);
       timer = setTimeout(() => {
         timedOut = true;
-        controller.abort();
+        abort.abort();
       }, this.retry.timeoutMs);
-      const attemptSignal = controller.signal;
       started = performance.now();
       const reply = request.stream
-        ? await streamOnce(endpoint.client, body, attemptSignal, started)
-        : fromWireCompletion(
-            await endpoint.client.chat.completions.create(body, { signal: attemptSignal }),
-            body.model,
-          );
+        ? await streamOnce(endpoint.client, body, abort, started)
+        : fromWireCompletion(await endpoint.client.chat.completions.create(body, abort.requestOptions()), body.model);
       const latency = performance.now() - started;
       endpoint.latency.add(latency);
       if (reply.ttftMs !== undefined) endpoint.ttft.add(reply.ttftMs);
@@ -464,7 +461,7 @@ export class LlmPool implements LlmClient {
       if (timer) clearTimeout(timer);
       if (attempt) {
         if (signal) unfollow(signal, attempt);
-        this.#attemptControllers.delete(attempt);
+        this.#attemptAborts.delete(attempt);
       }
       release?.();
       endpoint.outstanding--;
@@ -548,14 +545,14 @@ export function createLlmPool(options: LlmPoolOptions = {}): LlmPool {
 }
 
 async function streamOnce(
-  client: OpenAI,
+  client: AttemptClient,
   body: ReturnType<typeof toWireBody>,
-  signal: AbortSignal,
+  abort: AttemptAbort,
   started: number,
 ): Promise<WireReply> {
   const stream = await client.chat.completions.create(
     { ...body, stream: true, stream_options: { include_usage: true } },
-    { signal },
+    abort.requestOptions(),
   );
   const assembler = new StreamAssembler(body.model);
   for await (const chunk of stream) assembler.add(chunk);

@@ -201,6 +201,16 @@ describe("retries", () => {
     expect(results.some((r) => r.attempts === 2 && r.latencyMs >= 250)).toBe(true);
   });
 
+  it("times out an attempt whose reply body stalls after the headers, and aborts its request", async () => {
+    const s = await server((_, index) => (index === 0 ? { kind: "stall-body" } : { content: "second" }));
+    const p = pool({ endpoints: [{ baseUrl: s.baseUrl }], retry: { ...fastRetry, timeoutMs: 300 } });
+    const started = Date.now();
+    const result = await p.chat(ask());
+    expect(result).toMatchObject({ content: "second", attempts: 2 });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(p.stats().endpoints[0]).toMatchObject({ timeouts: 1, outstanding: 0 });
+  });
+
   it("treats a garbage 200 body as retryable", async () => {
     const s = await server((_, index) => (index === 0 ? { kind: "garbage" } : { content: "fine" }));
     const p = pool({ endpoints: [{ baseUrl: s.baseUrl }], retry: fastRetry });
