@@ -15,7 +15,7 @@
  * - `--dist` runs the compiled SDK (`dist/`, after `npx tsc -p tsconfig.build.json`): under tsx every
  *   named closure also calls esbuild's `__name` helper, which the compiled code does not.
  *
- * Run: npx tsx bench/llm-cpu-profile.ts [--side matrix|bare|both] [--calls N] [--rounds N] [--fake] [--dist]
+ * Run: npx tsx bench/llm-cpu-profile.ts [--side matrix|bare|both] [--calls N] [--rounds N | --sequence mmbb] [--fake] [--dist]
  *        [--profile /tmp/matrix.cpuprofile] [--heap-profile /tmp/matrix.heapprofile]
  */
 import { writeFile } from "node:fs/promises";
@@ -129,7 +129,13 @@ try {
     });
   }
   const differences: number[] = [];
-  for (let round = 0; round < rounds; round++) {
+  // `--sequence mmbbm`: one measurement per letter (m matrix, b bare) in that order, to see what one side
+  // costs right after the other (the benchmark alternates them).
+  for (const letter of option("sequence") ?? "") {
+    const name = letter === "b" ? "bare" : "matrix";
+    process.stdout.write(`${format(name, await measure(letter === "b" ? bare : matrix))}\n`);
+  }
+  for (let round = 0; round < (option("sequence") ? 0 : rounds); round++) {
     if (side === "both") {
       const order = round % 2 === 0 ? ([matrix, bare] as const) : ([bare, matrix] as const);
       const first = await measure(order[0]);
