@@ -14,7 +14,7 @@ import type { ChatRoleDefinition } from "../schema/pipeline-definition.js";
 import type { Task } from "../schema/task.js";
 import type { AgentContext } from "./agent-context.js";
 import type { Handler } from "./task-update.js";
-import { fillTemplate } from "./template.js";
+import { compileTemplate } from "./template.js";
 import { toolLoop } from "../tools/tool-loop.js";
 
 type PromptFunction = (task: Task, ctx: AgentContext) => string | ChatMessage[] | Promise<string | ChatMessage[]>;
@@ -89,6 +89,9 @@ export function chatAgent(role: string, definition: ChatRoleDefinition, defaults
     typeof definition.prompt === "object"
       ? compileFunction<PromptFunction>(definition.prompt, `roles.${role}.prompt`)
       : definition.prompt;
+  // Parsed once per role, not per call (agent/template.ts).
+  const systemTemplate = definition.system ? compileTemplate(definition.system) : undefined;
+  const promptTemplate = typeof prompt === "string" ? compileTemplate(prompt) : undefined;
   const view = definition.view ?? "conversation";
   const loop = toolLoop(role, definition);
   // The model sees a tool's name, description and arguments schema, never its implementation.
@@ -106,7 +109,7 @@ export function chatAgent(role: string, definition: ChatRoleDefinition, defaults
     const where = { role, taskId: task.id };
     const scope = { row: task.row, state: task.state, params: ctx.params, task };
     const messages: ChatMessage[] = [];
-    const system = definition.system ? fillTemplate(definition.system, scope, where) : undefined;
+    const system = systemTemplate?.(scope, where);
     if (system !== undefined) messages.push({ role: "system", content: system });
     // The prompt opens the conversation (the task), then the history follows as this role sees it.
     if (typeof prompt === "function") {
@@ -114,12 +117,15 @@ export function chatAgent(role: string, definition: ChatRoleDefinition, defaults
       if (Array.isArray(produced)) messages.push(...produced);
       else {
         messages.push({ role: "user", content: produced });
-        if (view === "conversation") messages.push(...(await conversationView(task, role, ctx)));
+        if (view === "conversation" && task.history.length > 0)
+          messages.push(...(await conversationView(task, role, ctx)));
       }
     } else {
-      if (typeof prompt === "string") messages.push({ role: "user", content: fillTemplate(prompt, scope, where) });
-      if (view === "conversation") messages.push(...(await conversationView(task, role, ctx)));
-      else if (loop.active) messages.push(...(await currentAnswer(task, role, ctx)));
+      if (promptTemplate) messages.push({ role: "user", content: promptTemplate(scope, where) });
+      // A first hop has no history: no async call for an empty view.
+      if (view === "conversation") {
+        if (task.history.length > 0) messages.push(...(await conversationView(task, role, ctx)));
+      } else if (loop.active) messages.push(...(await currentAnswer(task, role, ctx)));
     }
     if (!messages.some((message) => message.role !== "system")) {
       throw new AgentError(role, task.id, "nothing to send: no prompt and no history for this role");

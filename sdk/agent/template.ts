@@ -8,15 +8,6 @@ import { AgentError } from "../errors.js";
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_$][\w$]*(?:\.[\w$]+)*)\s*\}\}/g;
 
-function lookup(scope: Record<string, unknown>, path: string): unknown {
-  let value: unknown = scope;
-  for (const key of path.split(".")) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
-}
-
 const ROOTS = new Set(["row", "state", "params", "task"]);
 
 /**
@@ -47,11 +38,51 @@ export function fillTemplate(
   scope: Record<string, unknown>,
   where: { role: string; taskId: string },
 ): string {
-  return template.replace(PLACEHOLDER, (_match, path: string) => {
-    const value = lookup(scope, path);
-    if (value === undefined) {
-      throw new AgentError(where.role, where.taskId, `the prompt placeholder {{${path}}} names nothing in the task`);
+  return compileTemplate(template)(scope, where);
+}
+
+/** A template parsed once: fill it with a scope as often as needed (`fillTemplate`, without the parsing). */
+export type CompiledTemplate = (scope: Record<string, unknown>, where: { role: string; taskId: string }) => string;
+
+/**
+ * Parses `template` once into its literal text and placeholder paths. A role's prompt is the same for
+ * every task, and running the placeholder regex (and splitting each path) per call was ~2% of the CPU the
+ * SDK adds to an LLM call (bench/llm-cpu-profile.ts, issue #13). Filling gives what `fillTemplate` gives,
+ * and fails the same way.
+ */
+export function compileTemplate(template: string): CompiledTemplate {
+  const texts: string[] = [];
+  const paths: string[] = [];
+  const keys: string[][] = [];
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    texts.push(template.slice(last, match.index));
+    paths.push(match[1]!);
+    keys.push(match[1]!.split("."));
+    last = match.index! + match[0].length;
+  }
+  if (paths.length === 0) return () => template;
+  texts.push(template.slice(last));
+  return (scope, where) => {
+    let out = texts[0]!;
+    for (let index = 0; index < paths.length; index++) {
+      let value: unknown = scope;
+      for (const key of keys[index]!) {
+        if (value === null || typeof value !== "object") {
+          value = undefined;
+          break;
+        }
+        value = (value as Record<string, unknown>)[key];
+      }
+      if (value === undefined) {
+        throw new AgentError(
+          where.role,
+          where.taskId,
+          `the prompt placeholder {{${paths[index]}}} names nothing in the task`,
+        );
+      }
+      out += (typeof value === "string" ? value : JSON.stringify(value)) + texts[index + 1]!;
     }
-    return typeof value === "string" ? value : JSON.stringify(value);
-  });
+    return out;
+  };
 }

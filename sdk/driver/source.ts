@@ -120,14 +120,24 @@ async function* csvRows(file: string): AsyncGenerator<SourceItem> {
 
 async function* iterableRows(rows: Iterable<Row> | AsyncIterable<Row>): AsyncGenerator<SourceItem> {
   let index = 0;
-  for await (const row of rows) {
-    if (typeof row !== "object" || row === null || Array.isArray(row)) {
-      yield { kind: "error", error: new SourceRowError(`row ${index} is not an object`, { rowId: String(index) }) };
-    } else {
-      yield { kind: "row", row, index };
-    }
-    index++;
+  if (typeof (rows as Partial<AsyncIterable<Row>>)[Symbol.asyncIterator] === "function") {
+    for await (const row of rows) yield rowItem(row, index++);
+    return;
   }
+  // An array or other sync iterable: `for await` would wrap every row in a promise and a turn of its own
+  // (one more per LLM call of a run; bench/llm-cpu-profile.ts). A promise in it is still awaited.
+  for (const row of rows as Iterable<Row>) yield rowItem(isThenable(row) ? await row : row, index++);
+}
+
+function rowItem(row: Row, index: number): SourceItem {
+  if (typeof row !== "object" || row === null || Array.isArray(row)) {
+    return { kind: "error", error: new SourceRowError(`row ${index} is not an object`, { rowId: String(index) }) };
+  }
+  return { kind: "row", row, index };
+}
+
+function isThenable(value: unknown): value is PromiseLike<Row> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 function* tableRows(table: TableLike): Generator<Row> {

@@ -1,7 +1,7 @@
 /**
  * A `setTimeout` promise that rejects with the signal's reason when the caller aborts.
  *
- * Also: linking abort signals cheaply (`onAbort`, `linkSignals`).
+ * Also: making a controller follow a long-lived signal cheaply (`follow`, `unfollow`).
  *
  * Where you are: `llm/`, a helper of the pool and its limiters. Keep it dependency-free.
  */
@@ -27,63 +27,45 @@ export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
-/** One listener per long-lived signal; the calls hanging off it are kept in a Set. */
-const fanouts = new WeakMap<AbortSignal, Set<() => void>>();
+/** What `follow` aborts: an AbortController, or anything else with `abort(reason)`. */
+export interface Abortable {
+  abort(reason?: unknown): void;
+}
+
+/** One listener per long-lived signal; the controllers that follow it are kept in a Set. */
+const followers = new WeakMap<AbortSignal, Set<Abortable>>();
 
 /**
- * Calls `callback` once when `signal` aborts; returns the function that detaches it. Node's EventTarget
- * walks every listener of a signal on each add and remove (its duplicate check), so with one listener
- * per call in flight on the run's or the pool's signal, every call paid for all the others (measured: 5%
- * of the CPU of an LLM call at 64 in flight). Here the signal gets one listener, and a call costs a Set
- * insert and delete.
+ * Aborts `controller` (with the signal's reason) when `signal` aborts, until `unfollow`. Node's
+ * EventTarget walks every listener of a signal on each add and remove (its duplicate check), so with one
+ * listener per call in flight on the run's signal, every call paid for all the others (measured: 5% of
+ * the CPU of an LLM call at 64 in flight). Here the signal gets one listener, and a call costs a Set
+ * insert and delete, with no closure per call (bench/llm-cpu-profile.ts).
  */
-export function onAbort(signal: AbortSignal, callback: () => void): () => void {
-  let callbacks = fanouts.get(signal);
-  if (callbacks === undefined) {
-    const set = new Set<() => void>();
-    callbacks = set;
-    fanouts.set(signal, set);
+export function follow(signal: AbortSignal, controller: Abortable): void {
+  if (signal.aborted) {
+    controller.abort(signal.reason);
+    return;
+  }
+  let set = followers.get(signal);
+  if (set === undefined) {
+    const created = new Set<Abortable>();
+    set = created;
+    followers.set(signal, created);
     signal.addEventListener(
       "abort",
       () => {
-        fanouts.delete(signal);
-        for (const call of [...set]) call();
-        set.clear();
+        followers.delete(signal);
+        for (const follower of [...created]) follower.abort(signal.reason);
+        created.clear();
       },
       { once: true },
     );
   }
-  const set = callbacks;
-  set.add(callback);
-  return () => void set.delete(callback);
+  set.add(controller);
 }
 
-/**
- * A controller that aborts when any of `signals` does (with that signal's reason), with a `dispose`
- * that detaches it. Used instead of `AbortSignal.any` because the pool's close signal lives as long as
- * the pool, and composite signals hanging off it for every call were retained by some Node 20 releases.
- * The controller is returned so the caller can also abort it itself (an attempt's timeout).
- */
-export function linkSignals(signals: (AbortSignal | undefined)[]): {
-  controller: AbortController;
-  signal: AbortSignal;
-  dispose: () => void;
-} {
-  const controller = new AbortController();
-  const sources = signals.filter((signal): signal is AbortSignal => signal !== undefined);
-  const already = sources.find((signal) => signal.aborted);
-  if (already) {
-    controller.abort(already.reason);
-    return { controller, signal: controller.signal, dispose: () => {} };
-  }
-  const detach = sources.map((source) =>
-    onAbort(source, () => {
-      controller.abort(source.reason);
-      dispose();
-    }),
-  );
-  const dispose = () => {
-    for (const off of detach) off();
-  };
-  return { controller, signal: controller.signal, dispose };
+/** Stops `controller` following `signal` (a no-op when it does not). */
+export function unfollow(signal: AbortSignal, controller: Abortable): void {
+  followers.get(signal)?.delete(controller);
 }

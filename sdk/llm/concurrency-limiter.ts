@@ -37,6 +37,13 @@ export class ConcurrencyLimiter {
     return this.#waiters.length;
   }
 
+  /** A release function when a slot is free now and nobody waits (no promise, no turn); else undefined. */
+  tryAcquire(): (() => void) | undefined {
+    if (this.#inFlight >= this.limit || this.#waiters.length > 0) return undefined;
+    this.#inFlight++;
+    return this.#releaser();
+  }
+
   /** Resolves with a release function once a slot is free; call it exactly once (extra calls are ignored). */
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));

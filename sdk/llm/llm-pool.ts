@@ -22,7 +22,8 @@ import OpenAI from "openai";
 import pino, { type Logger } from "pino";
 import { ConfigError, LlmApiError, NoEndpointError, StructuredOutputError } from "../errors.js";
 import { registerSecret } from "../secrets.js";
-import { abortableDelay, abortReason, linkSignals } from "./abortable-delay.js";
+import { abortableDelay, abortReason, follow, unfollow } from "./abortable-delay.js";
+import { AttemptAbort, type AttemptClient } from "./attempt-client.js";
 import type { ChatRequest, ChatResult, LlmClient } from "./llm-client.js";
 import { type LlmPoolOptions, llmPoolOptionsFromEnv, parseLlmPoolOptions, withKeyFromEnv } from "./llm-pool-options.js";
 import { MalformedReplyError, StreamAssembler, fromWireCompletion, toWireBody, type WireReply } from "./openai-wire.js";
@@ -69,6 +70,10 @@ export class LlmPool implements LlmClient {
   readonly #cache: ResponseCache | undefined;
   readonly #usage = new UsageTracker();
   readonly #closeController = new AbortController();
+  /** The attempts in flight: `close` aborts them. */
+  readonly #attemptAborts = new Set<AttemptAbort>();
+  /** No endpoint lists its models: every call has every endpoint as a candidate (no filtering per call). */
+  readonly #servesEveryModel: boolean;
   readonly #changeWaiters = new Set<() => void>();
   #roundRobin = 0;
   #closed = false;
@@ -110,8 +115,9 @@ export class LlmPool implements LlmClient {
       (endpoint, index) => new PoolEndpoint(index, endpoint, stripUndefined(parsed.health ?? {}), this.retry.timeoutMs),
     );
     this.#logger = (parsed.logger ?? pino({ enabled: false })).child({ component: "llm-pool" });
+    this.#servesEveryModel = this.#endpoints.every((endpoint) => endpoint.models === undefined);
     this.#cache = parsed.cacheDir ? new ResponseCache(parsed.cacheDir) : undefined;
-    // Attempts hang off the close signal through onAbort (one listener); others may listen too.
+    // Waits of many calls may listen on the close signal at once.
     setMaxListeners(0, this.#closeController.signal);
   }
 
@@ -155,6 +161,7 @@ export class LlmPool implements LlmClient {
     this.#closed = true;
     const error = new NoEndpointError(this.defaultModel ?? "*", "the LLM pool was closed.");
     this.#closeController.abort(error);
+    for (const attempt of [...this.#attemptAborts]) attempt.abort();
     for (const endpoint of this.#endpoints) endpoint.close(error);
     this.#notifyChange();
   }
@@ -166,7 +173,9 @@ export class LlmPool implements LlmClient {
       throw new ConfigError("model", "the request names no model and the pool has no defaultModel (OPENAI_MODEL).");
     }
     if (this.#closed) throw new NoEndpointError(model, "the LLM pool was closed.");
-    const candidates = this.#endpoints.filter((endpoint) => endpoint.serves(model));
+    const candidates = this.#servesEveryModel
+      ? this.#endpoints
+      : this.#endpoints.filter((endpoint) => endpoint.serves(model));
     if (candidates.length === 0) {
       throw new NoEndpointError(model, `none of the ${this.#endpoints.length} endpoints serves this model.`);
     }
@@ -181,7 +190,10 @@ export class LlmPool implements LlmClient {
       }
     }
     try {
-      const result = await this.#chatWithStructure(request, model, candidates);
+      // Without a schema there is nothing to check: one async layer less per call.
+      const result = request.responseSchema
+        ? await this.#chatWithStructure(request, model, candidates)
+        : await this.#callWithRetries(request, model, candidates);
       if (this.#cache && cacheKey) {
         await this.#cache.set(cacheKey, result).catch((error: unknown) => {
           this.#logger.warn({ err: { message: String((error as Error)?.message) } }, "response cache write failed");
@@ -252,7 +264,10 @@ export class LlmPool implements LlmClient {
     for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
       if (attempt > 1) await abortableDelay(backoffDelay(attempt - 1, this.retry), signal);
       this.#checkOpen(signal);
-      const endpoint = await this.#select(candidates, request.stickyKey, avoid, signal);
+      // Chosen without a wait (no promise, no turn) when an endpoint is available, as it usually is.
+      const endpoint =
+        this.#selectNow(candidates, request.stickyKey, avoid, signal, Date.now()) ??
+        (await this.#select(candidates, request.stickyKey, avoid, signal));
       this.#attempts++;
       endpoint.requests++;
       if (attempt > 1) {
@@ -314,25 +329,41 @@ export class LlmPool implements LlmClient {
     signal: AbortSignal | undefined,
   ): Promise<PoolEndpoint> {
     for (;;) {
-      this.#checkOpen(signal);
       const now = Date.now();
-      const available = candidates.filter((endpoint) => endpoint.isAvailable(now));
-      const preferred = available.length > 1 && avoid ? available.filter((endpoint) => endpoint !== avoid) : available;
-      if (preferred.length > 0) {
-        const chosen =
-          this.sticky && stickyKey !== undefined ? rendezvous(preferred, stickyKey) : this.#leastOutstanding(preferred);
-        chosen.outstanding++;
-        // A half-open endpoint admits exactly one probe; claim it now, before any await.
-        if (chosen.circuit.onStart(now)) this.#logger.info({ endpoint: chosen.label }, "probing endpoint");
-        return chosen;
-      }
+      const chosen = this.#selectNow(candidates, stickyKey, avoid, signal, now);
+      if (chosen) return chosen;
       const earliest = Math.min(...candidates.map((endpoint) => endpoint.availableAt(now)));
       // Wake on the earliest pause/cooldown end, or sooner when any attempt finishes (a probe may close a circuit).
       await this.#waitForChange(Math.min(Math.max(earliest - now, 5), 1_000), signal);
     }
   }
 
-  #leastOutstanding(endpoints: PoolEndpoint[]): PoolEndpoint {
+  /** The endpoint to use now, claimed; undefined when none is available (then `#select` waits). */
+  #selectNow(
+    candidates: PoolEndpoint[],
+    stickyKey: string | undefined,
+    avoid: PoolEndpoint | undefined,
+    signal: AbortSignal | undefined,
+    now: number,
+  ): PoolEndpoint | undefined {
+    this.#checkOpen(signal);
+    // One candidate (the usual single endpoint): no arrays per attempt.
+    const preferred =
+      candidates.length === 1
+        ? candidates[0]!.isAvailable(now)
+          ? candidates
+          : NONE
+        : preferredEndpoints(candidates, avoid, now);
+    if (preferred.length === 0) return undefined;
+    const chosen =
+      this.sticky && stickyKey !== undefined ? rendezvous(preferred, stickyKey) : this.#leastOutstanding(preferred);
+    chosen.outstanding++;
+    // A half-open endpoint admits exactly one probe; claim it now, before any await.
+    if (chosen.circuit.onStart(now)) this.#logger.info({ endpoint: chosen.label }, "probing endpoint");
+    return chosen;
+  }
+
+  #leastOutstanding(endpoints: readonly PoolEndpoint[]): PoolEndpoint {
     // When every replica declares its size, compare load relative to it, so a replica with maxConcurrent 64
     // takes 8x the calls of one with 8; otherwise compare absolute outstanding counts.
     const sized = endpoints.every((endpoint) => Number.isFinite(endpoint.limiter.limit));
@@ -367,6 +398,8 @@ export class LlmPool implements LlmClient {
   }
 
   #notifyChange(): void {
+    // Every attempt ends here; a copy of an empty set was an array per call.
+    if (this.#changeWaiters.size === 0) return;
     for (const waiter of [...this.#changeWaiters]) waiter();
   }
 
@@ -382,24 +415,29 @@ export class LlmPool implements LlmClient {
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     let started = 0;
-    let linked: ReturnType<typeof linkSignals> | undefined;
+    let attempt: AttemptAbort | undefined;
     try {
-      release = await endpoint.limiter.acquire(signal);
-      await endpoint.requestBucket?.take(1, signal);
-      await endpoint.tokenBucket?.take(estimate, signal);
+      // The waits are skipped when a slot and the buckets' tokens are there now: an `await` of a settled
+      // promise (or of `undefined`, for a bucket the endpoint does not have) still costs a turn each.
+      release = endpoint.limiter.tryAcquire() ?? (await endpoint.limiter.acquire(signal));
+      const { requestBucket, tokenBucket } = endpoint;
+      if (requestBucket && !requestBucket.tryTake(1)) await requestBucket.take(1, signal);
+      if (tokenBucket && !tokenBucket.tryTake(estimate)) await tokenBucket.take(estimate, signal);
       this.#checkOpen(signal);
-      // One controller per attempt: aborted by the call's signal, the pool's close, or the timeout below.
-      linked = linkSignals([signal, this.#closeController.signal]);
-      const attempt = linked.controller;
+      // The request is aborted by the call's signal, the pool's close, or the timeout below, through the
+      // client's own controller (attempt-client.ts): no AbortController of ours per attempt.
+      const abort = new AttemptAbort();
+      attempt = abort;
+      if (signal) follow(signal, abort);
+      this.#attemptAborts.add(abort);
       timer = setTimeout(() => {
         timedOut = true;
-        attempt.abort();
+        abort.abort();
       }, this.retry.timeoutMs);
-      const attemptSignal = linked.signal;
       started = performance.now();
       const reply = request.stream
-        ? await streamOnce(endpoint.client, body, attemptSignal, started)
-        : await completeOnce(endpoint.client, body, attemptSignal);
+        ? await streamOnce(endpoint.client, body, abort, started)
+        : fromWireCompletion(await endpoint.client.chat.completions.create(body, abort.requestOptions()), body.model);
       const latency = performance.now() - started;
       endpoint.latency.add(latency);
       if (reply.ttftMs !== undefined) endpoint.ttft.add(reply.ttftMs);
@@ -421,7 +459,10 @@ export class LlmPool implements LlmClient {
       return { failure };
     } finally {
       if (timer) clearTimeout(timer);
-      linked?.dispose();
+      if (attempt) {
+        if (signal) unfollow(signal, attempt);
+        this.#attemptAborts.delete(attempt);
+      }
       release?.();
       endpoint.outstanding--;
       this.#notifyChange();
@@ -503,24 +544,15 @@ export function createLlmPool(options: LlmPoolOptions = {}): LlmPool {
   return new LlmPool(options);
 }
 
-async function completeOnce(
-  client: OpenAI,
-  body: ReturnType<typeof toWireBody>,
-  signal: AbortSignal,
-): Promise<WireReply> {
-  const completion = await client.chat.completions.create(body, { signal });
-  return fromWireCompletion(completion, body.model);
-}
-
 async function streamOnce(
-  client: OpenAI,
+  client: AttemptClient,
   body: ReturnType<typeof toWireBody>,
-  signal: AbortSignal,
+  abort: AttemptAbort,
   started: number,
 ): Promise<WireReply> {
   const stream = await client.chat.completions.create(
     { ...body, stream: true, stream_options: { include_usage: true } },
-    { signal },
+    abort.requestOptions(),
   );
   const assembler = new StreamAssembler(body.model);
   for await (const chunk of stream) assembler.add(chunk);
@@ -533,8 +565,20 @@ async function streamOnce(
   };
 }
 
+const NONE: readonly PoolEndpoint[] = [];
+
+/** The available endpoints, without `avoid` (the last one that failed) when there are others. */
+function preferredEndpoints(
+  candidates: readonly PoolEndpoint[],
+  avoid: PoolEndpoint | undefined,
+  now: number,
+): readonly PoolEndpoint[] {
+  const available = candidates.filter((endpoint) => endpoint.isAvailable(now));
+  return available.length > 1 && avoid ? available.filter((endpoint) => endpoint !== avoid) : available;
+}
+
 /** Highest-random-weight hashing: a key keeps its replica, and only keys of a lost replica move. */
-function rendezvous(endpoints: PoolEndpoint[], key: string): PoolEndpoint {
+function rendezvous(endpoints: readonly PoolEndpoint[], key: string): PoolEndpoint {
   if (endpoints.length === 1) return endpoints[0]!;
   let best = endpoints[0]!;
   let bestWeight = -1;

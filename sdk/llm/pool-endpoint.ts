@@ -6,7 +6,7 @@
  * Where you are: `llm/`, created and driven only by `llm-pool.ts`. It never sees the API key again after
  * building the client, and every label it shows is `endpointLabel(baseUrl)`.
  */
-import OpenAI from "openai";
+import { AttemptClient } from "./attempt-client.js";
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from "./circuit-breaker.js";
 import { ConcurrencyLimiter } from "./concurrency-limiter.js";
 import { endpointLabel } from "./redact.js";
@@ -97,7 +97,7 @@ export interface PoolEndpointConfig {
 export class PoolEndpoint {
   readonly index: number;
   readonly label: string;
-  readonly client: OpenAI;
+  readonly client: AttemptClient;
   readonly models: ReadonlySet<string> | undefined;
   readonly limiter: ConcurrencyLimiter;
   readonly requestBucket: TokenBucket | undefined;
@@ -124,7 +124,7 @@ export class PoolEndpoint {
     this.index = index;
     this.label = endpointLabel(config.baseUrl);
     this.models = config.models ? new Set(config.models) : undefined;
-    this.client = new OpenAI({
+    this.client = new AttemptClient({
       baseURL: config.baseUrl,
       // Servers without auth (vLLM, the simulator) still need a non-empty key for the client to start.
       apiKey: config.apiKey ?? "no-key",

@@ -60,6 +60,14 @@ export class TokenBucket {
     return this.#waiters.length;
   }
 
+  /** Takes `amount` tokens when `take` would without waiting (nobody queued, enough tokens); else takes none. */
+  tryTake(amount: number): boolean {
+    this.#refill();
+    if (this.#waiters.length > 0 || this.#tokens < Math.min(amount, this.capacity)) return false;
+    this.#tokens -= amount;
+    return true;
+  }
+
   /** Waits until `amount` tokens (at most a full bucket) are there, then takes them. FIFO. */
   take(amount: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));

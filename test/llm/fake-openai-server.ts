@@ -28,6 +28,8 @@ export type FakeReply =
     }
   | { kind: "error"; status: number; headers?: Record<string, string>; message?: string; delayMs?: number }
   | { kind: "hang" }
+  /** Sends the 200 headers and part of the body, then nothing more. */
+  | { kind: "stall-body" }
   | { kind: "garbage" };
 
 export type FakeHandler = (request: FakeRequest, index: number) => FakeReply | Promise<FakeReply>;
@@ -108,6 +110,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function respond(res: ServerResponse, body: Record<string, any>, reply: FakeReply): Promise<void> {
   if (reply.kind === "hang") return; // never answers; the client's timeout must fire
+  if (reply.kind === "stall-body") {
+    // The headers arrive (so a timeout that ends with them is not enough), the body never ends.
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write('{"id": "chatcmpl-fake", "choices": [');
+    return;
+  }
   if (reply.kind === "garbage") {
     res.writeHead(200, { "content-type": "application/json" });
     res.end("{not json at all");

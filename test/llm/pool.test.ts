@@ -201,6 +201,16 @@ describe("retries", () => {
     expect(results.some((r) => r.attempts === 2 && r.latencyMs >= 250)).toBe(true);
   });
 
+  it("times out an attempt whose reply body stalls after the headers, and aborts its request", async () => {
+    const s = await server((_, index) => (index === 0 ? { kind: "stall-body" } : { content: "second" }));
+    const p = pool({ endpoints: [{ baseUrl: s.baseUrl }], retry: { ...fastRetry, timeoutMs: 300 } });
+    const started = Date.now();
+    const result = await p.chat(ask());
+    expect(result).toMatchObject({ content: "second", attempts: 2 });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(p.stats().endpoints[0]).toMatchObject({ timeouts: 1, outstanding: 0 });
+  });
+
   it("treats a garbage 200 body as retryable", async () => {
     const s = await server((_, index) => (index === 0 ? { kind: "garbage" } : { content: "fine" }));
     const p = pool({ endpoints: [{ baseUrl: s.baseUrl }], retry: fastRetry });
@@ -260,5 +270,30 @@ describe("retries", () => {
     await expect(second).rejects.toThrow("stop");
     await first;
     expect(s.requests).toHaveLength(1);
+  });
+
+  it("aborts a call in flight with the caller's signal, and another caller's call goes on", async () => {
+    const s = await server(() => ({ delayMs: 2_000 }));
+    const p = pool({ endpoints: [{ baseUrl: s.baseUrl }], retry: fastRetry });
+    const controller = new AbortController();
+    const started = Date.now();
+    const aborted = p.chat({ ...ask(), signal: controller.signal });
+    const other = p.chat({ ...ask(), signal: new AbortController().signal });
+    setTimeout(() => controller.abort(new Error("stop")), 50);
+    await expect(aborted).rejects.toThrow("stop");
+    expect(Date.now() - started).toBeLessThan(1_500);
+    await expect(other).resolves.toMatchObject({ attempts: 1 });
+    expect(p.stats().endpoints[0]).toMatchObject({ outstanding: 0, inFlight: 0, errors: 0 });
+  });
+
+  it("close() rejects the calls in flight with NoEndpointError", async () => {
+    const s = await server(() => ({ delayMs: 2_000 }));
+    const p = pool({ endpoints: [{ baseUrl: s.baseUrl }], retry: fastRetry });
+    const started = Date.now();
+    const calls = [p.chat(ask()), p.chat({ ...ask(), signal: new AbortController().signal })];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await p.close();
+    for (const call of calls) await expect(call).rejects.toBeInstanceOf(NoEndpointError);
+    expect(Date.now() - started).toBeLessThan(1_500);
   });
 });
