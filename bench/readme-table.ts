@@ -19,11 +19,26 @@ const int = (value: number) => Math.round(value).toLocaleString("en-US");
 const pct = (value: number) => `${(value * 100).toFixed(0)}%`;
 const x = (value: number) => `${value.toFixed(2)}x`;
 
+/** Sections measured by an earlier run than the last (`--only` re-measured the others), named with their times. */
+function remeasured(summary: BenchSummary): string {
+  const at = summary.measuredAt ?? {};
+  const start = Date.parse(summary.startedAt);
+  const earlier = Object.entries(at).filter(([, time]) => Date.parse(time) < start);
+  if (earlier.length === 0) return "";
+  const when = (time: string) => time.slice(11, 16);
+  const later = Object.entries(at).filter(([, time]) => Date.parse(time) >= start);
+  return (
+    ` Sections ${later.map(([name]) => name).join(", ")} were re-measured then (\`--only\`);` +
+    ` ${earlier.map(([name, time]) => `${name} at ${when(time)} UTC`).join(", ")} come from the run before.`
+  );
+}
+
 export function benchTables(summary: BenchSummary): string {
   const m = summary.machine;
   const lines = [
     `Measured by \`npm run bench${summary.quick ? " -- --quick" : ""}\` on ${m.cores} x ${m.cpu}, ${m.memoryGiB} GiB, node ${m.node}` +
       ` (${summary.startedAt.slice(0, 10)}; load average ${m.loadAverageAtStart} at the start).` +
+      remeasured(summary) +
       " Absolute figures depend on the machine; the ratios, measured in one run, are the claim.",
     "",
     "| workload | mode | tasks in flight | tokens/s | of capacity | rows/s | p50 task s | p99 task s |",
