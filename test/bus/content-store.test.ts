@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createNatsBus, type NatsBus } from "../../sdk/bus/nats/index.js";
 import { CONTENT_STREAM_MAX_BYTES } from "../../sdk/bus/nats/content-store.js";
 import { names } from "../../sdk/bus/nats/names.js";
+import { pipeline } from "../../sdk/pipeline/pipeline.js";
 import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 
 describeWithNats("offloaded-content cache", () => {
@@ -92,6 +93,34 @@ describeWithNats("offloaded-content cache", () => {
       await expect(other.content.get(runId, { ref: `sha256:${"0".repeat(64)}`, bytes: 10 })).rejects.toThrow(
         /missing from the run's content buckets/,
       );
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("names a run's content stream apart from every run stream (a run may be called CONTENT_x)", async () => {
+    const other = await createNatsBus({ servers: [server.url] });
+    try {
+      // Both runs open on one server: had the names collided, the second would have reused the first's stream.
+      await other.openRun({
+        runId: "x",
+        definition: pipeline("x")
+          .code("a", () => ({}))
+          .toJSON() as never,
+      });
+      await other.openRun({
+        runId: "CONTENT_x",
+        definition: pipeline("y")
+          .code("a", () => ({}))
+          .toJSON() as never,
+      });
+      const jsm = await other.jsm();
+      const run = await jsm.streams.info(names.stream("CONTENT_x"));
+      const content = await jsm.streams.info(names.content("x"));
+      expect(run.config.subjects).toEqual(["matrix.CONTENT_x.>"]);
+      expect(content.config.subjects).toEqual(["matrix_content.x.*"]);
+      await other.closeRun("x");
+      await other.closeRun("CONTENT_x");
     } finally {
       await other.close();
     }

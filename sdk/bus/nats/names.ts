@@ -25,8 +25,11 @@ export const names = {
   control: (runId: string) => `matrix_ctl.${token(runId)}`,
   /** Core-NATS subject for hop events flowing back to the driver (not stored). */
   events: (runId: string) => `matrix_events.${token(runId)}`,
-  /** Stream of a run's offloaded content up to 512 KiB, one message per text. */
-  content: (runId: string) => `MATRIX_CONTENT_${token(runId)}`,
+  /**
+   * Stream of a run's offloaded content up to 512 KiB, one message per text. The hyphen keeps it apart
+   * from every run stream: `MATRIX_CONTENT_x` would be the stream of a run named `CONTENT_x`.
+   */
+  content: (runId: string) => `MATRIX-CONTENT_${token(runId)}`,
   /** A text's subject in that stream (`*` for all of them). */
   contentSubject: (runId: string, sha256: string) => `matrix_content.${token(runId)}.${sha256}`,
   /** Object store bucket of a run's offloaded content above that. */
