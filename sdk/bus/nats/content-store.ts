@@ -7,9 +7,9 @@
  * sink side restores everything, so the output record always holds full content. The run's buckets
  * are destroyed when the run closes.
  *
- * Where content goes: up to CONTENT_STREAM_MAX_BYTES into the run's content stream (one message per text, its
- * subject ending in the sha256, read back with a direct get), larger into its object store. A put
- * there is one JetStream publish (sent with the hops, jetstream-publisher.ts) and a get one request,
+ * Where content goes: up to CONTENT_STREAM_MAX_BYTES into the run's content stream (one message per
+ * text, its subject ending in the sha256, read back with a direct get), larger into its object store.
+ * A put there is one JetStream publish (sent with the hops, jetstream-publisher.ts) and a get one request,
  * about 0.2 ms each on loopback; an object put is two publishes and a get an ordered consumer,
  * 1–5 ms (bench/nats-bus.ts). That is what lets offloading be on by default at 1 KiB without slowing
  * hops down. The ref's byte count says which store holds it. (A plain stream rather than a KV
@@ -18,12 +18,13 @@
  */
 import { createHash } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { DiscardPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { DiscardPolicy, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { Objm, StorageType, type ObjectStore } from "@nats-io/obj";
 import { LRUCache } from "lru-cache";
 import { BusError } from "../../errors.js";
 import type { Task } from "../../schema/task.js";
 import type { ContentRef, Turn } from "../../schema/turn.js";
+import { ignoreNotFound, isAlreadyCreated } from "./jetstream-errors.js";
 import { names } from "./names.js";
 
 const encoder = new TextEncoder();
@@ -39,8 +40,8 @@ export interface ContentStoreOptions {
   cacheBytes?: number;
   /** JetStream replicas of the run buckets. @default 1 */
   replicas?: number;
-  /** Publishes to JetStream and resolves on its ack (the bus's hop publisher). @default the KV client's put */
-  publish?: (subject: string, data: Uint8Array, msgID: string) => Promise<void>;
+  /** Publishes to JetStream and resolves on its ack: the bus's hop publisher (jetstream-publisher.ts). */
+  publish: (subject: string, data: Uint8Array, msgID: string) => Promise<void>;
 }
 
 export class ContentStore {
@@ -97,11 +98,7 @@ export class ContentStore {
     const key = `${runId}/${name}`;
     if (this.stored.get(key) === undefined) {
       if (bytes.length > CONTENT_STREAM_MAX_BYTES) await (await this.store(runId)).putBlob({ name }, bytes);
-      else {
-        const subject = names.contentSubject(runId, name);
-        if (this.options.publish) await this.options.publish(subject, bytes, key);
-        else await jetstream(this.nc).publish(subject, bytes, { msgID: key });
-      }
+      else await this.options.publish(names.contentSubject(runId, name), bytes, key);
       this.stored.set(key, true);
       this.stats.offloaded++;
       this.stats.offloadedBytes += bytes.length;
@@ -125,7 +122,7 @@ export class ContentStore {
       description: `matrix run ${runId}: offloaded content`,
     };
     await jsm.streams.add(config).catch((error: unknown) => {
-      if (!/already in use|already exists/i.test(String((error as Error)?.message))) throw error;
+      if (!isAlreadyCreated(error)) throw error;
     });
     await this.store(runId);
   }
@@ -135,7 +132,7 @@ export class ContentStore {
     return this.put(runId, text);
   }
 
-  /** The text behind a ref, from the cache or the run's KV bucket or object store. */
+  /** The text behind a ref, from the cache, the run's content stream or its object store. */
   async get(runId: string, ref: ContentRef): Promise<string> {
     const name = ref.ref.replace(/^sha256:/, "");
     const key = `${runId}/${name}`;
@@ -224,14 +221,11 @@ export class ContentStore {
   async destroy(runId: string): Promise<void> {
     this.forget(runId);
     // Never created (a run that never opened here, or a second remover) is not an error.
-    const notFound = (error: unknown) => {
-      if (!/not found/i.test(String((error as Error)?.message))) throw error;
-    };
-    await (await this.jsm()).streams.delete(names.content(runId)).catch(notFound);
+    await (await this.jsm()).streams.delete(names.content(runId)).catch(ignoreNotFound);
     await this.objm
       .open(names.objects(runId))
       .then((store) => store.destroy())
-      .catch(notFound);
+      .catch(ignoreNotFound);
   }
 
   /** Forgets a run locally without touching the server (a worker leaving a run). */

@@ -10,6 +10,7 @@
  */
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { isNotFound } from "./jetstream-errors.js";
 
 export interface KvRecord {
   key: string;
@@ -33,7 +34,7 @@ export async function kvEntries(nc: NatsConnection, bucket: string, jsm?: JetStr
       stored = await manager.streams.getMessage(stream, { seq, next_by_subj: `${prefix}>` } as never);
     } catch (error) {
       // No bucket yet: nothing in it.
-      if (/not found/i.test(String((error as Error)?.message))) break;
+      if (isNotFound(error)) break;
       throw error;
     }
     if (stored === null) break;

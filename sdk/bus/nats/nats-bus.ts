@@ -35,6 +35,7 @@ import type { SharedStore } from "../shared-store.js";
 import { connectNats } from "./connect-nats.js";
 import type { NatsConnectionOptions } from "./connection-options.js";
 import { ContentStore } from "./content-store.js";
+import { isAlreadyCreated } from "./jetstream-errors.js";
 import { JetStreamPublisher } from "./jetstream-publisher.js";
 import { NatsSharedStore, openSharedBucket } from "./shared-kv-store.js";
 import { EventPublisher, subscribeEvents } from "./event-channel.js";
@@ -172,7 +173,7 @@ export class NatsBus implements Bus {
     try {
       await jsm.streams.add(config);
     } catch (error) {
-      if (!/already in use|already exists/i.test(String((error as Error)?.message))) throw error;
+      if (!isAlreadyCreated(error)) throw error;
     }
     const maxDeliver = Math.max(this.settings.maxDeliver, maxAttempts + 1);
     for (const role of new Set([...roles, SINK])) {

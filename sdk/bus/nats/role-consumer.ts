@@ -6,8 +6,9 @@
  * Where you are: `bus/nats/`. Backpressure is two-level: this loop never holds more than
  * `concurrency` messages it is not working on, and the server's `max_ack_pending` bounds the role
  * across all instances. One timer sends in-progress acks for every delivery in hand, so a long LLM
- * call is not redelivered after `ack_wait` and handlers need not remember to call `working()`. `stop()` stops pulling, gives back what was pulled but not started (nak, so
- * another instance takes it now rather than after ack_wait) and waits for the handlers in hand.
+ * call is not redelivered after `ack_wait` and handlers need not remember to call `working()`.
+ * `stop()` stops pulling, gives back what was pulled but not started (nak, so another instance takes
+ * it now rather than after ack_wait) and waits for the handlers in hand.
  */
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";

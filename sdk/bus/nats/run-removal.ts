@@ -11,12 +11,11 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { ContentStore } from "./content-store.js";
+import { ignoreNotFound } from "./jetstream-errors.js";
 import { names, token } from "./names.js";
 import { deleteRun } from "./run-registry.js";
 import { destroySharedBucket } from "./shared-kv-store.js";
 import type { RunLeases } from "./run-lease.js";
-
-const notFound = (error: unknown) => /not found/i.test(String((error as Error)?.message));
 
 export async function removeRun(
   runId: string,
@@ -33,15 +32,9 @@ export async function removeRun(
   else
     await parts.jsm.streams
       .purge(`KV_${names.runsBucket}`, { filter: `$KV.${names.runsBucket}.${token(runId)}` })
-      .catch((error: unknown) => {
-        if (!notFound(error)) throw error;
-      });
-  await parts.jsm.streams.delete(names.stream(runId)).catch((error: unknown) => {
-    if (!notFound(error)) throw error;
-  });
+      .catch(ignoreNotFound);
+  await parts.jsm.streams.delete(names.stream(runId)).catch(ignoreNotFound);
   await parts.content.destroy(runId);
   await destroySharedBucket(parts.jsm, runId);
-  await parts.leases?.remove(runId).catch((error: unknown) => {
-    if (!notFound(error)) throw error;
-  });
+  await parts.leases?.remove(runId).catch(ignoreNotFound);
 }

@@ -12,6 +12,7 @@ import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager } from "@na
 import { Kvm, KvWatchInclude, type KV, type KvEntry } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { storeKey, type SharedStore, type StoreEntry } from "../shared-store.js";
+import { ignoreNotFound } from "./jetstream-errors.js";
 import { names } from "./names.js";
 
 const encoder = new TextEncoder();
@@ -88,7 +89,5 @@ export function openSharedBucket(connection: NatsConnection, runId: string, repl
 
 /** Removes the run's shared stores (a run that never used one has no bucket: fine). */
 export async function destroySharedBucket(jsm: JetStreamManager, runId: string): Promise<void> {
-  await jsm.streams.delete(`KV_${names.sharedBucket(runId)}`).catch((error: unknown) => {
-    if (!/not found/i.test(String((error as Error)?.message))) throw error;
-  });
+  await jsm.streams.delete(`KV_${names.sharedBucket(runId)}`).catch(ignoreNotFound);
 }
