@@ -12,11 +12,14 @@
  *   completion on the next turn of the event loop: no sockets, no simulator, no undici. Both sides then
  *   run the same `openai` code over the same stub, so what is left of the difference is the SDK's own
  *   work, with far less noise than over HTTP. `--side both` alternates the two in one process.
- * - `--dist` runs the compiled SDK (`dist/`, after `npx tsc -p tsconfig.build.json`): under tsx every
- *   named closure also calls esbuild's `__name` helper, which the compiled code does not.
+ * - `--dist` runs the compiled SDK (`dist/`, after `npm run build`): under tsx every named closure also
+ *   calls esbuild's `__name` helper, which the compiled code (and tslab's) does not.
+ * - `--yield`: the bare loop yields to the event loop (`setImmediate`) between its calls, as the local bus
+ *   does between hops (bench/llm-cpu.ts says why that matters). `--warm N`: warm-up calls (default 1000;
+ *   the run's per-call CPU takes some 5,000 to settle).
  *
  * Run: npx tsx bench/llm-cpu-profile.ts [--side matrix|bare|both] [--calls N] [--rounds N | --sequence mmbb] [--fake] [--dist]
- *        [--profile /tmp/matrix.cpuprofile] [--heap-profile /tmp/matrix.heapprofile]
+ *        [--yield] [--warm N] [--profile /tmp/matrix.cpuprofile] [--heap-profile /tmp/matrix.heapprofile]
  */
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
@@ -34,6 +37,7 @@ const rounds = Number(option("rounds") ?? 1);
 const profilePath = option("profile");
 const heapProfilePath = option("heap-profile");
 const fake = argv.includes("--fake");
+const yieldBetween = argv.includes("--yield");
 const sdk = argv.includes("--dist") ? "../dist/index.js" : "../sdk/index.js";
 const { pipeline } = (await import(sdk)) as typeof import("../sdk/index.js");
 const concurrency = 64;
@@ -94,6 +98,7 @@ async function bare(n: number) {
         messages: [{ role: "user", content: `Question ${index}: write a paragraph about harbours.` }],
       });
       if ((reply.choices[0]?.message.content ?? "") === "") throw new Error("empty");
+      if (yieldBetween) await new Promise((resolve) => setImmediate(resolve));
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -111,7 +116,8 @@ const format = (name: string, used: { user: number; system: number }) =>
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 try {
-  for (const warm of side === "both" ? [matrix, bare] : [side === "bare" ? bare : matrix]) await warm(1000);
+  for (const warm of side === "both" ? [matrix, bare] : [side === "bare" ? bare : matrix])
+    await warm(Number(option("warm") ?? 1000));
   const session = profilePath || heapProfilePath ? new Session() : undefined;
   session?.connect();
   if (session && profilePath) {

@@ -2,7 +2,13 @@
  * Benchmark: CPU spent in this process per LLM call, for a local-bus matrix run (driver, bus, chat agent,
  * LLM pool) against a bare loop over the same `openai` client, both against one simulator in a child
  * process (so the server's CPU is not counted). Prints figures; asserts nothing (the machine is shared and
- * noisy: compare the two in one run, rounds alternate matrix and bare).
+ * noisy: compare them in one run, rounds rotate which side goes first).
+ *
+ * Two bare loops: the plain one (`await create(); create()` again at once) and one that yields to the event
+ * loop (`setImmediate`) between its calls. The plain loop sends its next request from inside the I/O
+ * callback that finished the last, while undici still counts that connection as busy, so it keeps twice as
+ * many sockets as calls in flight and pays for it; the local bus starts hops on the next turn of the loop,
+ * as the yielding loop does. The yielding loop is the like-for-like reference.
  *
  * Where you are: `bench/`. `measureLlmCpu` is exported so the benchmark suite can fold it in; the CLI
  * below runs the plain-chat, structured-output (judge) and rate-limited variants.
@@ -22,7 +28,7 @@ export interface LlmCpuOptions {
   calls?: number;
   /** Calls in flight at once (the run's `concurrency` and `maxInFlight`; the bare loop's workers). @default 64 */
   concurrency?: number;
-  /** Alternating matrix/bare rounds; the figures are the median of them. @default 5 */
+  /** Rounds of matrix, bare and yielding bare (order rotating); the figures are the median of them. @default 5 */
   rounds?: number;
   /** `chat`: plain reply; `judge`: structured output against a zod schema (JSON Schema validation). @default "chat" */
   kind?: "chat" | "judge";
@@ -42,10 +48,14 @@ export interface LlmCpuResult {
   /** Median over the rounds, ms of CPU (user + system) of this process per call. */
   matrixMsPerCall: number;
   bareMsPerCall: number;
-  /** matrix - bare: what the SDK adds per call. */
+  /** The bare loop that yields to the event loop between its calls (see the header). */
+  bareYieldingMsPerCall: number;
+  /** matrix - bare: what the SDK adds per call (negative: the run spends less than the plain loop). */
   differenceMs: number;
+  /** matrix - the yielding bare loop. */
+  differenceYieldingMs: number;
   /** Every round's figures, for ranges. */
-  rounds: { matrixMsPerCall: number; bareMsPerCall: number }[];
+  rounds: { matrixMsPerCall: number; bareMsPerCall: number; bareYieldingMsPerCall: number }[];
 }
 
 const Verdict = z.object({ score: z.number().int().min(1).max(5), reason: z.string() });
@@ -107,7 +117,12 @@ async function matrixRun(baseUrl: string, model: string, options: Required<Omit<
   return used / calls;
 }
 
-async function bareLoop(baseUrl: string, model: string, options: Required<Omit<LlmCpuOptions, "baseUrl">>) {
+async function bareLoop(
+  baseUrl: string,
+  model: string,
+  options: Required<Omit<LlmCpuOptions, "baseUrl">>,
+  yieldBetween = false,
+) {
   const { calls, concurrency, kind } = options;
   const since = process.cpuUsage();
   // The same client settings the pool uses (no client retries, generous timeout).
@@ -134,6 +149,7 @@ async function bareLoop(baseUrl: string, model: string, options: Required<Omit<L
       const text = reply.choices[0]?.message.content ?? "";
       if (kind === "judge" && !Verdict.safeParse(JSON.parse(text)).success) failures++;
       else if (text === "") failures++;
+      if (yieldBetween) await new Promise((resolve) => setImmediate(resolve));
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -157,25 +173,30 @@ export async function measureLlmCpu(options: LlmCpuOptions = {}): Promise<LlmCpu
   try {
     const models = (await (await fetch(`${baseUrl}/models`)).json()) as { data: { id: string }[] };
     const model = models.data[0]!.id;
-    // Warm-up: JIT, sockets, module loading.
-    const warm = { ...resolved, calls: Math.min(1000, resolved.calls) };
+    // Warm-up: JIT, sockets, module loading. The run's code needs some 5,000 calls before its per-call
+    // CPU settles (it has more code to optimise than the bare loop); a short warm-up charged that to round 1.
+    const warm = { ...resolved, calls: 5000 };
     await matrixRun(baseUrl, model, warm);
     await bareLoop(baseUrl, model, warm);
+    await bareLoop(baseUrl, model, warm, true);
+    const sides = [
+      () => matrixRun(baseUrl, model, resolved),
+      () => bareLoop(baseUrl, model, resolved),
+      () => bareLoop(baseUrl, model, resolved, true),
+    ];
     const rounds: LlmCpuResult["rounds"] = [];
     for (let round = 0; round < resolved.rounds; round++) {
-      // Alternate which goes first, so a burst of load from other processes does not always hit one side.
-      if (round % 2 === 0) {
-        const matrixMsPerCall = await matrixRun(baseUrl, model, resolved);
-        const bareMsPerCall = await bareLoop(baseUrl, model, resolved);
-        rounds.push({ matrixMsPerCall, bareMsPerCall });
-      } else {
-        const bareMsPerCall = await bareLoop(baseUrl, model, resolved);
-        const matrixMsPerCall = await matrixRun(baseUrl, model, resolved);
-        rounds.push({ matrixMsPerCall, bareMsPerCall });
+      // Rotate which goes first, so a burst of load from other processes does not always hit one side.
+      const figures = [0, 0, 0];
+      for (let step = 0; step < sides.length; step++) {
+        const side = (round + step) % sides.length;
+        figures[side] = await sides[side]!();
       }
+      rounds.push({ matrixMsPerCall: figures[0]!, bareMsPerCall: figures[1]!, bareYieldingMsPerCall: figures[2]! });
     }
     const matrixMsPerCall = median(rounds.map((round) => round.matrixMsPerCall));
     const bareMsPerCall = median(rounds.map((round) => round.bareMsPerCall));
+    const bareYieldingMsPerCall = median(rounds.map((round) => round.bareYieldingMsPerCall));
     return {
       kind: resolved.kind,
       limits: resolved.limits,
@@ -183,13 +204,17 @@ export async function measureLlmCpu(options: LlmCpuOptions = {}): Promise<LlmCpu
       concurrency: resolved.concurrency,
       matrixMsPerCall,
       bareMsPerCall,
+      bareYieldingMsPerCall,
       differenceMs: matrixMsPerCall - bareMsPerCall,
+      differenceYieldingMs: matrixMsPerCall - bareYieldingMsPerCall,
       rounds,
     };
   } finally {
     await server?.stop();
   }
 }
+
+const signed = (ms: number) => `${ms >= 0 ? "+" : ""}${ms.toFixed(3)}`;
 
 /** One line per result, e.g. for `npm run bench`. */
 export function formatLlmCpu(result: LlmCpuResult): string {
@@ -199,7 +224,10 @@ export function formatLlmCpu(result: LlmCpuResult): string {
     `${result.calls} calls, ${result.concurrency} in flight: matrix ${result.matrixMsPerCall.toFixed(3)} ms ` +
     `(rounds ${range(result.rounds.map((round) => round.matrixMsPerCall))}), bare openai ` +
     `${result.bareMsPerCall.toFixed(3)} ms (rounds ${range(result.rounds.map((round) => round.bareMsPerCall))}), ` +
-    `matrix adds ${result.differenceMs.toFixed(3)} ms (x${(result.matrixMsPerCall / result.bareMsPerCall).toFixed(2)})`
+    `yielding ${result.bareYieldingMsPerCall.toFixed(3)} ms (rounds ` +
+    `${range(result.rounds.map((round) => round.bareYieldingMsPerCall))}); matrix minus bare ` +
+    `${signed(result.differenceMs)} ms (x${(result.matrixMsPerCall / result.bareMsPerCall).toFixed(2)}), minus yielding ` +
+    `${signed(result.differenceYieldingMs)} ms (x${(result.matrixMsPerCall / result.bareYieldingMsPerCall).toFixed(2)})`
   );
 }
 

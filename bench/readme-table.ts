@@ -18,6 +18,8 @@ const END = "<!-- bench:end -->";
 const int = (value: number) => Math.round(value).toLocaleString("en-US");
 const pct = (value: number) => `${(value * 100).toFixed(0)}%`;
 const x = (value: number) => `${value.toFixed(2)}x`;
+const ms = (value: number) => value.toFixed(3);
+const signed = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(3)}`;
 
 /** Sections measured by an earlier run than the last (`--only` re-measured the others), named with their times. */
 function remeasured(summary: BenchSummary): string {
@@ -35,6 +37,7 @@ function remeasured(summary: BenchSummary): string {
 
 export function benchTables(summary: BenchSummary): string {
   const m = summary.machine;
+  const cpu = summary.cpuMsPerLlmCall;
   const lines = [
     `Measured by \`npm run bench${summary.quick ? " -- --quick" : ""}\` on ${m.cores} x ${m.cpu}, ${m.memoryGiB} GiB, node ${m.node}` +
       ` (${summary.startedAt.slice(0, 10)}; load average ${m.loadAverageAtStart} at the start).` +
@@ -68,7 +71,7 @@ export function benchTables(summary: BenchSummary): string {
     `| offloading (${summary.offload.turnChars}-char turns, threshold ${int(summary.offload.threshold)} B): bytes per hop | ${int(summary.offload.bytesPerHopWith)} with, ${int(summary.offload.bytesPerHopWithout)} without (${pct(1 - summary.offload.bytesPerHopWith / summary.offload.bytesPerHopWithout)} fewer) |`,
     `| offloading: hops/s | ${int(summary.offload.hopsPerSecondWith)} with, ${int(summary.offload.hopsPerSecondWithout)} without (${x(summary.offload.hopsPerSecondWith / summary.offload.hopsPerSecondWithout)}) |`,
     `| Coral conversations in flight at once in one process | ${int(summary.concurrency.inFlight)}, ${summary.concurrency.hopsPerConversation.toFixed(1)} hops deep: RSS ${int(summary.concurrency.rssMB)} MiB after a full GC (live heap ${int(summary.concurrency.heapMB)} MiB) |`,
-    `| CPU per LLM call (this process) | matrix ${summary.cpuMsPerLlmCall.matrix.toFixed(3)} ms, bare openai loop ${summary.cpuMsPerLlmCall.bareClient.toFixed(3)} ms (+${(summary.cpuMsPerLlmCall.matrix - summary.cpuMsPerLlmCall.bareClient).toFixed(3)} ms) |`,
+    `| CPU per LLM call (this process) | matrix ${ms(cpu.matrix)} ms, bare openai loop ${ms(cpu.bareClient)} ms (${signed(cpu.matrix - cpu.bareClient)} ms)${cpu.bareYieldingClient === undefined ? "" : `, bare loop yielding between calls ${ms(cpu.bareYieldingClient)} ms (${signed(cpu.matrix - cpu.bareYieldingClient)} ms)`} |`,
     "",
     "| scaling out (coral) | 1 | 2 | 4 |",
     "|---|---|---|---|",

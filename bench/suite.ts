@@ -50,7 +50,8 @@ export interface BenchSummary {
     hopsPerSecondWithout: number;
   };
   concurrency: ConcurrencyResult;
-  cpuMsPerLlmCall: { matrix: number; bareClient: number };
+  /** `bareYieldingClient`: the bare loop that yields between calls (bench/llm-cpu.ts); absent in older summaries. */
+  cpuMsPerLlmCall: { matrix: number; bareClient: number; bareYieldingClient?: number };
   scaling: ScalingResult;
 }
 
@@ -159,7 +160,13 @@ function sections(quick: boolean): { [K in keyof Sections]: () => Promise<Sectio
       say("\n# CPU per LLM call, this process only (the simulator runs in a child)");
       const cpuResult = await measureLlmCpu(quick ? { calls: 1000, rounds: 3 } : {});
       say(formatLlmCpu(cpuResult));
-      return { cpuMsPerLlmCall: { matrix: cpuResult.matrixMsPerCall, bareClient: cpuResult.bareMsPerCall } };
+      return {
+        cpuMsPerLlmCall: {
+          matrix: cpuResult.matrixMsPerCall,
+          bareClient: cpuResult.bareMsPerCall,
+          bareYieldingClient: cpuResult.bareYieldingMsPerCall,
+        },
+      };
     },
     async scaling() {
       say("\n# scaling out");

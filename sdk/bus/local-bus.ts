@@ -64,9 +64,6 @@ class RoleQueue {
   }
 }
 
-/** Settled once: `then` on it queues a microtask. */
-const settled = Promise.resolve();
-
 /** One task handed to a consumer of the local bus; `nak` puts it back at the end of the queue. */
 class LocalDelivery implements Delivery {
   readonly task: Task;
@@ -126,10 +123,14 @@ export class LocalBus implements Bus {
   private schedule(queue: RoleQueue): void {
     if (queue.scheduled || queue.consumers.length === 0) return;
     queue.scheduled = true;
-    // A microtask, not a direct call, so a chain of hops never grows the stack. Queued with `then` on a
-    // settled promise rather than `queueMicrotask`, which wraps each callback in an AsyncResource (~0.5 KB
-    // and an async-hooks scope per publish, two publishes an LLM call; bench/llm-cpu-profile.ts).
-    void settled.then(queue.run);
+    // The next turn of the event loop, not a microtask. A direct call would grow the stack along a chain of
+    // hops; a microtask ran the next hop inside the I/O callback that finished the last one. For an LLM call
+    // that meant the next request went out while undici still counted the finished request's connection as
+    // busy, so it opened another: 64 calls in flight kept 128 sockets, and each call cost ~0.25 ms more CPU
+    // (0.75 vs 0.50 ms; bench/llm-cpu.ts, issue #13). Waiting for the check phase lets every response of a
+    // poll settle first, hands the pump a whole wave of tasks, and lets timers and sockets in between a long
+    // run of cheap hops. One Immediate per queue per wave, not per publish (`scheduled`).
+    setImmediate(queue.run);
   }
 
   private pump(queue: RoleQueue): void {

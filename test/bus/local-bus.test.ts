@@ -62,10 +62,13 @@ describe("local bus", () => {
     const bus = createLocalBus();
     const byConsumer = [0, 0];
     let finishedAfterStop = false;
+    let inHand!: () => void;
+    const firstHasOne = new Promise<void>((resolve) => (inHand = resolve));
     const first = bus.consume(
       "a",
       async (delivery) => {
         byConsumer[0]!++;
+        inHand();
         await tick();
         finishedAfterStop = true;
         await delivery.ack();
@@ -81,8 +84,7 @@ describe("local bus", () => {
       { concurrency: 1 },
     );
     for (let i = 0; i < 20; i++) await bus.publish("a", task(String(i)));
-    await Promise.resolve();
-    await new Promise((resolve) => queueMicrotask(() => resolve(undefined)));
+    await firstHasOne;
     await first.stop();
     expect(finishedAfterStop).toBe(true);
     await tick();
