@@ -125,4 +125,50 @@ describeWithNats("offloaded-content cache", () => {
       await other.close();
     }
   });
+
+  it("gives a run whose id looks escaped its own stream (x612e62 is not a.b)", async () => {
+    expect(names.stream("x612e62")).not.toBe(names.stream("a.b"));
+    const other = await createNatsBus({ servers: [server.url] });
+    const definition = pipeline("z")
+      .code("a", () => ({}))
+      .toJSON() as never;
+    try {
+      await other.openRun({ runId: "a.b", definition });
+      await other.openRun({ runId: "x612e62", definition });
+      const jsm = await other.jsm();
+      const first = await jsm.streams.info(names.stream("a.b"));
+      const second = await jsm.streams.info(names.stream("x612e62"));
+      expect(first.config.subjects).not.toEqual(second.config.subjects);
+      await other.closeRun("a.b");
+      await other.closeRun("x612e62");
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("refuses to open a run whose stream name is taken by a stream that is not its queue", async () => {
+    const other = await createNatsBus({ servers: [server.url] });
+    const jsm = await other.jsm();
+    const stream = names.stream("taken");
+    await jsm.streams.add({ name: stream, subjects: ["elsewhere.>"] });
+    try {
+      await expect(
+        other.openRun({
+          runId: "taken",
+          definition: pipeline("t")
+            .code("a", () => ({}))
+            .toJSON() as never,
+        }),
+      ).rejects.toThrow(/stream MATRIX_taken exists but is not its queue \(subjects \["elsewhere\.>"\]/);
+      // Re-opening a run under other settings (here its replica count is the same; its description differs) keeps it.
+      await jsm.streams.delete(stream);
+      await other.ensureRun("kept", ["a"]);
+      await jsm.streams.update(names.stream("kept"), { description: "edited" });
+      await expect(other.ensureRun("kept", ["a"])).resolves.toBeUndefined();
+      await other.closeRun("kept");
+    } finally {
+      await jsm.streams.delete(stream).catch(() => undefined);
+      await other.close();
+    }
+  });
 });

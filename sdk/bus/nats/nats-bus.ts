@@ -174,6 +174,16 @@ export class NatsBus implements Bus {
       await jsm.streams.add(config);
     } catch (error) {
       if (!isAlreadyCreated(error)) throw error;
+      // The name is taken by a stream with other settings. Re-opening a run with, say, another replica
+      // count keeps its queues; a stream that does not take this run's subjects as a work queue is not
+      // this run's, and using it would publish into nothing (or into somebody else's stream).
+      const existing = (await jsm.streams.info(stream)).config;
+      if (existing.retention !== RetentionPolicy.Workqueue || !existing.subjects?.includes(config.subjects[0]!))
+        throw new BusError(
+          `Cannot open run '${runId}': stream ${stream} exists but is not its queue (subjects ` +
+            `${JSON.stringify(existing.subjects ?? [])}, retention ${existing.retention}). Choose another run id, ` +
+            `or delete that stream if nothing uses it.`,
+        );
     }
     const maxDeliver = Math.max(this.settings.maxDeliver, maxAttempts + 1);
     for (const role of new Set([...roles, SINK])) {
