@@ -25,7 +25,12 @@ export interface SharedStore {
   waitFor<T>(key: string, timeoutMs: number): Promise<StoreEntry<T> | undefined>;
 }
 
-/** Keys of the shared store: KV allows `[-/_=.a-zA-Z0-9]`; anything else is hexed. */
+/**
+ * Keys of the shared store: KV allows `[-/_=.a-zA-Z0-9]`; anything else is hexed, and so is a part that
+ * already looks hexed (`x` and hex digits), so two parts never share a key (as in bus/nats/names.ts).
+ */
 export function storeKey(part: string): string {
-  return /^[A-Za-z0-9_=-]+$/.test(part) ? part : `x${Buffer.from(part, "utf8").toString("hex")}`;
+  return /^[A-Za-z0-9_=-]+$/.test(part) && !/^x[0-9a-f]+$/.test(part)
+    ? part
+    : `x${Buffer.from(part, "utf8").toString("hex")}`;
 }
