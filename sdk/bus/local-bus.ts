@@ -123,13 +123,13 @@ export class LocalBus implements Bus {
   private schedule(queue: RoleQueue): void {
     if (queue.scheduled || queue.consumers.length === 0) return;
     queue.scheduled = true;
-    // The next turn of the event loop, not a microtask. A direct call would grow the stack along a chain of
-    // hops; a microtask ran the next hop inside the I/O callback that finished the last one. For an LLM call
-    // that meant the next request went out while undici still counted the finished request's connection as
-    // busy, so it opened another: 64 calls in flight kept 128 sockets, and each call cost ~0.25 ms more CPU
-    // (0.75 vs 0.50 ms; bench/llm-cpu.ts, issue #13). Waiting for the check phase lets every response of a
-    // poll settle first, hands the pump a whole wave of tasks, and lets timers and sockets in between a long
-    // run of cheap hops. One Immediate per queue per wave, not per publish (`scheduled`).
+    // The next turn of the event loop (the check phase), not a microtask. A direct call would grow the
+    // stack along a chain of hops; a microtask ran the next hop, and the LLM request in it, inside the I/O
+    // callback that had just finished the last one. From the check phase an LLM call costs less CPU:
+    // 0.50 against 0.75 ms a call in bench/llm-cpu.ts (issue #13). We measured that, not why; one part we
+    // saw is undici, which hands a finished reply's connection on in an Immediate of its own, so a request
+    // sent before that opens another socket. It also lets timers and sockets run between waves of hops.
+    // One Immediate per queue per wave, not per publish (`scheduled`).
     setImmediate(queue.run);
   }
 
@@ -169,8 +169,13 @@ export class LocalBus implements Bus {
     }
     consumer.active--;
     if (consumer.stopped && consumer.active === 0) consumer.idle?.();
-    this.pump(queue);
+    // A backlog is served on the next turn as well: taken at once, a queue of cheap tasks ran to its end
+    // in one microtask drain, starving timers and sockets, and an LLM call taken from the callback that
+    // finished the last one cost ~0.2 ms more CPU (0.65 against 0.45 ms a call, 64 in flight, 256 queued).
+    if (queue.entries.size > 0) setImmediate(this.pumpLater, queue);
   }
+
+  private readonly pumpLater = (queue: RoleQueue): void => this.pump(queue);
 
   /** Puts a nak'ed entry back at the end of its queue. */
   requeue(queue: RoleQueue, entry: Entry): void {

@@ -93,6 +93,29 @@ describe("local bus", () => {
     expect(byConsumer[1]).toBeGreaterThan(0);
   });
 
+  it("serves a backlog turn by turn: a long queue of cheap tasks does not starve timers and sockets", async () => {
+    const bus = createLocalBus();
+    let handled = 0;
+    const tally = new Tally();
+    bus.consume(
+      "a",
+      async (delivery) => {
+        handled++;
+        tally.add();
+        await delivery.ack();
+      },
+      { concurrency: 1 },
+    );
+    for (let i = 0; i < 200; i++) await bus.publish("a", task(String(i)));
+    // Queued after the bus's first turn: taken all at once, the 200 tasks would be done before it runs.
+    let handledByThen = -1;
+    setImmediate(() => (handledByThen = handled));
+    await tally.reached(200);
+    expect(handledByThen).toBeGreaterThanOrEqual(1);
+    expect(handledByThen).toBeLessThan(200);
+    await bus.close();
+  });
+
   it("refuses to publish after close", async () => {
     const bus = createLocalBus();
     await bus.close();
