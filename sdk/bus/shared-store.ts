@@ -8,6 +8,7 @@
  * stream sequence), so a revision orders writes store-wide, not only per key. Keys are built from
  * `[A-Za-z0-9_=.-]` (what NATS KV allows); a store never sees another store's keys.
  */
+import { escapeName } from "./escape-name.js";
 
 export interface StoreEntry<T> {
   value: T;
@@ -25,12 +26,9 @@ export interface SharedStore {
   waitFor<T>(key: string, timeoutMs: number): Promise<StoreEntry<T> | undefined>;
 }
 
-/**
- * Keys of the shared store: KV allows `[-/_=.a-zA-Z0-9]`; anything else is hexed, and so is a part that
- * already looks hexed (`x` and hex digits), so two parts never share a key (as in bus/nats/names.ts).
- */
+const KEY_CHARS = /^[A-Za-z0-9_=-]+$/;
+
+/** Keys of the shared store: KV allows `[-/_=.a-zA-Z0-9]`; anything else is hexed (escape-name.ts). */
 export function storeKey(part: string): string {
-  return /^[A-Za-z0-9_=-]+$/.test(part) && !/^x[0-9a-f]+$/.test(part)
-    ? part
-    : `x${Buffer.from(part, "utf8").toString("hex")}`;
+  return escapeName(part, KEY_CHARS);
 }

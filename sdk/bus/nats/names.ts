@@ -4,16 +4,13 @@
  * Where you are: `bus/nats/`. Workers, the driver and `matrix status` must agree on these, so
  * change them only together (and never within a release).
  */
+import { escapeName } from "../escape-name.js";
 
-/**
- * Run ids and role names become subject tokens and stream names: keep what NATS allows, hex the rest.
- * A name that already looks escaped (`x` and hex digits) is escaped too, so two names never share a
- * token: a run called `x612e62` would otherwise have had the stream and subjects of the run `a.b`, and
- * each would have drained the other's queues.
- */
+const TOKEN_CHARS = /^[A-Za-z0-9_-]+$/;
+
+/** Run ids and role names become subject tokens and stream names: keep what NATS allows, hex the rest. */
 export function token(name: string): string {
-  if (/^[A-Za-z0-9_-]+$/.test(name) && !/^x[0-9a-f]+$/.test(name)) return name;
-  return `x${Buffer.from(name, "utf8").toString("hex")}`;
+  return escapeName(name, TOKEN_CHARS);
 }
 
 export const names = {
