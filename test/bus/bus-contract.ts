@@ -49,6 +49,39 @@ export function busContract(open: () => Promise<BusUnderTest>): void {
     }
   });
 
+  it("delivers tasks whose ids hold newlines, spaces or escape-like text, each as itself", async () => {
+    const { bus, runId, dispose } = await open();
+    try {
+      const ids = ["a\nb", "a b", " c ", "c", "x612062", "é|0|0|a"];
+      const seen: string[] = [];
+      const published: number[] = [];
+      const tally = new Tally();
+      const before = Date.now();
+      const consumer = bus.consume(
+        "a",
+        async (delivery) => {
+          seen.push(delivery.task.id);
+          published.push(delivery.publishedAt);
+          tally.add();
+          await delivery.ack();
+        },
+        { concurrency: 4 },
+      );
+      for (const id of ids) await bus.publish("a", { ...task(runId, "1"), id });
+      await tally.reached(ids.length);
+      await sleep(50);
+      expect([...seen].sort()).toEqual([...ids].sort());
+      // When each was published, read from the message (NATS) or the queue (local), in ms since epoch.
+      for (const at of published) {
+        expect(at).toBeGreaterThanOrEqual(before - 1000);
+        expect(at).toBeLessThanOrEqual(Date.now() + 1000);
+      }
+      await consumer.stop();
+    } finally {
+      await dispose();
+    }
+  });
+
   it("never runs more handlers at once than the consumer's concurrency", async () => {
     const { bus, runId, dispose } = await open();
     try {

@@ -7,7 +7,13 @@
  * Where you are: `test/bus/`. The publisher under the whole bus is covered by nats-bus.test.ts and
  * the runs over NATS; here each of its answers is provoked on purpose.
  */
-import { jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
+import {
+  DiscardPolicy,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { MatrixError } from "../../sdk/errors.js";
@@ -60,6 +66,46 @@ describeWithNats("JetStream hop publisher", () => {
     expect((error as MatrixError).isRetryable).toBe(true);
     expect((error as Error).message).toMatch(/503/);
     publisher.close();
+  });
+
+  it("rejects a message the stream refuses with the server's error (a full stream that discards new ones)", async () => {
+    await jsm.streams.add({
+      name: "FULL",
+      subjects: ["full.>"],
+      storage: StorageType.Memory,
+      max_msgs: 1,
+      discard: DiscardPolicy.New,
+    });
+    const publisher = new JetStreamPublisher(nc);
+    await publisher.publish("full.a", bytes("first"), "f-1", 5000);
+    const error = await publisher.publish("full.a", bytes("second"), "f-2", 5000).catch((e: unknown) => e);
+    expect(MatrixError.isInstance(error) && error.code).toBe("bus");
+    expect((error as Error).message).toMatch(/refused the message: maximum messages exceeded/);
+    expect((await jsm.streams.info("FULL")).state.messages).toBe(1);
+    publisher.close();
+    await jsm.streams.delete("FULL");
+  });
+
+  it("sends writes queued alongside with the next burst, and drops them once closed", async () => {
+    const seen: string[] = [];
+    const watch = nc.subscribe("side.>", {
+      callback: (_error, msg) => {
+        seen.push(msg.subject);
+      },
+    });
+    const publisher = new JetStreamPublisher(nc);
+    publisher.alongside(() => nc.publish("side.ack"));
+    // Not at once: it waits for the burst (the next turn of the event loop), with the publishes.
+    expect(seen).toEqual([]);
+    await publisher.publish("pub.1", bytes("with an ack"), "a-1", 5000);
+    await nc.flush();
+    expect(seen).toEqual(["side.ack"]);
+    publisher.close();
+    publisher.alongside(() => nc.publish("side.late"));
+    await new Promise((resolve) => setImmediate(resolve));
+    await nc.flush();
+    expect(seen).toEqual(["side.ack"]);
+    watch.unsubscribe();
   });
 
   it("times out, retryably, when nobody acks (a responder that is not JetStream stays silent)", async () => {

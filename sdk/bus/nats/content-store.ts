@@ -171,7 +171,7 @@ export class ContentStore {
       const turn = history[i]!;
       // Length in UTF-16 units bounds the UTF-8 size from below within 3x; check cheaply first.
       if (turn.content === null || turn.content.length * 3 <= threshold) continue;
-      if (encoder.encode(turn.content).length <= threshold) continue;
+      if (Buffer.byteLength(turn.content) <= threshold) continue;
       if (history === task.history) history = [...history];
       history[i] = { ...turn, content: null, contentRef: await this.put(task.runId, turn.content) };
     }
@@ -182,7 +182,7 @@ export class ContentStore {
       row = null;
     } else if (row !== null) {
       const json = JSON.stringify(row);
-      if (json.length > threshold && encoder.encode(json).length > threshold) {
+      if (json.length > threshold && Buffer.byteLength(json) > threshold) {
         rowRef = await this.put(task.runId, json);
         row = null;
       }

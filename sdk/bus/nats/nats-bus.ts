@@ -376,6 +376,7 @@ export class NatsBus implements Bus {
       workingEveryMs: Math.max(100, Math.floor(this.settings.ackWaitMs / 3)),
       prepare: role === SINK ? (task) => this.content.restoreAll(task) : (task) => this.content.restoreRow(task),
       onCorrupt: (msg, error) => this.deadLetterCorrupt(runId, msg, error),
+      sendAck: (ack) => this.publisher.alongside(ack),
       logger: this.logger,
     });
   }
@@ -451,6 +452,7 @@ export class NatsBus implements Bus {
     if (this.closed) return;
     for (const open of this.openRuns.values()) open.unsubscribe();
     this.events.flush();
+    this.publisher.flush();
     this.closed = true;
     // Drained first, so publishes already sent get their acks; whatever is still waiting then fails.
     if (!this.connection.isClosed()) await this.connection.drain().catch(() => this.connection.close());

@@ -20,8 +20,12 @@ export class NatsDelivery implements Delivery {
   constructor(
     private readonly msg: JsMsg,
     readonly task: Task,
+    /** Sends the ack: at once by default; the bus passes its publisher's next burst (jetstream-publisher.ts). */
+    private readonly sendAck: (ack: () => void) => void = (ack) => ack(),
   ) {
-    const info = msg.info;
+    // The client's JsMsg has `reply` (the ack subject) without declaring it; without it, its own parser.
+    const reply = (msg as JsMsg & { reply?: unknown }).reply;
+    const info = (typeof reply === "string" ? deliveryInfo(reply) : undefined) ?? msg.info;
     this.deliveryCount = info.deliveryCount;
     this.publishedAt = Math.floor(info.timestampNanos / 1e6);
     this.bytes = msg.data.length;
@@ -34,7 +38,7 @@ export class NatsDelivery implements Delivery {
   ack(): Promise<void> {
     if (!this.#settled) {
       this.#settled = true;
-      this.msg.ack();
+      this.sendAck(() => this.msg.ack());
     }
     return Promise.resolve();
   }
@@ -50,4 +54,22 @@ export class NatsDelivery implements Delivery {
   working(): void {
     if (!this.#settled) this.msg.working();
   }
+}
+
+/**
+ * The two fields a hop needs from the ack subject, instead of `msg.info`, which splits the subject,
+ * splices it and parses all ten fields (0.8 KB and about a microsecond a hop, --heap-prof). The
+ * subject is `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time ns>.<pending>`
+ * (9 tokens), or with `<domain>.<account hash>` after `ACK` and a random token at the end (11 or 12).
+ * Anything else is left to the client's parser (undefined).
+ */
+export function deliveryInfo(reply: string): { deliveryCount: number; timestampNanos: number } | undefined {
+  const tokens = reply.split(".");
+  const shift = tokens.length === 9 ? 0 : tokens.length === 11 || tokens.length === 12 ? 2 : -1;
+  if (shift < 0 || tokens[0] !== "$JS" || tokens[1] !== "ACK") return undefined;
+  const deliveryCount = Number(tokens[4 + shift]);
+  const timestampNanos = Number(tokens[7 + shift]);
+  return Number.isInteger(deliveryCount) && Number.isFinite(timestampNanos)
+    ? { deliveryCount, timestampNanos }
+    : undefined;
 }

@@ -29,6 +29,8 @@ export interface RoleConsumerOptions {
   workingEveryMs: number;
   /** Runs before the handler (restoring offloaded rows); a throw naks the message. */
   prepare?: (task: Task) => Promise<void>;
+  /** Sends a delivery's ack (the bus batches them with its publishes). @default at once */
+  sendAck?: (ack: () => void) => void;
   /** A message that failed validation; it is termed afterwards either way. */
   onCorrupt: (msg: JsMsg, error: TaskValidationError, raw: unknown) => Promise<void>;
   logger?: Logger;
@@ -70,7 +72,7 @@ export function startRoleConsumer(options: RoleConsumerOptions): BusConsumer {
       }
       return;
     }
-    const delivery = new NatsDelivery(msg, decoded.task);
+    const delivery = new NatsDelivery(msg, decoded.task, options.sendAck);
     inHand.add(delivery);
     try {
       try {

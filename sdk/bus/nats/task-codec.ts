@@ -10,11 +10,15 @@ import { TaskValidationError, serializeError } from "../../errors.js";
 import { formatIssuePath } from "../../schema/issue-path.js";
 import { SINK, TaskSchema, type Task } from "../../schema/task.js";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * Buffer.from, not TextEncoder.encode: the encoder allocates a fresh ArrayBuffer per call, which cost
+ * 3 µs on a 240-byte task against 0.4 µs for a slice of Node's buffer pool (bench, node 20), once on
+ * every hop. (Decoding is the other way round: TextDecoder is the faster one.)
+ */
 export function encodeTask(task: Task): Uint8Array {
-  return encoder.encode(JSON.stringify(task));
+  return Buffer.from(JSON.stringify(task));
 }
 
 export type Decoded = { ok: true; task: Task } | { ok: false; error: TaskValidationError; raw: unknown };
