@@ -52,7 +52,8 @@ export function busContract(open: () => Promise<BusUnderTest>): void {
   it("delivers tasks whose ids hold newlines, spaces or escape-like text, each as itself", async () => {
     const { bus, runId, dispose } = await open();
     try {
-      const ids = ["a\nb", "a b", " c ", "c", "x612062", "é|0|0|a"];
+      // " c" and "c" once shared a message id (the client trims header values): the second was dropped.
+      const ids = ["a\nb", "a b", " c", "c", "d ", "x612062", "é|0|0|a"];
       const seen: string[] = [];
       const published: number[] = [];
       const tally = new Tally();
