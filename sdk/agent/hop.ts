@@ -92,7 +92,9 @@ export async function runHop(
     return { kind: "next", task, promptTokens, completionTokens, model };
   }
   try {
-    const step: FlowStep = update?.next !== undefined ? { next: update.next } : await flow.next(task, role, ctx);
+    // Most flows answer synchronously; awaiting a plain value would still cost a turn of the microtask queue.
+    const next = update?.next !== undefined ? { next: update.next } : flow.next(task, role, ctx);
+    const step: FlowStep = next instanceof Promise ? await next : next;
     if (step.next === END || step.next === SINK) {
       endTask(task, "done", step.reason ?? "completed");
     } else if (!options.roles.has(step.next)) {

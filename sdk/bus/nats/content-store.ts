@@ -158,44 +158,54 @@ export class ContentStore {
     return text;
   }
 
-  /** A copy of `task` whose large turns and row travel as references (the original is untouched). */
   /** Uses `threshold` for `runId` instead of this store's default (a worker following the run's driver). */
   setThreshold(runId: string, threshold: number): void {
     this.thresholds.set(runId, threshold);
   }
 
-  async offload(task: Task, threshold = this.thresholds.get(task.runId) ?? this.options.threshold): Promise<Task> {
+  /**
+   * A copy of `task` whose large turns and row travel as references (the original is untouched). When
+   * nothing is large enough, the answer comes without a promise: most hops store nothing, and awaiting
+   * for them would cost a turn of the microtask queue each.
+   */
+  offload(task: Task, threshold = this.thresholds.get(task.runId) ?? this.options.threshold): Task | Promise<Task> {
     if (!(threshold > 0 && Number.isFinite(threshold))) return task;
-    let history = task.history;
+    const rowJson = task.row !== null && task.rowRef === undefined ? JSON.stringify(task.row) : undefined;
+    const largeRow = rowJson !== undefined && exceeds(rowJson, threshold) ? rowJson : undefined;
+    if (
+      largeRow === undefined &&
+      !task.history.some((turn) => turn.content !== null && exceeds(turn.content, threshold))
+    )
+      // A row restored on delivery is unchanged (rows are read-only): it travels by the same reference again.
+      return task.row !== null && task.rowRef !== undefined ? { ...task, row: null } : task;
+    return this.offloadLarge(task, threshold, largeRow);
+  }
+
+  private async offloadLarge(task: Task, threshold: number, largeRow: string | undefined): Promise<Task> {
+    const history = [...task.history];
     for (let i = 0; i < history.length; i++) {
       const turn = history[i]!;
-      // Length in UTF-16 units bounds the UTF-8 size from below within 3x; check cheaply first.
-      if (turn.content === null || turn.content.length * 3 <= threshold) continue;
-      if (Buffer.byteLength(turn.content) <= threshold) continue;
-      if (history === task.history) history = [...history];
+      if (turn.content === null || !exceeds(turn.content, threshold)) continue;
       history[i] = { ...turn, content: null, contentRef: await this.put(task.runId, turn.content) };
     }
     let row = task.row;
     let rowRef = task.rowRef;
-    if (row !== null && rowRef !== undefined) {
-      // Restored on delivery and unchanged (rows are read-only): travel by the same reference again.
+    if (row !== null && rowRef !== undefined) row = null;
+    else if (largeRow !== undefined) {
+      rowRef = await this.put(task.runId, largeRow);
       row = null;
-    } else if (row !== null) {
-      const json = JSON.stringify(row);
-      if (json.length > threshold && Buffer.byteLength(json) > threshold) {
-        rowRef = await this.put(task.runId, json);
-        row = null;
-      }
     }
-    if (history === task.history && row === task.row) return task;
     return { ...task, history, row, ...(rowRef ? { rowRef } : {}) };
   }
 
   /** Restores the row in place (agents read `task.row` directly); the ref stays so the row is not stored twice. */
-  async restoreRow(task: Task): Promise<void> {
-    if (task.row === null && task.rowRef) {
-      task.row = JSON.parse(await this.get(task.runId, task.rowRef)) as Record<string, unknown>;
-    }
+  restoreRow(task: Task): Promise<void> | undefined {
+    // Undefined when the row travels inline: a hop then waits for nothing (role-consumer.ts).
+    const ref = task.row === null ? task.rowRef : undefined;
+    if (ref === undefined) return undefined;
+    return this.get(task.runId, ref).then((json) => {
+      task.row = JSON.parse(json) as Record<string, unknown>;
+    });
   }
 
   /** Restores the row and every turn in place: the output record must hold full content, no refs. */
@@ -240,4 +250,9 @@ export class ContentStore {
 /** Drops a run's entries (keys are `runId/sha256`). */
 function deleteRun<V extends {}>(cache: LRUCache<string, V>, runId: string): void {
   for (const key of [...cache.keys()]) if (key.startsWith(`${runId}/`)) cache.delete(key);
+}
+
+/** Whether `text` is more than `threshold` bytes in UTF-8 (its UTF-16 length bounds that within 3x: checked first). */
+function exceeds(text: string, threshold: number): boolean {
+  return text.length * 3 > threshold && Buffer.byteLength(text) > threshold;
 }

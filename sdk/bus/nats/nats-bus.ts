@@ -317,7 +317,8 @@ export class NatsBus implements Bus {
 
   async publish(role: string, task: Task): Promise<void> {
     if (this.closed) throw new BusError(`Cannot publish task ${task.id} to '${role}': the bus is closed.`);
-    let data = encodeTask(await this.content.offload(task));
+    const offloaded = this.content.offload(task);
+    let data = encodeTask(offloaded instanceof Promise ? await offloaded : offloaded);
     // Too big for one message even after offloading at the threshold: offload everything sizeable.
     if (data.length > MAX_TASK_BYTES) data = encodeTask(await this.content.offload(task, SMALL_THRESHOLD));
     const subject = names.subject(task.runId, role);

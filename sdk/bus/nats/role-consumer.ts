@@ -27,8 +27,8 @@ export interface RoleConsumerOptions {
   concurrency: number;
   /** In-progress acks are sent this often while a handler runs. */
   workingEveryMs: number;
-  /** Runs before the handler (restoring offloaded rows); a throw naks the message. */
-  prepare?: (task: Task) => Promise<void>;
+  /** Runs before the handler (restoring offloaded rows); a throw naks the message. Undefined: nothing to wait for. */
+  prepare?: (task: Task) => Promise<void> | undefined;
   /** Sends a delivery's ack (the bus batches them with its publishes). @default at once */
   sendAck?: (ack: () => void) => void;
   /** A message that failed validation; it is termed afterwards either way. */
@@ -76,7 +76,8 @@ export function startRoleConsumer(options: RoleConsumerOptions): BusConsumer {
     inHand.add(delivery);
     try {
       try {
-        if (options.prepare) await options.prepare(decoded.task);
+        const preparing = options.prepare?.(decoded.task);
+        if (preparing) await preparing;
       } catch (error) {
         logger?.warn({ taskId: decoded.task.id, err: error }, "preparing a delivery failed; redelivering");
         await delivery.nak(1000);
