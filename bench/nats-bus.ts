@@ -4,7 +4,8 @@
  *
  *  1. raw JetStream: publish (256 in flight) + consume + ack, the ceiling for one hop's traffic, through
  *     the bus's publisher and through the client's js.publish;
- *  2. hops/s through `matrix worker` processes with no-op code agents, and its ratio to (1);
+ *  2. hops/s through a `matrix worker` process with no-op code agents, and its ratio to (1), in three
+ *     rounds of (1) then (2); then the same through two worker processes, for comparison;
  *  3. offloading: put/get latency by size in an object store and in a content stream (where a run's
  *     offloaded texts up to 512 KiB go), and bytes and hops/s on a long conversation with and without
  *     offloading (how DEFAULT_OFFLOAD_THRESHOLD was picked).
@@ -12,7 +13,15 @@
  * Run: npm run bench:nats   (needs nats-server: apt-get install nats-server, or NATS_SERVER_BIN)
  */
 import { cpus, totalmem } from "node:os";
-import { bytesPerHop, hopRate, natsServerBinary, objectLatency, rawRate, startServer } from "./nats-measures.js";
+import {
+  bytesPerHop,
+  hopRate,
+  hotPath,
+  natsServerBinary,
+  objectLatency,
+  rawRate,
+  startServer,
+} from "./nats-measures.js";
 
 if (!natsServerBinary) {
   console.error("nats-server not found (apt-get install nats-server, or set NATS_SERVER_BIN)");
@@ -29,21 +38,24 @@ try {
     `raw JetStream publish (256 in flight) + consume + ack, 400 B, one process: ${Math.round(raw.rate)} msg/s, ` +
       `${Math.round(raw.cpuMicrosPerMessage)} µs CPU per message (client js.publish: ${Math.round(rawClient.rate)} msg/s, ${Math.round(rawClient.cpuMicrosPerMessage)} µs)`,
   );
-  const hop = await hopRate(server.url, 2000, 20, 2, server.pid);
-  const rate = hop.hops / hop.seconds;
-  const cpu = hop.cpuMicrosPerHop;
-  const cpuPerHop = cpu.server + cpu.workers + cpu.driver;
+  const hot = await hotPath(server.url, server.pid, { rounds: 3, rawMessages: 60_000, tasks: 5000 });
+  for (const [i, round] of hot.rounds.entries()) {
+    const cpu = round.cpuMicrosPerHop;
+    const cpuPerHop = cpu.server + cpu.workers + cpu.driver;
+    console.log(
+      `round ${i + 1}: raw ${Math.round(round.rawRate)} msg/s (mean of before and after); matrix hops, driver + 1 worker process, no-op code agents ` +
+        `(5,000 tasks × 20 hops): ${Math.round(round.hopsPerSecond)} hops/s = ${round.ratio.toFixed(2)} of raw by rate, ` +
+        `${(round.rawCpuMicrosPerMessage / cpuPerHop).toFixed(2)} by CPU; CPU per hop: server ${Math.round(cpu.server)} µs, ` +
+        `worker ${Math.round(cpu.workers)} µs, driver ${Math.round(cpu.driver)} µs (${Math.round(cpuPerHop)} µs in all)`,
+    );
+  }
+  console.log(`median round: ${Math.round(hot.median.hopsPerSecond)} hops/s, ${hot.median.ratio.toFixed(2)} of raw`);
+  const two = await hopRate(server.url, 5000, 20, 2, server.pid);
+  const twoCpu = two.cpuMicrosPerHop;
   console.log(
-    `matrix hops, 2 worker processes + driver, no-op code agents: ${hop.hops} hops in ${hop.seconds.toFixed(2)} s = ${Math.round(rate)} hops/s (${hop.done} tasks done)`,
+    `the same through 2 worker processes: ${Math.round(two.hops / two.seconds)} hops/s; CPU per hop: server ${Math.round(twoCpu.server)} µs, ` +
+      `workers ${Math.round(twoCpu.workers)} µs, driver ${Math.round(twoCpu.driver)} µs\n`,
   );
-  console.log(
-    `CPU per hop: server ${Math.round(cpu.server)} µs, workers ${Math.round(cpu.workers)} µs, driver ${Math.round(cpu.driver)} µs ` +
-      `(${Math.round(cpuPerHop)} µs in all: ${Math.round((cpus().length * 1e6) / cpuPerHop)} hops/s if the cores did nothing else)`,
-  );
-  console.log(
-    `ratio hops / raw by CPU (raw's CPU per message / a hop's): ${(raw.cpuMicrosPerMessage / cpuPerHop).toFixed(2)}`,
-  );
-  console.log(`ratio hops / raw by rate: ${(rate / raw.rate).toFixed(2)}\n`);
   console.log("offloaded content vs inline, per message (sequential, awaited):");
   for (const line of await objectLatency(server.url)) console.log(line);
   console.log("\nlong conversation (50 tasks × 20 turns, each turn N chars), bytes per hop:");

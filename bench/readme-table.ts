@@ -58,8 +58,13 @@ export function benchTables(summary: BenchSummary): string {
     "| figure | measured |",
     "|---|---|",
     `| local bus, no-op agents | ${int(summary.localHopsPerSecond)} hops/s |`,
-    `| NATS, driver + 2 worker processes + server on this machine, no-op agents | ${int(summary.natsHopsPerSecond)} hops/s |`,
+    summary.natsRounds
+      ? `| NATS, driver + 1 worker process + server on this machine, no-op agents (median of ${summary.natsRounds.length} rounds; all: ${summary.natsRounds.map((r) => `${int(r.hopsPerSecond)} at ${r.ratio.toFixed(2)} of raw`).join(", ")}) | ${int(summary.natsHopsPerSecond)} hops/s |`
+      : `| NATS, driver + 2 worker processes + server on this machine, no-op agents | ${int(summary.natsHopsPerSecond)} hops/s |`,
     `| raw JetStream publish + consume + ack, same server, through the bus's publisher | ${int(summary.natsRawRate)} msg/s (hops / raw ${summary.natsHopsPerSecond && summary.natsRawRate ? (summary.natsHopsPerSecond / summary.natsRawRate).toFixed(2) : "-"}) |`,
+    ...(summary.natsTwoWorkers
+      ? [`| NATS through 2 worker processes instead (same run) | ${int(summary.natsTwoWorkers.hopsPerSecond)} hops/s |`]
+      : []),
     ...(summary.natsRawRateClient
       ? [`| the same through the client's js.publish (one request each) | ${int(summary.natsRawRateClient)} msg/s |`]
       : []),

@@ -17,7 +17,7 @@ import { DEFAULT_OFFLOAD_THRESHOLD } from "../sdk/bus/nats/index.js";
 import { formatConcurrency, measureConcurrency, type ConcurrencyResult } from "./concurrency.js";
 import { formatLlmCpu, measureLlmCpu } from "./llm-cpu.js";
 import { hopsPerSecond } from "./local-bus.js";
-import { bytesPerHop, hopRate, rawRate, startServer } from "./nats-measures.js";
+import { bytesPerHop, hopRate, hotPath, rawRate, startServer, type HotPathRound } from "./nats-measures.js";
 import { formatScaling, measureScaling, type ScalingResult } from "./scaling.js";
 import { formatScheduling, measureScheduling, type SchedulingResult } from "./scheduling.js";
 
@@ -32,6 +32,7 @@ export interface BenchSummary {
   /** tokens/s of row over batch, and row over central, per workload. */
   schedulingRatios: Array<{ workload: string; rowOverBatch: number; rowOverCentral: number }>;
   localHopsPerSecond: number;
+  /** No-op hops through the driver, one worker process and nats-server: the round with the median ratio to raw. */
   natsHopsPerSecond: number;
   /** Raw JetStream publish + consume + ack through the bus's own publisher (the ceiling a hop is compared to). */
   natsRawRate: number;
@@ -41,6 +42,10 @@ export interface BenchSummary {
   natsCpuMicrosPerHop: { server: number; workers: number; driver: number };
   /** The raw rate's CPU per message, server and client together (comparable with the sum of the above). */
   natsRawCpuMicrosPerMessage: number;
+  /** Every round of raw then hops (the figures above are the median one); absent in older summaries. */
+  natsRounds?: HotPathRound[];
+  /** The same hops through two worker processes, for comparison (on two cores they compete with the server). */
+  natsTwoWorkers?: { hopsPerSecond: number; cpuMicrosPerHop: { server: number; workers: number; driver: number } };
   offload: {
     turnChars: number;
     threshold: number;
@@ -68,6 +73,8 @@ type Sections = {
     | "natsRawRateClient"
     | "natsCpuMicrosPerHop"
     | "natsRawCpuMicrosPerMessage"
+    | "natsRounds"
+    | "natsTwoWorkers"
     | "offload"
   >;
   concurrency: Pick<BenchSummary, "concurrency">;
@@ -110,15 +117,23 @@ function sections(quick: boolean): { [K in keyof Sections]: () => Promise<Sectio
       say("\n# NATS: raw JetStream, hops through worker processes, offloading");
       const server = await startServer();
       try {
-        const raw = await rawRate(server.url, quick ? 30_000 : 60_000, "hop", server.pid);
-        const natsRawRate = raw.rate;
-        const natsRawRateClient = (await rawRate(server.url, quick ? 30_000 : 60_000, "client")).rate;
-        const hop = await hopRate(server.url, quick ? 1000 : 2000, 20, 2, server.pid);
-        const natsHopsPerSecond = hop.hops / hop.seconds;
+        const rawMessages = quick ? 30_000 : 60_000;
+        const tasks = quick ? 2000 : 5000;
         const n = (value: number) => Math.round(value).toLocaleString("en-US");
+        const hot = await hotPath(server.url, server.pid, { rounds: quick ? 1 : 3, rawMessages, tasks });
+        for (const [i, round] of hot.rounds.entries()) {
+          const cpu = round.cpuMicrosPerHop;
+          say(
+            `round ${i + 1}: raw ${n(round.rawRate)} msg/s; hops through 1 worker process ${n(round.hopsPerSecond)}/s (${round.ratio.toFixed(2)} of raw); ` +
+              `CPU per hop: server ${n(cpu.server)} µs, worker ${n(cpu.workers)} µs, driver ${n(cpu.driver)} µs (raw ${n(round.rawCpuMicrosPerMessage)} µs per message)`,
+          );
+        }
+        const natsRawRateClient = (await rawRate(server.url, rawMessages, "client")).rate;
+        const two = await hopRate(server.url, tasks, 20, 2, server.pid);
+        const natsTwoWorkers = { hopsPerSecond: two.hops / two.seconds, cpuMicrosPerHop: two.cpuMicrosPerHop };
         say(
-          `raw ${n(natsRawRate)} msg/s (client js.publish: ${n(natsRawRateClient)}); hops ${n(natsHopsPerSecond)}/s (${(natsHopsPerSecond / natsRawRate).toFixed(2)} of raw); ` +
-            `CPU per hop: server ${n(hop.cpuMicrosPerHop.server)} µs, workers ${n(hop.cpuMicrosPerHop.workers)} µs, driver ${n(hop.cpuMicrosPerHop.driver)} µs`,
+          `median round: ${n(hot.median.hopsPerSecond)} hops/s, ${hot.median.ratio.toFixed(2)} of raw; client js.publish raw ${n(natsRawRateClient)} msg/s; ` +
+            `2 worker processes: ${n(natsTwoWorkers.hopsPerSecond)} hops/s`,
         );
         const turnChars = 2000;
         const without = await bytesPerHop(server.url, 0, turnChars);
@@ -137,11 +152,13 @@ function sections(quick: boolean): { [K in keyof Sections]: () => Promise<Sectio
             `${Math.round(offload.hopsPerSecondWith)} vs ${Math.round(offload.hopsPerSecondWithout)} hops/s (${(offload.hopsPerSecondWith / offload.hopsPerSecondWithout).toFixed(2)}x)`,
         );
         return {
-          natsHopsPerSecond,
-          natsRawRate,
+          natsHopsPerSecond: hot.median.hopsPerSecond,
+          natsRawRate: hot.median.rawRate,
           natsRawRateClient,
-          natsCpuMicrosPerHop: hop.cpuMicrosPerHop,
-          natsRawCpuMicrosPerMessage: raw.cpuMicrosPerMessage,
+          natsCpuMicrosPerHop: hot.median.cpuMicrosPerHop,
+          natsRawCpuMicrosPerMessage: hot.median.rawCpuMicrosPerMessage,
+          natsRounds: hot.rounds,
+          natsTwoWorkers,
           offload,
         };
       } finally {
