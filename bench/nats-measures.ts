@@ -221,7 +221,7 @@ export interface HotPathRound {
  * round is kept.
  *
  * One worker process, because on two cores the server and driver take about a core between them: a
- * second worker adds context switches and GC threads competing for the same cores (20–40% more CPU
+ * second worker adds context switches and GC threads competing for the same cores (10–40% more CPU
  * per hop; bench/nats-bus.ts prints both). Workers scale with the cores they get (scaling.ts).
  */
 export async function hotPath(
