@@ -41,8 +41,7 @@ export class EventPublisher {
     this.timer = undefined;
     for (const [runId, batch] of this.pending) {
       if (this.nc.isClosed()) break;
-      const b = batch.take();
-      this.nc.publish(names.events(runId), encoder.encode(JSON.stringify(b)));
+      this.nc.publish(names.events(runId), encoder.encode(JSON.stringify(batch.take())));
     }
     this.pending.clear();
   }
@@ -59,6 +58,8 @@ export function subscribeEvents(nc: NatsConnection, runId: string, listener: (ev
       } catch {
         return;
       }
+      // A plain array of events: the format of workers from before event-batch.ts, still read, so a
+      // newer driver shows their hops during a rolling upgrade.
       if (Array.isArray(batch)) {
         for (const event of batch)
           if (typeof event === "object" && event !== null && typeof event.type === "string")
