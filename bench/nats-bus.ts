@@ -15,6 +15,8 @@
 import { cpus, totalmem } from "node:os";
 import {
   bytesPerHop,
+  formatHops,
+  formatRound,
   hopRate,
   hotPath,
   natsServerBinary,
@@ -39,23 +41,11 @@ try {
       `${Math.round(raw.cpuMicrosPerMessage)} µs CPU per message (client js.publish: ${Math.round(rawClient.rate)} msg/s, ${Math.round(rawClient.cpuMicrosPerMessage)} µs)`,
   );
   const hot = await hotPath(server.url, server.pid, { rounds: 3, rawMessages: 60_000, tasks: 5000 });
-  for (const [i, round] of hot.rounds.entries()) {
-    const cpu = round.cpuMicrosPerHop;
-    const cpuPerHop = cpu.server + cpu.workers + cpu.driver;
-    console.log(
-      `round ${i + 1}: raw ${Math.round(round.rawRate)} msg/s (mean of before and after); matrix hops, driver + 1 worker process, no-op code agents ` +
-        `(5,000 tasks × 20 hops): ${Math.round(round.hopsPerSecond)} hops/s = ${round.ratio.toFixed(2)} of raw by rate, ` +
-        `${(round.rawCpuMicrosPerMessage / cpuPerHop).toFixed(2)} by CPU; CPU per hop: server ${Math.round(cpu.server)} µs, ` +
-        `worker ${Math.round(cpu.workers)} µs, driver ${Math.round(cpu.driver)} µs (${Math.round(cpuPerHop)} µs in all)`,
-    );
-  }
+  console.log("matrix hops, driver + worker process(es), no-op code agents, 5,000 tasks × 20 hops:");
+  for (const [i, round] of hot.rounds.entries()) console.log(formatRound(round, i));
   console.log(`median round: ${Math.round(hot.median.hopsPerSecond)} hops/s, ${hot.median.ratio.toFixed(2)} of raw`);
   const two = await hopRate(server.url, 5000, 20, 2, server.pid);
-  const twoCpu = two.cpuMicrosPerHop;
-  console.log(
-    `the same through 2 worker processes: ${Math.round(two.hops / two.seconds)} hops/s; CPU per hop: server ${Math.round(twoCpu.server)} µs, ` +
-      `workers ${Math.round(twoCpu.workers)} µs, driver ${Math.round(twoCpu.driver)} µs\n`,
-  );
+  console.log(`the same through 2 worker processes: ${formatHops(two.hops / two.seconds, two.cpuMicrosPerHop)}\n`);
   console.log("offloaded content vs inline, per message (sequential, awaited):");
   for (const line of await objectLatency(server.url)) console.log(line);
   console.log("\nlong conversation (50 tasks × 20 turns, each turn N chars), bytes per hop:");

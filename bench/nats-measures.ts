@@ -136,10 +136,10 @@ export async function rawRate(
   return { rate: messages / seconds, cpuMicrosPerMessage: (cpuSeconds * 1e6) / messages };
 }
 
-export function spawnWorker(url: string, id: string, concurrency = 256): Promise<ChildProcess> {
+export function spawnWorker(url: string, id: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [join(root, "bin/matrix.js"), "worker", "--nats", url, "--id", id, "--concurrency", String(concurrency)],
+    [join(root, "bin/matrix.js"), "worker", "--nats", url, "--id", id, "--concurrency", "256"],
     { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, MATRIX_LOG_LEVEL: "error" } },
   );
   return new Promise((done, fail) => {
@@ -192,7 +192,7 @@ export async function hopRate(
   const driver = process.cpuUsage(cpuBefore.driver);
   const hops = summary.hops + tasks; /* the driver's feed publishes and the sink hop */
   const perHop = (cpuSeconds: number) => (cpuSeconds * 1e6) / hops;
-  const cpuMicrosPerHop = {
+  const cpuMicrosPerHop: HopCpu = {
     server: perHop((serverPid ? cpuSecondsOf(serverPid) : Number.NaN) - cpuBefore.server),
     workers: perHop(children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0) - cpuBefore.workers),
     driver: perHop((driver.user + driver.system) / 1e6),
@@ -203,6 +203,32 @@ export async function hopRate(
   return { hops, seconds, done: summary.counts.done, cpuMicrosPerHop };
 }
 
+/** Microseconds of CPU per hop in nats-server, the worker processes together, and the driver. */
+export interface HopCpu {
+  server: number;
+  workers: number;
+  driver: number;
+}
+
+/** One line for a hop measurement: hops/s, then where its CPU went. */
+export function formatHops(hopsPerSecond: number, cpu: HopCpu): string {
+  const n = (value: number) => Math.round(value).toLocaleString("en-US");
+  return (
+    `${n(hopsPerSecond)} hops/s; CPU per hop: server ${n(cpu.server)} µs, worker(s) ${n(cpu.workers)} µs, ` +
+    `driver ${n(cpu.driver)} µs (${n(cpu.server + cpu.workers + cpu.driver)} µs in all)`
+  );
+}
+
+/** One line for a round of hotPath(). */
+export function formatRound(round: HotPathRound, index: number): string {
+  const cpuPerHop = round.cpuMicrosPerHop.server + round.cpuMicrosPerHop.workers + round.cpuMicrosPerHop.driver;
+  return (
+    `round ${index + 1}: raw ${Math.round(round.rawRate).toLocaleString("en-US")} msg/s (mean of before and after); ` +
+    `hops through 1 worker process ${formatHops(round.hopsPerSecond, round.cpuMicrosPerHop)}; ` +
+    `${round.ratio.toFixed(2)} of raw by rate, ${(round.rawCpuMicrosPerMessage / cpuPerHop).toFixed(2)} by CPU`
+  );
+}
+
 export interface HotPathRound {
   /** Raw msg/s: the mean of the measurements just before and just after the hops. */
   rawRate: number;
@@ -210,7 +236,7 @@ export interface HotPathRound {
   hopsPerSecond: number;
   /** hops/s over rawRate. */
   ratio: number;
-  cpuMicrosPerHop: { server: number; workers: number; driver: number };
+  cpuMicrosPerHop: HopCpu;
 }
 
 /**

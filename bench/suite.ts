@@ -17,7 +17,17 @@ import { DEFAULT_OFFLOAD_THRESHOLD } from "../sdk/bus/nats/index.js";
 import { formatConcurrency, measureConcurrency, type ConcurrencyResult } from "./concurrency.js";
 import { formatLlmCpu, measureLlmCpu } from "./llm-cpu.js";
 import { hopsPerSecond } from "./local-bus.js";
-import { bytesPerHop, hopRate, hotPath, rawRate, startServer, type HotPathRound } from "./nats-measures.js";
+import {
+  bytesPerHop,
+  formatHops,
+  formatRound,
+  hopRate,
+  hotPath,
+  rawRate,
+  startServer,
+  type HopCpu,
+  type HotPathRound,
+} from "./nats-measures.js";
 import { formatScaling, measureScaling, type ScalingResult } from "./scaling.js";
 import { formatScheduling, measureScheduling, type SchedulingResult } from "./scheduling.js";
 
@@ -39,13 +49,13 @@ export interface BenchSummary {
   /** The same through the client's `js.publish`, one request per message. */
   natsRawRateClient: number;
   /** Where a NATS hop's CPU goes: microseconds per hop in nats-server, the worker processes together, the driver. */
-  natsCpuMicrosPerHop: { server: number; workers: number; driver: number };
+  natsCpuMicrosPerHop: HopCpu;
   /** The raw rate's CPU per message, server and client together (comparable with the sum of the above). */
   natsRawCpuMicrosPerMessage: number;
   /** Every round of raw then hops (the figures above are the median one); absent in older summaries. */
   natsRounds?: HotPathRound[];
   /** The same hops through two worker processes, for comparison (on two cores they compete with the server). */
-  natsTwoWorkers?: { hopsPerSecond: number; cpuMicrosPerHop: { server: number; workers: number; driver: number } };
+  natsTwoWorkers?: { hopsPerSecond: number; cpuMicrosPerHop: HopCpu };
   offload: {
     turnChars: number;
     threshold: number;
@@ -121,19 +131,13 @@ function sections(quick: boolean): { [K in keyof Sections]: () => Promise<Sectio
         const tasks = quick ? 2000 : 5000;
         const n = (value: number) => Math.round(value).toLocaleString("en-US");
         const hot = await hotPath(server.url, server.pid, { rounds: quick ? 1 : 3, rawMessages, tasks });
-        for (const [i, round] of hot.rounds.entries()) {
-          const cpu = round.cpuMicrosPerHop;
-          say(
-            `round ${i + 1}: raw ${n(round.rawRate)} msg/s; hops through 1 worker process ${n(round.hopsPerSecond)}/s (${round.ratio.toFixed(2)} of raw); ` +
-              `CPU per hop: server ${n(cpu.server)} µs, worker ${n(cpu.workers)} µs, driver ${n(cpu.driver)} µs (raw ${n(round.rawCpuMicrosPerMessage)} µs per message)`,
-          );
-        }
+        for (const [i, round] of hot.rounds.entries()) say(formatRound(round, i));
         const natsRawRateClient = (await rawRate(server.url, rawMessages, "client")).rate;
         const two = await hopRate(server.url, tasks, 20, 2, server.pid);
         const natsTwoWorkers = { hopsPerSecond: two.hops / two.seconds, cpuMicrosPerHop: two.cpuMicrosPerHop };
         say(
           `median round: ${n(hot.median.hopsPerSecond)} hops/s, ${hot.median.ratio.toFixed(2)} of raw; client js.publish raw ${n(natsRawRateClient)} msg/s; ` +
-            `2 worker processes: ${n(natsTwoWorkers.hopsPerSecond)} hops/s`,
+            `2 worker processes: ${formatHops(natsTwoWorkers.hopsPerSecond, natsTwoWorkers.cpuMicrosPerHop)}`,
         );
         const turnChars = 2000;
         const without = await bytesPerHop(server.url, 0, turnChars);
