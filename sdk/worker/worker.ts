@@ -225,6 +225,7 @@ export class Worker {
     const key = token(record.runId);
     // One start at a time per run: the registry watch and an LLM retry may both ask.
     if (this.runs.has(key) || this.starting.has(key)) return;
+    this.options.bus.reviveRun(record.runId);
     this.starting.add(key);
     try {
       await this.startServing(record, key);
@@ -484,6 +485,8 @@ export class Worker {
     if (!served) return void (await this.llms.release(key));
     this.runs.delete(key);
     served.abort.abort();
+    // Hops in hand stop retrying publishes into the removed stream, so the agents stop promptly.
+    this.options.bus.abandonRun(served.runId);
     await Promise.all(served.consumers.map((consumer) => consumer.stop()));
     await this.llms.release(key);
     this.options.bus.content.forget(served.runId);

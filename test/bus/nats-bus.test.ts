@@ -145,3 +145,39 @@ describeWithNats("NATS bus: max_deliver", () => {
     }
   });
 });
+
+describeWithNats("NATS bus: a withdrawn run", () => {
+  let server: NatsServerHandle;
+  beforeAll(async () => {
+    server = await startNatsServer();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it("publishes of an abandoned run stop retrying at once; a revived run is published to again", async () => {
+    const bus = await createNatsBus({ servers: [server.url], publishTimeoutMs: 120_000 });
+    const runId = "withdrawn-run";
+    const task = createTask({ runId, rowId: "r1", row: { id: "r1" }, trial: 0, trials: 1, seed: 0, cursor: "a" });
+    try {
+      // Its stream was removed: "no responders", retried for publishTimeoutMs (two minutes here).
+      const retrying = bus.publish("a", task);
+      const settled = retrying.then(
+        () => "published",
+        (error: Error) => error.message,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      bus.abandonRun(runId);
+      expect(await settled).toMatch(/^Publishing task r1 to 'a' failed: run withdrawn-run was withdrawn; .*503/);
+      await expect(bus.publish("a", task)).rejects.toThrow("run withdrawn-run was withdrawn");
+
+      bus.reviveRun(runId);
+      await bus.openRun({ runId, definition });
+      await bus.publish("a", task);
+      expect(bus.stats.published).toBe(1);
+      await bus.closeRun(runId);
+    } finally {
+      await bus.close();
+    }
+  });
+});

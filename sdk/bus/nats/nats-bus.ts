@@ -115,6 +115,8 @@ export class NatsBus implements Bus {
   /** KV buckets of runs' shared stores, opened on first use (recent runs only: a worker serves many). */
   private readonly sharedBuckets = new Map<string, Promise<KV>>();
   private closed = false;
+  /** Runs withdrawn while this process still held hops of theirs (abandonRun); recent ones only. */
+  private readonly abandoned = new Set<string>();
   /** Tasks this bus published and their bytes on the wire (offloaded content not included). */
   readonly stats = { published: 0, publishedBytes: 0 };
   readonly settings: Required<Omit<NatsBusOptions, "logger">>;
@@ -315,8 +317,25 @@ export class NatsBus implements Bus {
     return () => subscription.unsubscribe();
   }
 
+  /**
+   * Stops retrying publishes of a run that is gone (a worker saw it withdrawn): its stream is removed,
+   * so a hop in hand would retry "no responders" for publishTimeoutMs, and the worker, waiting for
+   * that hop before it lets the run go, served no run registered after it.
+   */
+  abandonRun(runId: string): void {
+    if (this.abandoned.size >= 1024) this.abandoned.delete(this.abandoned.values().next().value!);
+    this.abandoned.add(runId);
+  }
+
+  /** Publishes of `runId` go out again: it was registered again after being withdrawn. */
+  reviveRun(runId: string): void {
+    this.abandoned.delete(runId);
+  }
+
   async publish(role: string, task: Task): Promise<void> {
     if (this.closed) throw new BusError(`Cannot publish task ${task.id} to '${role}': the bus is closed.`);
+    if (this.abandoned.has(task.runId))
+      throw new BusError(`Cannot publish task ${task.id} to '${role}': run ${task.runId} was withdrawn.`);
     const offloaded = this.content.offload(task);
     let data = encodeTask(offloaded instanceof Promise ? await offloaded : offloaded);
     // Too big for one message even after offloading at the threshold: offload everything sizeable.
@@ -335,11 +354,12 @@ export class NatsBus implements Bus {
         this.stats.publishedBytes += data.length;
         return;
       } catch (error) {
-        if (this.closed || Date.now() > deadline || !transient(error))
-          throw new BusError(`Publishing task ${task.id} to '${role}' failed: ${(error as Error)?.message ?? error}`, {
-            cause: error,
-            isRetryable: transient(error),
-          });
+        const gone = this.abandoned.has(task.runId);
+        if (this.closed || gone || Date.now() > deadline || !transient(error))
+          throw new BusError(
+            `Publishing task ${task.id} to '${role}' failed: ${gone ? `run ${task.runId} was withdrawn; ` : ""}${(error as Error)?.message ?? error}`,
+            { cause: error, isRetryable: !gone && transient(error) },
+          );
         await sleep(Math.min(2000, 50 * 2 ** attempt));
       }
     }
