@@ -15,6 +15,7 @@ import type { RunSummary } from "../schema/event.js";
 import { SINK, type Task } from "../schema/task.js";
 import type { JsonlSink } from "../sink/jsonl-sink.js";
 import type { RunControl } from "./run.js";
+import { PublishWindow } from "./publish-window.js";
 import { openSource, type RuntimeSource } from "./source.js";
 import { createTask, rowIdOf, taskId } from "./task-factory.js";
 
@@ -72,13 +73,21 @@ export interface LiveFeed {
   requeue?: (tasks: readonly Task[]) => Promise<void>;
 }
 
-/** A counting gate: `acquire` waits while `max` slots are taken. */
+/**
+ * A counting gate: `acquire` waits while `max` slots are taken, and a waiter is woken once `refill`
+ * are free. Woken at every free slot, the feed sent one task per finished task, each in a socket
+ * write of its own; a refill of 1/32 of the bound goes out in one (publish-window.ts), and the
+ * tasks in flight dip by no more than that.
+ */
 class Slots {
   private waiting: Array<() => void> = [];
+  private readonly refill: number;
   constructor(
     private readonly max: number,
     private readonly progress: { inFlight: number },
-  ) {}
+  ) {
+    this.refill = Math.min(64, Math.max(1, Math.floor(max / 32)));
+  }
   acquire(): Promise<void> | undefined {
     if (this.progress.inFlight < this.max) {
       this.progress.inFlight++;
@@ -88,7 +97,7 @@ class Slots {
   }
   release(): void {
     this.progress.inFlight--;
-    this.waiting.shift()?.();
+    if (this.max - this.progress.inFlight >= this.refill) this.waiting.shift()?.();
   }
   /** Wakes every waiter without a slot (cancel). */
   drainWaiters(): void {
@@ -208,6 +217,32 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
     });
   });
 
+  // 256: more than one refill of the slots, few enough to be retrying at once while a server is away.
+  const publishes = new PublishWindow(256);
+  /** A task that was never queued never reaches the sink: it must not hold a slot the run waits on. */
+  const unqueued = (task: Task, error: unknown): never => {
+    if (outstanding.delete(task.id) && !options.feedOnly) slots.release();
+    throw error;
+  };
+  /** Counted as fed when its publish starts (a failure seen first starts none). */
+  const publishFed = (cursor: string, task: Task): Promise<void> => {
+    outstanding.add(task.id);
+    return publishes
+      .send(() => {
+        progress.fed++;
+        return bus.publish(cursor, task).catch((error: unknown) => unqueued(task, error));
+      })
+      .catch((error: unknown) => unqueued(task, error));
+  };
+  /** Takes a slot for the next task (none for a detached run); false when feeding stops. Throws a publish's failure. */
+  const admit = async (): Promise<boolean> => {
+    const wait = options.feedOnly ? undefined : slots.acquire();
+    if (wait) await wait;
+    if (!stopped() && !publishes.failed) return true;
+    if (!options.feedOnly) slots.release();
+    publishes.throwIfFailed();
+    return false;
+  };
   let rows = 0;
   const feedTasks = async (tasks: readonly Task[]): Promise<void> => {
     for (const prepared of tasks) {
@@ -215,12 +250,8 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
         progress.skipped++;
         continue;
       }
-      const wait = slots.acquire();
-      if (wait) await wait;
-      if (stopped()) return slots.release();
-      progress.fed++;
-      outstanding.add(prepared.id);
-      await bus.publish(prepared.cursor, { ...prepared, runId: options.runId });
+      if (!(await admit())) return;
+      await publishFed(prepared.cursor, { ...prepared, runId: options.runId });
     }
   };
   if (options.live) {
@@ -255,8 +286,10 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
     for await (let item of openSource(options.source)) {
       const ordinal = position++;
       if (stopped()) break;
-      // Between items every trial of the items before was published: a consistent point to record.
+      // Between items, once the publishes started have been acked, every trial of the items before
+      // was published: a consistent point to record.
       if (options.checkpoint && Date.now() - lastCheckpoint >= checkpointMs) {
+        await publishes.published();
         await options.checkpoint({ position: ordinal, done: false });
         lastCheckpoint = Date.now();
       }
@@ -314,9 +347,7 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
         // Queued by the earlier driver after its last checkpoint: on its way to the sink already.
         if (options.adopt?.queued.has(id)) continue;
         // A detached run holds no slots: nothing here sees its tasks finish; the stream is the buffer.
-        const wait = options.feedOnly ? undefined : slots.acquire();
-        if (wait) await wait;
-        if (stopped()) return options.feedOnly ? undefined : slots.release();
+        if (!(await admit())) return;
         const task: Task = createTask({
           runId: options.runId,
           rowId,
@@ -326,18 +357,27 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
           seed: options.seed,
           cursor: options.entry,
         });
-        progress.fed++;
-        outstanding.add(task.id);
-        await bus.publish(options.entry, task);
+        await publishFed(options.entry, task);
       }
     }
-    if (!stopped()) await options.checkpoint?.({ position, done: true });
+    if (stopped()) return;
+    await publishes.published();
+    await options.checkpoint?.({ position, done: true });
   };
 
   let feedError: unknown;
   // On cancel the race settles first and feeding may still be inside a publish; its error must land
   // here, never as an unhandled rejection.
-  const feeding = feed().catch((error: unknown) => {
+  const feedAll = async (): Promise<void> => {
+    try {
+      await feed();
+    } finally {
+      // On every path out (a source error too) nothing is left publishing once feeding is over.
+      await publishes.idle();
+    }
+    publishes.throwIfFailed();
+  };
+  const feeding = feedAll().catch((error: unknown) => {
     if (!control.signal.aborted) feedError = error;
   });
   await Promise.race([feeding, aborted]);
