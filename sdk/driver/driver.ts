@@ -184,7 +184,13 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
           }
         }
         await delivery.ack();
-        if (!first) return;
+        if (!first) {
+          // Already written (a resumed run feeds its dead letters again; one that fails the same way
+          // is in the file already): not counted again, but it no longer holds a slot.
+          if (outstanding.delete(task.id)) slots.release();
+          checkFinished();
+          return;
+        }
         // A re-queued dead letter was counted as failed the first time; its new outcome replaces that.
         if (before !== undefined) progress.failed--;
         if (task.status === "done") progress.done++;
