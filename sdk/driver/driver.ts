@@ -16,6 +16,7 @@ import { SINK, type Task } from "../schema/task.js";
 import type { JsonlSink } from "../sink/jsonl-sink.js";
 import type { RunControl } from "./run.js";
 import { PublishWindow } from "./publish-window.js";
+import { Slots } from "./slots.js";
 import { openSource, type RuntimeSource } from "./source.js";
 import { createTask, rowIdOf, taskId } from "./task-factory.js";
 
@@ -71,40 +72,6 @@ export interface AdoptedFeed {
 /** Put prepared tasks (retried dead letters, same ids) into a live run. */
 export interface LiveFeed {
   requeue?: (tasks: readonly Task[]) => Promise<void>;
-}
-
-/**
- * A counting gate: `acquire` waits while `max` slots are taken, and a waiter is woken once `refill`
- * are free. Woken at every free slot, the feed sent one task per finished task, each in a socket
- * write of its own; a refill of 1/32 of the bound goes out in one (publish-window.ts), and the
- * tasks in flight dip by no more than that.
- */
-class Slots {
-  private waiting: Array<() => void> = [];
-  private readonly refill: number;
-  constructor(
-    private readonly max: number,
-    private readonly progress: { inFlight: number },
-  ) {
-    this.refill = Math.min(64, Math.max(1, Math.floor(max / 32)));
-  }
-  acquire(): Promise<void> | undefined {
-    if (this.progress.inFlight < this.max) {
-      this.progress.inFlight++;
-      return undefined;
-    }
-    return new Promise((resolve) => this.waiting.push(() => (this.progress.inFlight++, resolve())));
-  }
-  release(): void {
-    this.progress.inFlight--;
-    if (this.max - this.progress.inFlight >= this.refill) this.waiting.shift()?.();
-  }
-  /** Wakes every waiter without a slot (cancel). */
-  drainWaiters(): void {
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const wake of waiting) wake();
-  }
 }
 
 /** The summary, and the source's own failure when it broke mid-run (the summary says so too). */
@@ -226,8 +193,11 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
   // 256: more than one refill of the slots, few enough to be retrying at once while a server is away.
   const publishes = new PublishWindow(256);
   /** A task that was never queued never reaches the sink: it must not hold a slot the run waits on. */
-  const unqueued = (task: Task, error: unknown): never => {
+  const giveBack = (task: Task): void => {
     if (outstanding.delete(task.id) && !options.feedOnly) slots.release();
+  };
+  const unqueued = (task: Task, error: unknown): never => {
+    giveBack(task);
     throw error;
   };
   /** Counted as fed when its publish starts (a failure seen first starts none). */
@@ -235,6 +205,8 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
     outstanding.add(task.id);
     return publishes
       .send(() => {
+        // Stopped while it waited for room in the window: it never goes out.
+        if (stopped()) return Promise.resolve(giveBack(task));
         progress.fed++;
         return bus.publish(cursor, task).catch((error: unknown) => unqueued(task, error));
       })
@@ -296,6 +268,7 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
       // was published: a consistent point to record.
       if (options.checkpoint && Date.now() - lastCheckpoint >= checkpointMs) {
         await publishes.published();
+        if (stopped()) break;
         await options.checkpoint({ position: ordinal, done: false });
         lastCheckpoint = Date.now();
       }
