@@ -71,6 +71,17 @@ describeWithNats("offloaded-content cache", () => {
     expect(store.stats.offloaded - before.offloaded).toBe(1);
   });
 
+  it("stores a text once when several offload it at the same moment (the trials of one row)", async () => {
+    const store = bus.content;
+    for (const text of ["same row, stored at once by three trials", "L".repeat(CONTENT_STREAM_MAX_BYTES + 1)]) {
+      const before = store.stats.offloaded;
+      const refs = await Promise.all([1, 2, 3].map(() => store.storeText(runId, text)));
+      expect(new Set(refs.map((ref) => ref.ref)).size).toBe(1);
+      expect(store.stats.offloaded - before).toBe(1);
+      expect(await store.get(runId, refs[0]!)).toBe(text);
+    }
+  });
+
   it("keeps content up to 512 KiB in the run's content stream and larger in its object store; another process reads both", async () => {
     const small = "s".repeat(CONTENT_STREAM_MAX_BYTES);
     const large = "l".repeat(CONTENT_STREAM_MAX_BYTES + 1);

@@ -50,6 +50,11 @@ export class ContentStore {
   private readonly stores = new Map<string, Promise<ObjectStore>>();
   /** Refs this process has already stored, per run: content-addressed, so a second put is waste. */
   private readonly stored = new LRUCache<string, true>({ max: 200_000 });
+  /**
+   * Puts under way, by key: the trials of one row are fed together (driver/publish-window.ts), and
+   * each would otherwise store the same large row at the same moment.
+   */
+  private readonly putting = new Map<string, Promise<void>>();
   /** Fetched texts, bounded by bytes: conversation turns are read again at every later hop of their task. */
   private readonly cache: LRUCache<string, string>;
   /** Per-run thresholds set by the run's driver (workers follow the driver's choice). */
@@ -97,11 +102,18 @@ export class ContentStore {
     const name = createHash("sha256").update(bytes).digest("hex");
     const key = `${runId}/${name}`;
     if (this.stored.get(key) === undefined) {
-      if (bytes.length > CONTENT_STREAM_MAX_BYTES) await (await this.store(runId)).putBlob({ name }, bytes);
-      else await this.options.publish(names.contentSubject(runId, name), bytes, key);
-      this.stored.set(key, true);
-      this.stats.offloaded++;
-      this.stats.offloadedBytes += bytes.length;
+      let putting = this.putting.get(key);
+      if (putting === undefined) {
+        putting = (async () => {
+          if (bytes.length > CONTENT_STREAM_MAX_BYTES) await (await this.store(runId)).putBlob({ name }, bytes);
+          else await this.options.publish(names.contentSubject(runId, name), bytes, key);
+          this.stored.set(key, true);
+          this.stats.offloaded++;
+          this.stats.offloadedBytes += bytes.length;
+        })().finally(() => this.putting.delete(key));
+        this.putting.set(key, putting);
+      }
+      await putting;
     }
     this.cache.set(key, text);
     return { ref: `sha256:${name}`, bytes: bytes.length };
