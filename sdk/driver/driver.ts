@@ -126,6 +126,10 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
   const seen = new Map<string, number>();
   /** Tasks this driver fed (or re-queued) that have not reached the sink: each holds an in-flight slot. */
   const outstanding = new Set<string>();
+  /** Gives the task's slot back once (adopted tasks, fed by an earlier driver, and a detached run's hold none). */
+  const freeSlot = (id: string): void => {
+    if (outstanding.delete(id) && !options.feedOnly) slots.release();
+  };
 
   const consumeSink = () =>
     bus.consume(
@@ -151,29 +155,25 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
           }
         }
         await delivery.ack();
-        if (!first) {
-          // Already written (a resumed run feeds its dead letters again; one that fails the same way
-          // is in the file already): not counted again, but it no longer holds a slot.
-          if (outstanding.delete(task.id)) slots.release();
-          checkFinished();
-          return;
+        if (first) {
+          // A re-queued dead letter was counted as failed the first time; its new outcome replaces that.
+          if (before !== undefined) progress.failed--;
+          if (task.status === "done") progress.done++;
+          else if (task.status === "failed") progress.failed++;
+          else progress.filtered++;
+          for (const [role, usage] of Object.entries(task.usage)) {
+            const totals = (byRole[role] ??= { prompt: 0, completion: 0 });
+            totals.prompt += usage.promptTokens;
+            totals.completion += usage.completionTokens;
+            progress.promptTokens += usage.promptTokens;
+            progress.completionTokens += usage.completionTokens;
+          }
+          progress.hops += task.hops;
+          control.emit({ type: "task-end", task, time: Date.now() });
         }
-        // A re-queued dead letter was counted as failed the first time; its new outcome replaces that.
-        if (before !== undefined) progress.failed--;
-        if (task.status === "done") progress.done++;
-        else if (task.status === "failed") progress.failed++;
-        else progress.filtered++;
-        for (const [role, usage] of Object.entries(task.usage)) {
-          const totals = (byRole[role] ??= { prompt: 0, completion: 0 });
-          totals.prompt += usage.promptTokens;
-          totals.completion += usage.completionTokens;
-          progress.promptTokens += usage.promptTokens;
-          progress.completionTokens += usage.completionTokens;
-        }
-        progress.hops += task.hops;
-        control.emit({ type: "task-end", task, time: Date.now() });
-        // Adopted tasks (fed by an earlier driver) hold no slot of ours.
-        if (outstanding.delete(task.id)) slots.release();
+        // Not counted again when already written (a resumed run feeds its dead letters again, and one
+        // that fails the same way is in the file), but it holds no slot any more either way.
+        freeSlot(task.id);
         checkFinished();
       },
       { concurrency: options.sinkConcurrency ?? 64, runId: options.runId },
@@ -193,11 +193,8 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
   // 256: more than one refill of the slots, few enough to be retrying at once while a server is away.
   const publishes = new PublishWindow(256);
   /** A task that was never queued never reaches the sink: it must not hold a slot the run waits on. */
-  const giveBack = (task: Task): void => {
-    if (outstanding.delete(task.id) && !options.feedOnly) slots.release();
-  };
   const unqueued = (task: Task, error: unknown): never => {
-    giveBack(task);
+    freeSlot(task.id);
     throw error;
   };
   /** Counted as fed when its publish starts (a failure seen first starts none). */
@@ -206,7 +203,7 @@ export async function drive(options: DriveOptions, control: RunControl): Promise
     return publishes
       .send(() => {
         // Stopped while it waited for room in the window: it never goes out.
-        if (stopped()) return Promise.resolve(giveBack(task));
+        if (stopped()) return Promise.resolve(freeSlot(task.id));
         progress.fed++;
         return bus.publish(cursor, task).catch((error: unknown) => unqueued(task, error));
       })
