@@ -11,6 +11,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createNatsBus, type NatsBus } from "../../sdk/bus/nats/index.js";
 import { CONTENT_STREAM_MAX_BYTES } from "../../sdk/bus/nats/content-store.js";
 import { names } from "../../sdk/bus/nats/names.js";
+import { decodeTask } from "../../sdk/bus/nats/task-codec.js";
+import { createTask } from "../../sdk/driver/task-factory.js";
 import { pipeline } from "../../sdk/pipeline/pipeline.js";
 import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 
@@ -80,6 +82,35 @@ describeWithNats("offloaded-content cache", () => {
       expect(store.stats.offloaded - before).toBe(1);
       expect(await store.get(runId, refs[0]!)).toBe(text);
     }
+  });
+
+  it("encodes a task within the threshold as it is, offloads only texts over it, never sends a restored row inline", async () => {
+    const store = bus.content;
+    const task = createTask({ runId, rowId: "r1", row: { q: "short" }, trial: 0, trials: 1, seed: 1, cursor: "a" });
+    const turn = (content: string) => ({ role: "a", agent: "w", content, timing: { start: 1, end: 2 } });
+    const decode = (data: Uint8Array) => {
+      const decoded = decodeTask(data);
+      if (!decoded.ok) throw decoded.error;
+      return decoded.task;
+    };
+    const before = store.stats.offloaded;
+    // Small: the message is the task, nothing stored.
+    expect(decode((await store.encode(task)) as Uint8Array)).toEqual(task);
+    // Over the threshold (1,024 bytes) as a whole, each text under it: still inline, nothing stored.
+    const many = { ...task, history: [turn("x".repeat(900)), turn("y".repeat(900))] };
+    const manyBytes = await store.encode(many);
+    expect(manyBytes.length).toBeGreaterThan(1024);
+    expect(decode(manyBytes)).toEqual(many);
+    expect(store.stats.offloaded - before).toBe(0);
+    // One text over it: that turn travels as a reference, the other stays.
+    const large = { ...many, history: [turn("z".repeat(2000)), turn("y".repeat(900))] };
+    const sent = decode(await store.encode(large));
+    expect(sent.history[0]).toMatchObject({ content: null, contentRef: { bytes: 2000 } });
+    expect(sent.history[1]!.content).toBe("y".repeat(900));
+    expect(store.stats.offloaded - before).toBe(1);
+    // A row restored on delivery keeps its ref and goes without its text, however small the task.
+    const restored = { ...task, rowRef: { ref: `sha256:${"1".repeat(64)}`, bytes: 2000 } };
+    expect(decode(await store.encode(restored))).toMatchObject({ row: null, rowRef: restored.rowRef });
   });
 
   it("keeps content up to 512 KiB in the run's content stream and larger in its object store; another process reads both", async () => {

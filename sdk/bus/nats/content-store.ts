@@ -26,6 +26,7 @@ import type { Task } from "../../schema/task.js";
 import type { ContentRef, Turn } from "../../schema/turn.js";
 import { ignoreNotFound, isAlreadyCreated } from "./jetstream-errors.js";
 import { names } from "./names.js";
+import { encodeTask } from "./task-codec.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -173,6 +174,25 @@ export class ContentStore {
   /** Uses `threshold` for `runId` instead of this store's default (a worker following the run's driver). */
   setThreshold(runId: string, threshold: number): void {
     this.thresholds.set(runId, threshold);
+  }
+
+  /**
+   * The task as message bytes, its large turns and row offloaded. A task whose whole JSON is within the
+   * threshold holds no text over it (every turn and the row are part of that JSON, which is at least as
+   * long in bytes), so it is encoded once without looking inside: before, every hop serialised its row
+   * twice, once to measure it and once in the message. A restored row (`rowRef` set) must not travel
+   * inline, so that task takes the long way.
+   */
+  encode(
+    task: Task,
+    threshold = this.thresholds.get(task.runId) ?? this.options.threshold,
+  ): Uint8Array | Promise<Uint8Array> {
+    const whole = task.row !== null && task.rowRef !== undefined ? undefined : encodeTask(task);
+    if (whole !== undefined && (whole.length <= threshold || !(threshold > 0 && Number.isFinite(threshold))))
+      return whole;
+    const offloaded = this.offload(task, threshold);
+    if (offloaded instanceof Promise) return offloaded.then(encodeTask);
+    return offloaded === task && whole !== undefined ? whole : encodeTask(offloaded);
   }
 
   /**

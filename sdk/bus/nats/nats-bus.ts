@@ -45,7 +45,7 @@ import { serveRunControl, type ControlRequest } from "./run-control.js";
 import { RunLeases } from "./run-lease.js";
 import { removeRun } from "./run-removal.js";
 import { openKv, putRun, type RunRecord } from "./run-registry.js";
-import { decodeTask, encodeTask, failedTaskFor } from "./task-codec.js";
+import { decodeTask, failedTaskFor } from "./task-codec.js";
 
 /**
  * Measured with bench/nats-bus.ts (docs/cluster.md): a text up to 512 KiB is offloaded as one message
@@ -336,10 +336,10 @@ export class NatsBus implements Bus {
     if (this.closed) throw new BusError(`Cannot publish task ${task.id} to '${role}': the bus is closed.`);
     if (this.abandoned.has(task.runId))
       throw new BusError(`Cannot publish task ${task.id} to '${role}': run ${task.runId} was withdrawn.`);
-    const offloaded = this.content.offload(task);
-    let data = encodeTask(offloaded instanceof Promise ? await offloaded : offloaded);
+    const encoded = this.content.encode(task);
+    let data = encoded instanceof Promise ? await encoded : encoded;
     // Too big for one message even after offloading at the threshold: offload everything sizeable.
-    if (data.length > MAX_TASK_BYTES) data = encodeTask(await this.content.offload(task, SMALL_THRESHOLD));
+    if (data.length > MAX_TASK_BYTES) data = await this.content.encode(task, SMALL_THRESHOLD);
     const subject = names.subject(task.runId, role);
     // The id names this hop's successor: a redelivered hop publishes the same id and the server drops it.
     // A re-queued dead letter (`retries`) repeats hops it made before, so it is part of the id.
