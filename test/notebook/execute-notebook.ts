@@ -120,9 +120,11 @@ export function executeNotebook(
   outDir: string,
   root = process.cwd(),
   timeoutMs = EXECUTE_MS,
+  /** Added to the kernel's environment (e.g. NATS_URL for the cluster notebook). */
+  extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<Notebook> {
   return withKernelSlot(async () => {
-    const env = { ...process.env, JUPYTER_PATH: root, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
+    const env = { ...process.env, ...extraEnv, JUPYTER_PATH: root, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
     const args = [
       "nbconvert",
       "--to",

@@ -20,6 +20,7 @@ import {
   type Output,
 } from "./execute-notebook.js";
 import { requireTool } from "./external-tool.js";
+import { natsServerBinary, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 
 const run = promisify(execFile);
 const root = process.cwd();
@@ -29,18 +30,27 @@ const notebooks = readdirSync(join(root, "notebooks")).filter((name) => name.end
 const html = (output: Output) => text(output.data?.["text/html"]);
 /** A test awaits its notebook: executed two at a time, in order (execute-notebook.ts). */
 const TEST_MS = AWAIT_NOTEBOOK_MS;
-const execute = (name: string) => executeNotebook(`notebooks/${name}`, work, root);
+const execute = (name: string, env: NodeJS.ProcessEnv = {}) =>
+  executeNotebook(`notebooks/${name}`, work, root, undefined, env);
+/** Run on a real nats-server when one is installed (CI installs it); without, its cells say they skip. */
+const CLUSTER = "nats-cluster.ipynb";
 
 describe.skipIf(!hasJupyter)("notebooks", () => {
   const executed = new Map<string, Promise<Notebook>>();
-  beforeAll(() => {
+  let nats: NatsServerHandle | undefined;
+  beforeAll(async () => {
     rmSync(work, { recursive: true, force: true });
     mkdirSync(work, { recursive: true });
+    if (natsServerBinary) nats = await startNatsServer();
     // Queued in test order; executeNotebook runs two kernels at a time.
-    for (const name of notebooks) executed.set(name, execute(name));
+    for (const name of notebooks)
+      executed.set(name, execute(name, name === CLUSTER && nats ? { NATS_URL: nats.url } : {}));
     for (const promise of executed.values()) promise.catch(() => {});
   });
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(work, { recursive: true, force: true });
+    await nats?.dispose();
+  });
 
   it.each(notebooks)(
     "%s executes headless with the project kernel",
@@ -106,6 +116,21 @@ describe.skipIf(!hasJupyter)("notebooks", () => {
       expect(plots).toHaveLength(3);
       expect(html(plots[0]!)).toContain('src="data:image/svg+xml;base64,');
       expect(typeof plots[0]!.data!["application/vnd.vegalite.v5+json"]).toBe("object");
+    },
+    TEST_MS,
+  );
+
+  it.skipIf(!natsServerBinary)(
+    "the nats-cluster notebook runs its 20 rows through a real nats-server, watched live, with the results table",
+    async () => {
+      const outputs = await cell(CLUSTER, "c5");
+      expect(outputs.map((o) => text(o.text)).join("")).not.toContain("skipped");
+      const live = outputs.filter((o) => html(o).includes('class="matrix-live"'));
+      expect(live).toHaveLength(1);
+      const frame = html(live[0]!);
+      expect(frame).toContain('data-state="finished"');
+      expect(Number(/class="matrix-progress"[^>]* data-done="(\d+)"/.exec(frame)?.[1])).toBe(20);
+      expect(outputs.filter((o) => html(o).includes('class="matrix-table"'))).toHaveLength(1);
     },
     TEST_MS,
   );
