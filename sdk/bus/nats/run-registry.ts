@@ -89,6 +89,10 @@ export async function listRuns(nc: NatsConnection): Promise<RunRecord[]> {
 /**
  * Calls `onPut` for every registered run (present now or added later) and `onDelete` with the key of
  * every withdrawn one. Returns a stop function.
+ *
+ * Entries of one run are handled in order (a delete waits for the put before it); different runs do
+ * not wait for each other. Awaiting every handler in turn let one slow withdrawal (a run's agents
+ * finishing the hops in hand) hold back the start of every run registered after it.
  */
 export async function watchRuns(
   kv: KV,
@@ -100,20 +104,30 @@ export async function watchRuns(
 ): Promise<() => void> {
   const watch = await kv.watch({ include: KvWatchInclude.LastValue });
   let stopped = false;
+  /** The last handler queued for each run key, while it runs. */
+  const tails = new Map<string, Promise<void>>();
+  const handle = async (entry: KvEntry): Promise<void> => {
+    if (stopped) return;
+    // One bad run (an invalid definition, an LLM that cannot start) must not stop the watch.
+    try {
+      if (entry.operation === "PUT") {
+        const record = decodeRunRecord(entry);
+        if (record) await handlers.onPut(record);
+      } else {
+        await handlers.onDelete(entry.key);
+      }
+    } catch (error) {
+      handlers.onError(error);
+    }
+  };
   void (async () => {
     for await (const entry of watch) {
       if (stopped) break;
-      // One bad run (an invalid definition, an LLM that cannot start) must not stop the watch.
-      try {
-        if (entry.operation === "PUT") {
-          const record = decodeRunRecord(entry);
-          if (record) await handlers.onPut(record);
-        } else {
-          await handlers.onDelete(entry.key);
-        }
-      } catch (error) {
-        handlers.onError(error);
-      }
+      const tail = (tails.get(entry.key) ?? Promise.resolve()).then(() => handle(entry));
+      tails.set(entry.key, tail);
+      void tail.then(() => {
+        if (tails.get(entry.key) === tail) tails.delete(entry.key);
+      });
     }
   })().catch(handlers.onError);
   return () => {
