@@ -7,11 +7,12 @@
  * Where you are: `test/bus/`, mirroring `sdk/bus/nats/content-store.ts` (the offloading round trip
  * through a worker is in `test/worker/security-offload.test.ts`).
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { createNatsBus, type NatsBus } from "../../sdk/bus/nats/index.js";
+import { DEFAULT_OFFLOAD_THRESHOLD } from "../../sdk/bus/nats/nats-bus.js";
 import { CONTENT_STREAM_MAX_BYTES } from "../../sdk/bus/nats/content-store.js";
 import { names } from "../../sdk/bus/nats/names.js";
-import { decodeTask } from "../../sdk/bus/nats/task-codec.js";
+import { decodeTask, encodeTask } from "../../sdk/bus/nats/task-codec.js";
 import { createTask } from "../../sdk/driver/task-factory.js";
 import { pipeline } from "../../sdk/pipeline/pipeline.js";
 import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
@@ -86,6 +87,7 @@ describeWithNats("offloaded-content cache", () => {
 
   it("encodes a task within the threshold as it is, offloads only texts over it, never sends a restored row inline", async () => {
     const store = bus.content;
+    const threshold = DEFAULT_OFFLOAD_THRESHOLD;
     const task = createTask({ runId, rowId: "r1", row: { q: "short" }, trial: 0, trials: 1, seed: 1, cursor: "a" });
     const turn = (content: string) => ({ role: "a", agent: "w", content, timing: { start: 1, end: 2 } });
     const decode = (data: Uint8Array) => {
@@ -93,24 +95,38 @@ describeWithNats("offloaded-content cache", () => {
       if (!decoded.ok) throw decoded.error;
       return decoded.task;
     };
-    const before = store.stats.offloaded;
-    // Small: the message is the task, nothing stored.
-    expect(decode((await store.encode(task)) as Uint8Array)).toEqual(task);
-    // Over the threshold (1,024 bytes) as a whole, each text under it: still inline, nothing stored.
-    const many = { ...task, history: [turn("x".repeat(900)), turn("y".repeat(900))] };
-    const manyBytes = await store.encode(many);
-    expect(manyBytes.length).toBeGreaterThan(1024);
-    expect(decode(manyBytes)).toEqual(many);
-    expect(store.stats.offloaded - before).toBe(0);
-    // One text over it: that turn travels as a reference, the other stays.
-    const large = { ...many, history: [turn("z".repeat(2000)), turn("y".repeat(900))] };
-    const sent = decode(await store.encode(large));
-    expect(sent.history[0]).toMatchObject({ content: null, contentRef: { bytes: 2000 } });
-    expect(sent.history[1]!.content).toBe("y".repeat(900));
-    expect(store.stats.offloaded - before).toBe(1);
-    // A row restored on delivery keeps its ref and goes without its text, however small the task.
-    const restored = { ...task, rowRef: { ref: `sha256:${"1".repeat(64)}`, bytes: 2000 } };
-    expect(decode(await store.encode(restored))).toMatchObject({ row: null, rowRef: restored.rowRef });
+    const offload = vi.spyOn(store, "offload");
+    try {
+      const before = store.stats.offloaded;
+      // Small: the message is the task, written without looking inside it.
+      expect(decode((await store.encode(task)) as Uint8Array)).toEqual(task);
+      // Exactly at the threshold, with a turn of multi-byte text (each "€" is 3 bytes): still the fast way.
+      const base = encodeTask({ ...task, history: [turn("")] }).length;
+      const euros = Math.floor((threshold - base) / 3);
+      const exact = { ...task, history: [turn("€".repeat(euros) + "x".repeat(threshold - base - 3 * euros))] };
+      const exactBytes = await store.encode(exact);
+      expect(exactBytes.length).toBe(threshold);
+      expect(decode(exactBytes)).toEqual(exact);
+      expect(offload).not.toHaveBeenCalled();
+      // Over the threshold as a whole, each text under it: looked inside, still inline, nothing stored.
+      const many = { ...task, history: [turn("x".repeat(900)), turn("y".repeat(900))] };
+      const manyBytes = await store.encode(many);
+      expect(manyBytes.length).toBeGreaterThan(threshold);
+      expect(decode(manyBytes)).toEqual(many);
+      expect(offload).toHaveBeenCalledTimes(1);
+      expect(store.stats.offloaded - before).toBe(0);
+      // One text over it (400 characters, 1,200 bytes): that turn travels as a reference, the other stays.
+      const large = { ...many, history: [turn("€".repeat(400)), turn("y".repeat(900))] };
+      const sent = decode(await store.encode(large));
+      expect(sent.history[0]).toMatchObject({ content: null, contentRef: { bytes: 1200 } });
+      expect(sent.history[1]!.content).toBe("y".repeat(900));
+      expect(store.stats.offloaded - before).toBe(1);
+      // A row restored on delivery keeps its ref and goes without its text, however small the task.
+      const restored = { ...task, rowRef: { ref: `sha256:${"1".repeat(64)}`, bytes: 2000 } };
+      expect(decode(await store.encode(restored))).toMatchObject({ row: null, rowRef: restored.rowRef });
+    } finally {
+      offload.mockRestore();
+    }
   });
 
   it("keeps content up to 512 KiB in the run's content stream and larger in its object store; another process reads both", async () => {

@@ -187,7 +187,12 @@ export class ContentStore {
     task: Task,
     threshold = this.thresholds.get(task.runId) ?? this.options.threshold,
   ): Uint8Array | Promise<Uint8Array> {
-    const whole = task.row !== null && task.rowRef !== undefined ? undefined : encodeTask(task);
+    // Not worth encoding whole when a turn is over the threshold by its length alone (its UTF-8 bytes are
+    // at least as many): that task is offloaded and encoded afterwards anyway.
+    const skip =
+      (task.row !== null && task.rowRef !== undefined) ||
+      task.history.some((turn) => turn.content !== null && turn.content.length > threshold);
+    const whole = skip ? undefined : encodeTask(task);
     if (whole !== undefined && (whole.length <= threshold || !(threshold > 0 && Number.isFinite(threshold))))
       return whole;
     const offloaded = this.offload(task, threshold);
