@@ -68,7 +68,11 @@ function launch(port: number, storeDir: string, args: string[]): Promise<ChildPr
       stdio: ["ignore", "ignore", "pipe"],
     });
     let log = "";
-    const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${log}`)), 15_000);
+    // A server that never says it is ready is stopped, not left running with its store.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`nats-server did not start within 60 s:\n${log}`));
+    }, 60_000);
     child.stderr!.on("data", (chunk: Buffer) => {
       log += chunk.toString();
       if (log.includes("Server is ready")) {
@@ -92,7 +96,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), "matrix-nats-"));
   const args = options.args ?? [];
-  let child: ChildProcess | undefined = await launch(port, storeDir, args);
+  let child: ChildProcess | undefined = await launch(port, storeDir, args).catch((error: unknown) => {
+    rmSync(storeDir, { recursive: true, force: true });
+    throw error;
+  });
   const stop = async (): Promise<void> => {
     if (!child) return;
     const current = child;
