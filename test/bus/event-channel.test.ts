@@ -6,13 +6,11 @@
  *
  * Where you are: `test/bus/`. The columns themselves are covered in event-batch.test.ts.
  */
-import type { NatsConnection } from "@nats-io/transport-node";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { connectNats } from "../../sdk/bus/nats/connect-nats.js";
+import { expect, it } from "vitest";
 import { EventPublisher, subscribeEvents } from "../../sdk/bus/nats/event-channel.js";
 import { names } from "../../sdk/bus/nats/names.js";
 import type { HopEndEvent, RunEvent } from "../../sdk/schema/event.js";
-import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
+import { describeWithNats, natsConnectionForSuite } from "../helpers/nats-server.js";
 import { Tally } from "../helpers/wait.js";
 
 const hop = (i: number): HopEndEvent => ({
@@ -28,29 +26,20 @@ const hop = (i: number): HopEndEvent => ({
 });
 
 describeWithNats("run event channel", () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connectNats({ servers: [server.url] });
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.dispose();
-  });
+  const suite = natsConnectionForSuite();
 
   it("delivers emitted events to the run's subscriber, batched, and only to that run's", async () => {
     const seen: RunEvent[] = [];
     const other: RunEvent[] = [];
     const tally = new Tally();
-    const stop = subscribeEvents(nc, "r1", (event) => {
+    const stop = subscribeEvents(suite.nc, "r1", (event) => {
       seen.push(event);
       tally.add();
     });
-    const stopOther = subscribeEvents(nc, "r2", (event) => other.push(event));
-    await nc.flush();
+    const stopOther = subscribeEvents(suite.nc, "r2", (event) => other.push(event));
+    await suite.nc.flush();
     // A long flush interval: the 6,000 hops go out because a batch is sent early at 5,000, then on flush().
-    const publisher = new EventPublisher(nc, 60_000);
+    const publisher = new EventPublisher(suite.nc, 60_000);
     const hops = Array.from({ length: 6000 }, (_, i) => hop(i));
     for (const event of hops) publisher.emit("r1", event);
     await tally.reached(5000);
@@ -66,17 +55,17 @@ describeWithNats("run event channel", () => {
   it("still reads a plain array of events, and drops what is not events", async () => {
     const seen: RunEvent[] = [];
     const tally = new Tally();
-    const stop = subscribeEvents(nc, "r3", (event) => {
+    const stop = subscribeEvents(suite.nc, "r3", (event) => {
       seen.push(event);
       tally.add();
     });
-    await nc.flush();
+    await suite.nc.flush();
     const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
-    nc.publish(names.events("r3"), encode({ v: 9, h: [] }));
-    nc.publish(names.events("r3"), new TextEncoder().encode("not json"));
-    nc.publish(names.events("r3"), encode([hop(1), { no: "type" }, hop(2)]));
+    suite.nc.publish(names.events("r3"), encode({ v: 9, h: [] }));
+    suite.nc.publish(names.events("r3"), new TextEncoder().encode("not json"));
+    suite.nc.publish(names.events("r3"), encode([hop(1), { no: "type" }, hop(2)]));
     await tally.reached(2);
-    await nc.flush();
+    await suite.nc.flush();
     expect(seen).toEqual([hop(1), hop(2)]);
     stop();
   });

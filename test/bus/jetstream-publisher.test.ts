@@ -14,23 +14,18 @@ import {
   StorageType,
   type JetStreamManager,
 } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { MatrixError } from "../../sdk/errors.js";
-import { connectNats } from "../../sdk/bus/nats/connect-nats.js";
 import { JetStreamPublisher } from "../../sdk/bus/nats/jetstream-publisher.js";
-import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
+import { describeWithNats, natsConnectionForSuite } from "../helpers/nats-server.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 describeWithNats("JetStream hop publisher", () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
+  const suite = natsConnectionForSuite();
   let jsm: JetStreamManager;
   beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connectNats({ servers: [server.url] });
-    jsm = await jetstreamManager(nc);
+    jsm = await jetstreamManager(suite.nc);
     await jsm.streams.add({
       name: "PUB",
       subjects: ["pub.>"],
@@ -38,13 +33,9 @@ describeWithNats("JetStream hop publisher", () => {
       storage: StorageType.File,
     });
   });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.dispose();
-  });
 
   it("stores every message of a burst once, in order of publishing, and drops a repeated msgID", async () => {
-    const publisher = new JetStreamPublisher(nc);
+    const publisher = new JetStreamPublisher(suite.nc);
     const before = (await jsm.streams.info("PUB")).state.messages;
     await Promise.all(
       Array.from({ length: 500 }, (_, i) => publisher.publish(`pub.${i % 3}`, bytes(`m${i}`), `id-${i}`, 5000)),
@@ -60,7 +51,7 @@ describeWithNats("JetStream hop publisher", () => {
   });
 
   it("rejects a subject no stream takes with a retryable error (a stream not created yet, or gone)", async () => {
-    const publisher = new JetStreamPublisher(nc);
+    const publisher = new JetStreamPublisher(suite.nc);
     const error = await publisher.publish("nowhere.x", bytes("lost?"), "n-1", 5000).catch((e: unknown) => e);
     expect(MatrixError.isInstance(error) && error.code).toBe("bus");
     expect((error as MatrixError).isRetryable).toBe(true);
@@ -76,7 +67,7 @@ describeWithNats("JetStream hop publisher", () => {
       max_msgs: 1,
       discard: DiscardPolicy.New,
     });
-    const publisher = new JetStreamPublisher(nc);
+    const publisher = new JetStreamPublisher(suite.nc);
     await publisher.publish("full.a", bytes("first"), "f-1", 5000);
     const error = await publisher.publish("full.a", bytes("second"), "f-2", 5000).catch((e: unknown) => e);
     expect(MatrixError.isInstance(error) && error.code).toBe("bus");
@@ -88,29 +79,29 @@ describeWithNats("JetStream hop publisher", () => {
 
   it("sends writes queued alongside with the next burst, and drops them once closed", async () => {
     const seen: string[] = [];
-    const watch = nc.subscribe("side.>", {
+    const watch = suite.nc.subscribe("side.>", {
       callback: (_error, msg) => {
         seen.push(msg.subject);
       },
     });
-    const publisher = new JetStreamPublisher(nc);
-    publisher.alongside(() => nc.publish("side.ack"));
+    const publisher = new JetStreamPublisher(suite.nc);
+    publisher.alongside(() => suite.nc.publish("side.ack"));
     // Not at once: it waits for the burst (the next turn of the event loop), with the publishes.
     expect(seen).toEqual([]);
     await publisher.publish("pub.1", bytes("with an ack"), "a-1", 5000);
-    await nc.flush();
+    await suite.nc.flush();
     expect(seen).toEqual(["side.ack"]);
     publisher.close();
-    publisher.alongside(() => nc.publish("side.late"));
+    publisher.alongside(() => suite.nc.publish("side.late"));
     await new Promise((resolve) => setImmediate(resolve));
-    await nc.flush();
+    await suite.nc.flush();
     expect(seen).toEqual(["side.ack"]);
     watch.unsubscribe();
   });
 
   it("times out, retryably, when nobody acks (a responder that is not JetStream stays silent)", async () => {
-    const silent = nc.subscribe("silent.x");
-    const publisher = new JetStreamPublisher(nc, 50);
+    const silent = suite.nc.subscribe("silent.x");
+    const publisher = new JetStreamPublisher(suite.nc, 50);
     const started = Date.now();
     const error = await publisher.publish("silent.x", bytes("hello?"), "s-1", 300).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/timed out/);
@@ -121,8 +112,8 @@ describeWithNats("JetStream hop publisher", () => {
   });
 
   it("fails what is still waiting when closed, and refuses new publishes", async () => {
-    const silent = nc.subscribe("silent.y");
-    const publisher = new JetStreamPublisher(nc);
+    const silent = suite.nc.subscribe("silent.y");
+    const publisher = new JetStreamPublisher(suite.nc);
     const waiting = publisher.publish("silent.y", bytes("x"), "c-1", 60_000).catch((e: unknown) => e);
     await new Promise((resolve) => setTimeout(resolve, 50));
     publisher.close();

@@ -5,11 +5,9 @@
  * Where you are: `test/bus/`, mirroring `sdk/bus/nats/run-registry.ts` (workers serving and leaving
  * runs through the watch are in `test/worker/`).
  */
-import type { NatsConnection } from "@nats-io/transport-node";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { connectNats } from "../../sdk/bus/nats/connect-nats.js";
+import { expect, it } from "vitest";
 import { deleteRun, openKv, putRun, watchRuns, type RunRecord } from "../../sdk/bus/nats/run-registry.js";
-import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
+import { describeWithNats, natsConnectionForSuite } from "../helpers/nats-server.js";
 
 const record = (runId: string): RunRecord =>
   ({
@@ -28,19 +26,10 @@ function gate(): { promise: Promise<void>; open: () => void } {
 }
 
 describeWithNats("run registry watch", () => {
-  let server: NatsServerHandle;
-  let nc: NatsConnection;
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connectNats({ servers: [server.url] });
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.dispose();
-  });
+  const suite = natsConnectionForSuite();
 
   it("handles one run's entries in order, and another run's without waiting for a busy one", async () => {
-    const kv = await openKv(nc, "registry_watch_test");
+    const kv = await openKv(suite.nc, "registry_watch_test");
     const seen: string[] = [];
     const putOfA = gate();
     const deleteOfA = gate();

@@ -9,7 +9,9 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "vitest";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { connectNats } from "../../sdk/bus/nats/connect-nats.js";
 
 const CANDIDATES = [
   process.env.NATS_SERVER_BIN,
@@ -122,6 +124,29 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     dispose: async () => {
       await stop();
       rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A server and one connection to it for the tests of the enclosing describe: started before them,
+ * closed and removed after. Read `nc` inside tests or later hooks (it is set by then).
+ */
+export function natsConnectionForSuite(): { readonly nc: NatsConnection } {
+  let server: NatsServerHandle | undefined;
+  let nc: NatsConnection | undefined;
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connectNats({ servers: [server.url] });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.dispose();
+  });
+  return {
+    get nc() {
+      if (!nc) throw new Error("natsConnectionForSuite: the connection is not open (read it inside a test)");
+      return nc;
     },
   };
 }
