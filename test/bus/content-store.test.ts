@@ -129,6 +129,61 @@ describeWithNats("offloaded-content cache", () => {
     }
   });
 
+  it("restores a delivered task's row and turns in place; unchanged they go back by their refs, edited ones do not", async () => {
+    const store = bus.content;
+    const turn = (content: string) => ({ role: "a", agent: "w", content, timing: { start: 1, end: 2 } });
+    const decode = (data: Uint8Array) => {
+      const decoded = decodeTask(data);
+      if (!decoded.ok) throw decoded.error;
+      return decoded.task;
+    };
+    const long = "L".repeat(3000);
+    const task = createTask({
+      runId,
+      rowId: "r2",
+      row: { q: "z".repeat(2000) },
+      trial: 0,
+      trials: 1,
+      seed: 1,
+      cursor: "a",
+    });
+    const sent = await store.encode({ ...task, history: [turn(long), turn("short")] });
+    const first = decode(sent);
+    expect(first.row).toBeNull();
+    expect(first.history[0]!.content).toBeNull();
+    const ref = first.history[0]!.contentRef!;
+    expect(store.restore(decode(encodeTask({ ...task, history: [turn("short")] })))).toBeUndefined();
+    /** The task as the next hop receives it, restored. */
+    const delivered = async () => {
+      const next = decode(sent);
+      await store.restore(next);
+      return next;
+    };
+    const unchanged = await delivered();
+    expect(unchanged.row).toEqual({ q: "z".repeat(2000) });
+    expect(unchanged.history.map((t) => t.content)).toEqual([long, "short"]);
+    expect(unchanged.history[0]!.contentRef).toEqual(ref);
+    const stored = store.stats.offloaded;
+    const again = decode(await store.encode(unchanged));
+    expect(again.row).toBeNull();
+    expect(again.rowRef).toEqual(first.rowRef);
+    expect(again.history[0]).toMatchObject({ content: null, contentRef: ref });
+    expect(store.stats.offloaded).toBe(stored);
+    // Edited short: inline, without the ref to the old text.
+    const shortened = await delivered();
+    shortened.history[0]!.content = "edited";
+    const inline = decode(await store.encode(shortened)).history[0]!;
+    expect(inline.content).toBe("edited");
+    expect(inline.contentRef).toBeUndefined();
+    // Edited long: stored again under its own ref.
+    const rewritten = await delivered();
+    rewritten.history[0]!.content = "M".repeat(3000);
+    const moved = decode(await store.encode(rewritten)).history[0]!;
+    expect(moved.content).toBeNull();
+    expect(moved.contentRef!.ref).not.toBe(ref.ref);
+    expect(await store.get(runId, moved.contentRef!)).toBe("M".repeat(3000));
+  });
+
   it("keeps content up to 512 KiB in the run's content stream and larger in its object store; another process reads both", async () => {
     const small = "s".repeat(CONTENT_STREAM_MAX_BYTES);
     const large = "l".repeat(CONTENT_STREAM_MAX_BYTES + 1);

@@ -74,6 +74,15 @@ describeWithNats("recipes and summary metrics over NATS with worker processes", 
     expect(nats.metrics!.coral).toMatchObject({ tasks: 16 });
   });
 
+  it("quickstart (what `npm start` runs) runs on the workers exactly as locally, turns over the offload threshold too", async () => {
+    const { nats, here, tasks } = await bothWays("quickstart", {}, 120);
+    expect(tasks).toHaveLength(120);
+    expect(nats.counts).toEqual(here.counts);
+    // Its extract role reads `turn.content`: turns over 1 KiB travel by reference, and it used to read null.
+    const long = tasks.flatMap((t) => t.history).filter((turn) => Buffer.byteLength(turn.content ?? "") > 1024);
+    expect(long.length).toBeGreaterThan(0);
+  });
+
   it("natural-reasoning (its language module shipped to the workers) runs there exactly as locally", async () => {
     const { nats, here, tasks } = await bothWays("natural-reasoning", {}, 60);
     expect(tasks).toHaveLength(60);

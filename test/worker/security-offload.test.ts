@@ -1,7 +1,7 @@
 /**
  * Security and offloading on a real nats-server: refused credentials give a named error and leak
- * nothing; large turns and rows travel as object-store references that agents can read, the output
- * holds full content, and the run's buckets are gone afterwards.
+ * nothing; large turns and rows travel as references, agents read them restored (as on the local bus),
+ * they go on by their refs, the output holds full content, and the run's buckets are gone afterwards.
  */
 import { Writable } from "node:stream";
 import { join } from "node:path";
@@ -123,7 +123,8 @@ describeWithNats("offloading large content to the run's content buckets", () => 
           const text = await ctx.content(turn);
           return {
             state: {
-              inlineWasNull: turn.content === null,
+              // Read as on the local bus: the turn was restored before the hop (it used to be null here).
+              directLength: turn.content?.length ?? -1,
               hadRef: turn.contentRef !== undefined,
               readLength: text?.length ?? -1,
               rowBigLength: String(task.row!.big).length,
@@ -136,7 +137,8 @@ describeWithNats("offloading large content to the run's content buckets", () => 
       expect(summary.counts.done).toBe(30);
       const written = readJsonl<Task>(join(out, "output.jsonl"));
       for (const task of written) {
-        expect(task.state).toMatchObject({ inlineWasNull: true, hadRef: true, readLength: 5000 + task.id.length + 1 });
+        const length = 5000 + task.id.length + 1;
+        expect(task.state).toMatchObject({ directLength: length, hadRef: true, readLength: length });
         expect(task.state.rowBigLength).toBe(3000);
         expect(task.history[0]!.content).toBe(`${task.id}:${"x".repeat(5000)}`);
         expect(task.history[0]!.contentRef).toBeUndefined();
@@ -146,6 +148,9 @@ describeWithNats("offloading large content to the run's content buckets", () => 
       // The driver stored the 30 rows; the worker stored the 30 large turns and reused the row refs.
       expect(driverBus.content.stats.offloaded).toBe(30);
       expect(workerBus.content.stats.offloaded).toBe(30);
+      // The restored turns and rows went on by their refs: no message of the worker's carried 3,000 bytes.
+      expect(workerBus.stats.published).toBe(60);
+      expect(workerBus.stats.publishedBytes / workerBus.stats.published).toBeLessThan(2500);
       // The driver's sink read every offloaded turn back from the server (rows it stored itself are cached).
       expect(driverBus.content.stats.fetched).toBeGreaterThanOrEqual(30);
       const buckets: string[] = [];

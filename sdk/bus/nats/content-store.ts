@@ -2,9 +2,10 @@
  * Offloading: turn contents and rows larger than a threshold are stored once, named by their sha256,
  * and the task carries a ContentRef instead (DESIGN §1: large payloads travel by reference).
  *
- * Where you are: `bus/nats/`. Agents read offloaded turns through `ctx.content(turn)` (lazily, with a
- * per-process cache); rows are restored on delivery so code agents can keep reading `task.row`; the
- * sink side restores everything, so the output record always holds full content. The run's buckets
+ * Where you are: `bus/nats/`. Rows and turns are restored on delivery (from a per-process cache), so
+ * agents read `task.row` and `turn.content` as on the local bus, and go back by their refs when
+ * unchanged; the sink side restores everything and drops the refs, so the output record always holds
+ * full content. The run's buckets
  * are destroyed when the run closes.
  *
  * Where content goes: up to CONTENT_STREAM_MAX_BYTES into the run's content stream (one message per
@@ -56,6 +57,8 @@ export class ContentStore {
    * each would otherwise store the same large row at the same moment.
    */
   private readonly putting = new Map<string, Promise<void>>();
+  /** Turns restored on delivery, with the text they got: a turn still holding it is unchanged. */
+  private readonly restored = new WeakMap<Turn, string>();
   /** Fetched texts, bounded by bytes: conversation turns are read again at every later hop of their task. */
   private readonly cache: LRUCache<string, string>;
   /** Per-run thresholds set by the run's driver (workers follow the driver's choice). */
@@ -189,9 +192,12 @@ export class ContentStore {
   ): Uint8Array | Promise<Uint8Array> {
     // Not worth encoding whole when a turn is over the threshold by its length alone (its UTF-8 bytes are
     // at least as many): that task is offloaded and encoded afterwards anyway.
+    // A restored turn (text and ref) goes back by its ref, like a restored row.
     const skip =
       (task.row !== null && task.rowRef !== undefined) ||
-      task.history.some((turn) => turn.content !== null && turn.content.length > threshold);
+      task.history.some(
+        (turn) => turn.content !== null && (turn.contentRef !== undefined || turn.content.length > threshold),
+      );
     const whole = skip ? undefined : encodeTask(task);
     if (whole !== undefined && (whole.length <= threshold || !(threshold > 0 && Number.isFinite(threshold))))
       return whole;
@@ -201,38 +207,88 @@ export class ContentStore {
   }
 
   /**
-   * A copy of `task` whose large turns and row travel as references (the original is untouched). When
-   * nothing is large enough, the answer comes without a promise: most hops store nothing, and awaiting
+   * A copy of `task` whose large turns and row travel as references (the original is untouched). A
+   * turn or row restored on delivery and unchanged travels by its ref again, whatever the threshold.
+   * When nothing is stored, the answer comes without a promise: most hops store nothing, and awaiting
    * for them would cost a turn of the microtask queue each.
    */
   offload(task: Task, threshold = this.thresholds.get(task.runId) ?? this.options.threshold): Task | Promise<Task> {
-    if (!(threshold > 0 && Number.isFinite(threshold))) return task;
-    const rowJson = task.row !== null && task.rowRef === undefined ? JSON.stringify(task.row) : undefined;
-    const largeRow = rowJson !== undefined && exceeds(rowJson, threshold) ? rowJson : undefined;
+    const limit = threshold > 0 && Number.isFinite(threshold) ? threshold : Infinity;
+    const rowJson =
+      limit !== Infinity && task.row !== null && task.rowRef === undefined ? JSON.stringify(task.row) : undefined;
+    const largeRow = rowJson !== undefined && exceeds(rowJson, limit) ? rowJson : undefined;
     if (
       largeRow === undefined &&
-      !task.history.some((turn) => turn.content !== null && exceeds(turn.content, threshold))
+      !task.history.some(
+        (turn) => turn.content !== null && (turn.contentRef !== undefined || exceeds(turn.content, limit)),
+      )
     )
-      // A row restored on delivery is unchanged (rows are read-only): it travels by the same reference again.
       return task.row !== null && task.rowRef !== undefined ? { ...task, row: null } : task;
-    return this.offloadLarge(task, threshold, largeRow);
+    return this.offloadLarge(task, limit, largeRow);
   }
 
-  private async offloadLarge(task: Task, threshold: number, largeRow: string | undefined): Promise<Task> {
+  private offloadLarge(task: Task, threshold: number, largeRow: string | undefined): Task | Promise<Task> {
     const history = [...task.history];
+    const puts: Promise<void>[] = [];
+    const store = (i: number, turn: Turn, text: string): void => {
+      puts.push(
+        this.put(task.runId, text).then((contentRef) => {
+          history[i] = { ...turn, content: null, contentRef };
+        }),
+      );
+    };
     for (let i = 0; i < history.length; i++) {
       const turn = history[i]!;
-      if (turn.content === null || !exceeds(turn.content, threshold)) continue;
-      history[i] = { ...turn, content: null, contentRef: await this.put(task.runId, turn.content) };
+      if (turn.content === null) continue;
+      if (turn.contentRef === undefined) {
+        if (exceeds(turn.content, threshold)) store(i, turn, turn.content);
+        continue;
+      }
+      if (this.restored.get(turn) === turn.content) {
+        history[i] = { ...turn, content: null };
+        continue;
+      }
+      // Changed by an agent after it was restored: its ref names the old text.
+      const { contentRef: _stale, ...edited } = turn;
+      if (exceeds(turn.content, threshold)) store(i, edited, turn.content);
+      else history[i] = edited;
     }
     let row = task.row;
     let rowRef = task.rowRef;
     if (row !== null && rowRef !== undefined) row = null;
-    else if (largeRow !== undefined) {
-      rowRef = await this.put(task.runId, largeRow);
-      row = null;
+    else if (largeRow !== undefined)
+      puts.push(
+        this.put(task.runId, largeRow).then((ref) => {
+          rowRef = ref;
+          row = null;
+        }),
+      );
+    const copy = (): Task => ({ ...task, history, row, ...(rowRef ? { rowRef } : {}) });
+    return puts.length === 0 ? copy() : Promise.all(puts).then(copy);
+  }
+
+  /**
+   * Restores the row and the turns' texts in place before a hop runs, so an agent reads `task.row` and
+   * `turn.content` on NATS as on the local bus (a code role reading `content` used to get null for a
+   * long turn, silently). The refs stay: what comes back unchanged travels by them again, not stored or
+   * sent twice. Texts come from the per-process cache, fetched once. Undefined when nothing travels by
+   * reference, so such a hop waits for nothing (role-consumer.ts).
+   */
+  restore(task: Task): Promise<void> | undefined {
+    const row = this.restoreRow(task);
+    let turns: Promise<void>[] | undefined;
+    for (const turn of task.history) {
+      if (turn.content !== null || turn.contentRef === undefined) continue;
+      (turns ??= []).push(
+        this.get(task.runId, turn.contentRef).then((text) => {
+          turn.content = text;
+          this.restored.set(turn, text);
+        }),
+      );
     }
-    return { ...task, history, row, ...(rowRef ? { rowRef } : {}) };
+    if (turns === undefined) return row;
+    if (row) turns.push(row);
+    return Promise.all(turns).then(() => undefined);
   }
 
   /** Restores the row in place (agents read `task.row` directly); the ref stays so the row is not stored twice. */

@@ -385,7 +385,7 @@ export class NatsBus implements Bus {
     };
   }
 
-  /** Consumes `role` of `runId`. Tasks are validated; rows (and, for the sink, turns) are restored. */
+  /** Consumes `role` of `runId`. Tasks are validated; rows and turns are restored (for the sink, without their refs). */
   consumeRun(runId: string, role: string, handler: DeliveryHandler, options: ConsumeOptions): BusConsumer {
     return startRoleConsumer({
       js: this.js,
@@ -395,7 +395,7 @@ export class NatsBus implements Bus {
       handler,
       concurrency: options.concurrency,
       workingEveryMs: Math.max(100, Math.floor(this.settings.ackWaitMs / 3)),
-      prepare: role === SINK ? (task) => this.content.restoreAll(task) : (task) => this.content.restoreRow(task),
+      prepare: role === SINK ? (task) => this.content.restoreAll(task) : (task) => this.content.restore(task),
       onCorrupt: (msg, error) => this.deadLetterCorrupt(runId, msg, error),
       sendAck: (ack) => this.publisher.alongside(ack),
       logger: this.logger,
