@@ -14,8 +14,19 @@ import { CONTENT_STREAM_MAX_BYTES } from "../../sdk/bus/nats/content-store.js";
 import { names } from "../../sdk/bus/nats/names.js";
 import { decodeTask, encodeTask } from "../../sdk/bus/nats/task-codec.js";
 import { createTask } from "../../sdk/driver/task-factory.js";
+import type { Task } from "../../sdk/schema/task.js";
 import { pipeline } from "../../sdk/pipeline/pipeline.js";
 import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
+
+/** A turn of `content` as an agent appends it. */
+const turn = (content: string) => ({ role: "a", agent: "w", content, timing: { start: 1, end: 2 } });
+
+/** A message's task, as a consumer decodes it. */
+function decode(data: Uint8Array): Task {
+  const decoded = decodeTask(data);
+  if (!decoded.ok) throw decoded.error;
+  return decoded.task;
+}
 
 describeWithNats("offloaded-content cache", () => {
   let server: NatsServerHandle;
@@ -89,12 +100,6 @@ describeWithNats("offloaded-content cache", () => {
     const store = bus.content;
     const threshold = DEFAULT_OFFLOAD_THRESHOLD;
     const task = createTask({ runId, rowId: "r1", row: { q: "short" }, trial: 0, trials: 1, seed: 1, cursor: "a" });
-    const turn = (content: string) => ({ role: "a", agent: "w", content, timing: { start: 1, end: 2 } });
-    const decode = (data: Uint8Array) => {
-      const decoded = decodeTask(data);
-      if (!decoded.ok) throw decoded.error;
-      return decoded.task;
-    };
     const offload = vi.spyOn(store, "offload");
     try {
       const before = store.stats.offloaded;
@@ -131,12 +136,6 @@ describeWithNats("offloaded-content cache", () => {
 
   it("restores a delivered task's row and turns in place; unchanged they go back by their refs, edited ones do not", async () => {
     const store = bus.content;
-    const turn = (content: string) => ({ role: "a", agent: "w", content, timing: { start: 1, end: 2 } });
-    const decode = (data: Uint8Array) => {
-      const decoded = decodeTask(data);
-      if (!decoded.ok) throw decoded.error;
-      return decoded.task;
-    };
     const long = "L".repeat(3000);
     const task = createTask({
       runId,
