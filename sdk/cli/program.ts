@@ -132,6 +132,13 @@ export const runDefinition = () =>
             "workers remove the run when its driver has been gone this long and no --resume adopted it (default 10; 1440 with --detach)",
           ).helpGroup("Cluster runs (--bus nats):"),
         )
+        .addOption(
+          countOption(
+            "--offload-threshold <bytes>",
+            "turns and rows larger than this travel as refs to the run's content store (default 1024; 0: never); workers follow it",
+            0,
+          ).helpGroup("Cluster runs (--bus nats):"),
+        )
         .option("--quiet", "no progress line")
         .addOption(
           portOption("--metrics-port <port>", "serve Prometheus metrics on GET /metrics (0: any free port)").helpGroup(

@@ -37,8 +37,10 @@ export async function command(target: string, flags: RunFlags, io: CliIo, argv: 
   let bus: Bus | undefined;
   if (flags.bus === "nats") {
     const { createNatsBus, natsConnectionOptions } = await import("../bus/nats/index.js");
-    bus = await createNatsBus(natsConnectionOptions(natsFlags(flags, "matrix-run"), io.env));
-  }
+    const offload = flags.offloadThreshold === undefined ? {} : { offloadThreshold: flags.offloadThreshold };
+    bus = await createNatsBus({ ...natsConnectionOptions(natsFlags(flags, "matrix-run"), io.env), ...offload });
+  } else if (flags.offloadThreshold !== undefined)
+    throw new UsageError("--offload-threshold", "offloading is for runs on NATS: add --bus nats");
   const simulator: Record<string, unknown> = { speed: flags.simSpeed };
   if (flags.simProfile) simulator.profile = flags.simProfile;
   const options: RunOptions = {

@@ -1,10 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectNats } from "../../sdk/bus/nats/connect-nats.js";
+import { listRuns } from "../../sdk/bus/nats/run-registry.js";
 import { pipeline } from "../../sdk/pipeline/pipeline.js";
 import { TaskSchema, type Task } from "../../sdk/schema/task.js";
 import { readJsonl } from "../helpers/jsonl.js";
+import { describeWithNats, startNatsServer, type NatsServerHandle } from "../helpers/nats-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 function matrix(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -84,4 +87,55 @@ describe("matrix run", () => {
     expect(invalid.stderr).toContain(`PipelineDefinitionError: ${file}: Invalid pipeline at roles.a.fn`);
     expect(matrix(["nonsense"]).status).toBe(2);
   });
+});
+
+describeWithNats("matrix run --offload-threshold", () => {
+  let server: NatsServerHandle;
+  beforeAll(async () => {
+    server = await startNatsServer();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it("records the driver's threshold in the run for its workers; without --bus nats it is a usage error", async () => {
+    const local = matrix(["run", "quickstart", "--rows", "2", "--offload-threshold", "0"]);
+    expect(local.status).toBe(2);
+    expect(local.stderr).toContain("--offload-threshold: offloading is for runs on NATS: add --bus nats");
+    const dir = tempDir();
+    const file = join(dir, "p.json");
+    writeFileSync(
+      file,
+      JSON.stringify(
+        pipeline("offload-flag")
+          .source([{ id: "a" }, { id: "b" }])
+          .code("a", () => ({ content: "x" }))
+          .toJSON(),
+      ),
+    );
+    // Detached and with no worker, the run stays registered after the driver exits: its record can be read.
+    const run = matrix([
+      "run",
+      file,
+      "--bus",
+      "nats",
+      "--nats",
+      server.url,
+      "--detach",
+      "--offload-threshold",
+      "0",
+      "--out",
+      join(dir, "out"),
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const nc = await connectNats({ servers: [server.url] });
+    try {
+      const records = await listRuns(nc);
+      expect(records.map((record) => [record.definition.name, record.bus.offloadThreshold])).toEqual([
+        ["offload-flag", 0],
+      ]);
+    } finally {
+      await nc.close();
+    }
+  }, 180_000);
 });
