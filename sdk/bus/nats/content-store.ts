@@ -190,18 +190,18 @@ export class ContentStore {
     task: Task,
     threshold = this.thresholds.get(task.runId) ?? this.options.threshold,
   ): Uint8Array | Promise<Uint8Array> {
+    const limit = limitOf(threshold);
     // Not worth encoding whole when a turn is over the threshold by its length alone (its UTF-8 bytes are
-    // at least as many): that task is offloaded and encoded afterwards anyway.
-    // A restored turn (text and ref) goes back by its ref, like a restored row.
+    // at least as many): that task is offloaded and encoded afterwards anyway. A restored turn (text and
+    // ref) goes back by its ref, like a restored row.
     const skip =
       (task.row !== null && task.rowRef !== undefined) ||
       task.history.some(
-        (turn) => turn.content !== null && (turn.contentRef !== undefined || turn.content.length > threshold),
+        (turn) => turn.content !== null && (turn.contentRef !== undefined || turn.content.length > limit),
       );
     const whole = skip ? undefined : encodeTask(task);
-    if (whole !== undefined && (whole.length <= threshold || !(threshold > 0 && Number.isFinite(threshold))))
-      return whole;
-    const offloaded = this.offload(task, threshold);
+    if (whole !== undefined && whole.length <= limit) return whole;
+    const offloaded = this.offload(task, limit);
     if (offloaded instanceof Promise) return offloaded.then(encodeTask);
     return offloaded === task && whole !== undefined ? whole : encodeTask(offloaded);
   }
@@ -213,7 +213,7 @@ export class ContentStore {
    * for them would cost a turn of the microtask queue each.
    */
   offload(task: Task, threshold = this.thresholds.get(task.runId) ?? this.options.threshold): Task | Promise<Task> {
-    const limit = threshold > 0 && Number.isFinite(threshold) ? threshold : Infinity;
+    const limit = limitOf(threshold);
     const rowJson =
       limit !== Infinity && task.row !== null && task.rowRef === undefined ? JSON.stringify(task.row) : undefined;
     const largeRow = rowJson !== undefined && exceeds(rowJson, limit) ? rowJson : undefined;
@@ -343,6 +343,11 @@ export class ContentStore {
 /** Drops a run's entries (keys are `runId/sha256`). */
 function deleteRun<V extends {}>(cache: LRUCache<string, V>, runId: string): void {
   for (const key of [...cache.keys()]) if (key.startsWith(`${runId}/`)) cache.delete(key);
+}
+
+/** The threshold as a byte limit: 0, a negative or a non-finite threshold turns offloading off. */
+function limitOf(threshold: number): number {
+  return threshold > 0 && Number.isFinite(threshold) ? threshold : Infinity;
 }
 
 /** Whether `text` is more than `threshold` bytes in UTF-8 (its UTF-16 length bounds that within 3x: checked first). */
