@@ -16,13 +16,15 @@
  * its `Nats-Msg-Id` header lets the server drop a repeated hop, and a lost reply is a retryable
  * timeout.
  *
- * Acks of deliveries ride in the same burst (`alongside`): sent at once, each went out in a socket
- * write of its own, and on loopback a write costs the sender the receiver's side of TCP too (the
- * driver, acking one finished task at a time, spent about a third of its CPU in writes).
+ * Acks of deliveries ride in the same burst (`ack`): sent at once, each went out in a socket write
+ * of its own, and on loopback a write costs the sender the receiver's side of TCP too (the driver,
+ * acking one finished task at a time, spent about a third of its CPU in writes). A burst is written
+ * as one buffer of protocol (protocol-burst.ts).
  */
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import type { JsMsg } from "@nats-io/jetstream";
+import { createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { BusError } from "../../errors.js";
-import { escapeName } from "../escape-name.js";
+import { protocolBurstFor, type ProtocolBurst } from "./protocol-burst.js";
 
 interface Pending {
   resolve: () => void;
@@ -37,25 +39,16 @@ interface Outgoing {
   token: string;
 }
 
+export interface JetStreamPublisherOptions {
+  /** How often unanswered publishes are checked for their timeout. @default 250 */
+  sweepEveryMs?: number;
+  /** Send through the client's publish and ack instead of one buffer per burst (tests of both). */
+  viaClient?: boolean;
+}
+
 const decoder = new TextDecoder();
 const STORED = new TextEncoder().encode('{"stream":"');
 const QUOTE = 0x22;
-
-/** What a header value may hold as it is: printable ASCII (no CR/LF, no spaces the client would trim). */
-const HEADER_SAFE = /^[\x21-\x7e]+$/;
-
-/**
- * The `Nats-Msg-Id` header, written directly: the client's `headers()` builds a map, canonicalises and
- * checks the key and encodes with a TextEncoder, 2.4 µs a publish against 0.3 here (bench, node 20),
- * and @nats-io/nats-core 3.4 (pinned) reads the headers it is given only through `encode()` (not in
- * the MsgHdrs type, hence the cast; the publisher's tests fail if a client update reads more).
- * The id is escaped one to one (escape-name.ts) when it holds anything else: a row id with a newline
- * used to make every publish of its task throw, and one with spaces at its ends was trimmed.
- */
-function msgIdHeader(msgID: string): MsgHdrs {
-  const bytes = Buffer.from(`NATS/1.0\r\nNats-Msg-Id: ${escapeName(msgID, HEADER_SAFE)}\r\n\r\n`);
-  return { encode: () => bytes } as unknown as MsgHdrs;
-}
 
 function startsWith(data: Uint8Array, prefix: Uint8Array): boolean {
   if (data.length < prefix.length) return false;
@@ -67,7 +60,9 @@ export class JetStreamPublisher {
   private readonly prefix: string;
   private readonly pending = new Map<string, Pending>();
   private queue: Outgoing[] = [];
-  private writes: (() => void)[] = [];
+  private acks: JsMsg[] = [];
+  private readonly burst: ProtocolBurst;
+  private readonly sweepEveryMs: number;
   private scheduled = false;
   private next = 0;
   private sweeper: NodeJS.Timeout | undefined;
@@ -76,10 +71,11 @@ export class JetStreamPublisher {
 
   constructor(
     private readonly nc: NatsConnection,
-    /** How often unanswered publishes are checked for their timeout. */
-    private readonly sweepEveryMs = 250,
+    options: JetStreamPublisherOptions = {},
   ) {
     this.prefix = `${createInbox()}.`;
+    this.sweepEveryMs = options.sweepEveryMs ?? 250;
+    this.burst = protocolBurstFor(nc, { viaClient: options.viaClient });
   }
 
   /** Resolves when the stream has stored the message (or dropped it as a duplicate of `msgID`). */
@@ -100,12 +96,12 @@ export class JetStreamPublisher {
   }
 
   /**
-   * Runs `write` (a delivery's ack) with the next burst of publishes instead of at once. It is not
-   * run after close(): an ack that never goes out only means a redelivery.
+   * Acks a delivery with the next burst of publishes instead of at once. Not after close(): an ack
+   * that never goes out only means a redelivery.
    */
-  alongside(write: () => void): void {
+  ack(msg: JsMsg): void {
     if (this.closed) return;
-    this.writes.push(write);
+    this.acks.push(msg);
     this.schedule();
   }
 
@@ -125,14 +121,14 @@ export class JetStreamPublisher {
     setImmediate(this.send);
   }
 
-  /** Writes everything queued in one synchronous run: the client sends it as one socket write. */
+  /** Writes everything queued as one burst: the client sends it in one socket write. */
   private readonly send = (): void => {
     this.scheduled = false;
-    const writes = this.writes;
-    this.writes = [];
-    for (const write of writes) {
+    const acks = this.acks;
+    this.acks = [];
+    for (const msg of acks) {
       try {
-        write();
+        this.burst.ack(msg);
       } catch {
         // A closed connection: the message is redelivered to whoever consumes next.
       }
@@ -143,9 +139,9 @@ export class JetStreamPublisher {
       const entry = this.pending.get(token);
       if (entry === undefined) continue;
       try {
-        this.nc.publish(subject, data, { reply: this.prefix + token, headers: msgIdHeader(msgID) });
+        this.burst.publish(subject, data, msgID, this.prefix + token);
       } catch (error) {
-        // Closed or draining connection, bad subject: the caller decides whether to retry.
+        // Closed or draining connection, bad subject, too large: the caller decides whether to retry.
         this.pending.delete(token);
         entry.reject(
           new BusError(`Publishing to ${subject} failed: ${(error as Error)?.message ?? error}`, {
@@ -155,6 +151,7 @@ export class JetStreamPublisher {
         );
       }
     }
+    this.burst.end();
   };
 
   private answer(msg: Msg): void {
@@ -219,7 +216,7 @@ export class JetStreamPublisher {
       entry.reject(new BusError("The bus closed before JetStream acked the message."));
     this.pending.clear();
     this.queue = [];
-    this.writes = [];
+    this.acks = [];
     this.subscription?.unsubscribe();
   }
 }

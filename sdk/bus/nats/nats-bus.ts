@@ -397,7 +397,7 @@ export class NatsBus implements Bus {
       workingEveryMs: Math.max(100, Math.floor(this.settings.ackWaitMs / 3)),
       prepare: role === SINK ? (task) => this.content.restoreAll(task) : (task) => this.content.restore(task),
       onCorrupt: (msg, error) => this.deadLetterCorrupt(runId, msg, error),
-      sendAck: (ack) => this.publisher.alongside(ack),
+      sendAck: (msg) => this.publisher.ack(msg),
       logger: this.logger,
     });
   }

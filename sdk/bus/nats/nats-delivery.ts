@@ -21,7 +21,7 @@ export class NatsDelivery implements Delivery {
     private readonly msg: JsMsg,
     readonly task: Task,
     /** Sends the ack: at once by default; the bus passes its publisher's next burst (jetstream-publisher.ts). */
-    private readonly sendAck: (ack: () => void) => void = (ack) => ack(),
+    private readonly sendAck: (msg: JsMsg) => void = (msg) => msg.ack(),
   ) {
     // The client's JsMsg has `reply` (the ack subject) without declaring it; without it, its own parser.
     const reply = (msg as JsMsg & { reply?: unknown }).reply;
@@ -38,7 +38,7 @@ export class NatsDelivery implements Delivery {
   ack(): Promise<void> {
     if (!this.#settled) {
       this.#settled = true;
-      this.sendAck(() => this.msg.ack());
+      this.sendAck(this.msg);
     }
     return Promise.resolve();
   }

@@ -30,7 +30,7 @@ export interface RoleConsumerOptions {
   /** Runs before the handler (restoring offloaded rows); a throw naks the message. Undefined: nothing to wait for. */
   prepare?: (task: Task) => Promise<void> | undefined;
   /** Sends a delivery's ack (the bus batches them with its publishes). @default at once */
-  sendAck?: (ack: () => void) => void;
+  sendAck?: (msg: JsMsg) => void;
   /** A message that failed validation; it is termed afterwards either way. */
   onCorrupt: (msg: JsMsg, error: TaskValidationError, raw: unknown) => Promise<void>;
   logger?: Logger;
