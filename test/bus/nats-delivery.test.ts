@@ -24,5 +24,8 @@ describe("deliveryInfo", () => {
     expect(deliveryInfo("_INBOX.abc.def")).toBeUndefined();
     expect(deliveryInfo("$JS.ACK.MATRIX_run.role_a.three.118.120.1765071234567891234.5")).toBeUndefined();
     expect(deliveryInfo("$JS.NAK.MATRIX_run.role_a.3.118.120.1765071234567891234.5")).toBeUndefined();
+    // 10 and 13 tokens: neither layout.
+    expect(deliveryInfo("$JS.ACK.x.MATRIX_run.role_a.3.118.120.1765071234567891234.5")).toBeUndefined();
+    expect(deliveryInfo("$JS.ACK.hub.ACCHASH.MATRIX_run.role_a.2.7.9.1765071234000000000.0.r4nd0m.x")).toBeUndefined();
   });
 });
