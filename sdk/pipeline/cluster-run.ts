@@ -122,7 +122,8 @@ export async function openClusterRun(options: ClusterRunOptions): Promise<Cluste
       feed = entry.lease.feed;
       const taken = newLease(feed);
       holder = hold(taken, await leases.update(taken, entry.revision));
-      logger.warn(
+      // A detached run is meant to be attached to: news, not a warning. A driver that died is worth one.
+      logger[state === "detached" ? "info" : "warn"](
         { driver: entry.lease.holder, state, position: feed.position },
         `adopting run ${runId} (its driver ${entry.lease.holder.host}:${entry.lease.holder.pid} left ${age(Date.now() - entry.written)} ago)`,
       );

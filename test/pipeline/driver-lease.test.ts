@@ -161,7 +161,7 @@ describeWithNats("a driver's lease: adoption, detach and attach, abandoned runs"
       const run = pipelines.chat.run({ ...options, source: rows(total), bus, resume: true, logger: logs.logger });
       expect(run.runId).toBe(runId);
       const summary = await run.done();
-      expect(logs.lines.some((line) => line.msg.startsWith(`adopting run ${runId}`))).toBe(true);
+      expect(logs.lines.find((line) => line.msg.startsWith(`adopting run ${runId}`))?.level).toBe(40);
       const written = readJsonl<Task>(join(out, "output.jsonl"));
       const ids = written.map((task) => task.id);
       expect(new Set(ids).size).toBe(total);
@@ -203,9 +203,13 @@ describeWithNats("a driver's lease: adoption, detach and attach, abandoned runs"
       const listed = (await clusterStatus(bus.connection)).runs.find((run) => run.runId === runId);
       expect(listed?.lease).toMatchObject({ state: "detached", fed: true });
 
-      const collected = await attachRun({ runId, out, bus });
+      const logs = testLogger("info");
+      const collected = await attachRun({ runId, out, bus, logger: logs.logger });
       const summary = await collected.done();
       expect(summary.counts.done).toBe(150);
+      // Attaching is what a detached run is for: said, not warned about (a crashed driver's is a warning).
+      const adopting = logs.lines.find((line) => line.msg.startsWith(`adopting run ${runId}`));
+      expect(adopting?.level).toBe(30);
       const written = readJsonl<Task>(join(out, "output.jsonl"));
       expect(new Set(written.map((task) => task.id)).size).toBe(150);
       expect(written).toHaveLength(150);
