@@ -103,6 +103,8 @@ export class Worker {
   private registry: WorkerRegistry | undefined;
   private stopWatching: (() => void) | undefined;
   private draining: Promise<void> | undefined;
+  /** The heartbeat last sent (drain waits for it before withdrawing the heartbeat). */
+  private lastBeat: Promise<void> | undefined;
   private readonly logger: Logger;
   readonly metrics: LiveMetrics | undefined;
   private metricsServer: MetricsServer | undefined;
@@ -198,12 +200,19 @@ export class Worker {
     }
   }
 
-  private async beat(): Promise<void> {
-    try {
-      await this.registry?.put(this.status());
-    } catch (error) {
-      this.logger.debug({ err: error }, "heartbeat failed (server away?)");
-    }
+  private beat(): Promise<void> {
+    // None once draining: a beat landing after drain() withdrew the heartbeat would show this worker
+    // alive until its TTL. drain() waits for the last one sent.
+    if (this.draining) return Promise.resolve();
+    const beating = (async () => {
+      try {
+        await this.registry?.put(this.status());
+      } catch (error) {
+        this.logger.debug({ err: error }, "heartbeat failed (server away?)");
+      }
+    })();
+    this.lastBeat = beating;
+    return beating;
   }
 
   /** Logs why this worker does not serve `runId` and tells the run's driver (through the heartbeat). */
@@ -341,6 +350,8 @@ export class Worker {
       }),
     );
     logger.info({ roles: mine }, "serving run");
+    // Heartbeats say which runs a worker serves: say it now, not at the next beat (up to heartbeatMs).
+    void this.beat();
   }
 
   /** The run's model; this worker's own `--model` only when the run leaves the LLM to workers. */
@@ -492,6 +503,8 @@ export class Worker {
     this.options.bus.content.forget(served.runId);
     this.metrics?.forgetRun(served.runId);
     this.logger.info({ runId: served.runId }, "run withdrawn; stopped its agents");
+    // `matrix status` would otherwise show the ended run, and hops in flight, until the next beat.
+    void this.beat();
   }
 
   /** Stop pulling, finish in-flight hops, withdraw the heartbeat, close. Safe to call twice. */
@@ -505,6 +518,7 @@ export class Worker {
       const runs = [...this.runs.values()];
       this.runs.clear();
       await Promise.all(runs.flatMap((run) => run.consumers.map((consumer) => consumer.stop())));
+      await this.lastBeat;
       await this.registry?.remove(this.id).catch(() => {});
       await this.options.bus.close();
       await this.llms.closeAll();
