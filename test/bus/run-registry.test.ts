@@ -34,8 +34,10 @@ describeWithNats("run registry watch", () => {
     const putOfA = gate();
     const deleteOfA = gate();
     const bStarted = gate();
+    const watching = gate();
     const stop = await watchRuns(kv, {
       onPut: async (run) => {
+        if (run.runId === "ready") return watching.open();
         seen.push(`put ${run.runId}`);
         if (run.runId === "a") await putOfA.promise;
         if (run.runId === "b") bStarted.open();
@@ -47,6 +49,10 @@ describeWithNats("run registry watch", () => {
       onError: (error) => seen.push(`error ${String(error)}`),
     });
     try {
+      // The watch's consumer may start after watch() resolves; one that started after a's put and delete
+      // would see only the delete (the last value). A first entry seen says it is on.
+      await putRun(kv, record("ready"));
+      await watching.promise;
       await putRun(kv, record("a"));
       await deleteRun(kv, "a");
       await putRun(kv, record("b"));

@@ -56,6 +56,8 @@ describeWithNats("worker heartbeats", () => {
   });
 
   it("names a run as soon as the worker serves it, and drops it with its hops as soon as the run ends", async () => {
+    // The watch is on once it has shown the worker's first beat (a watch that started late shows the last).
+    await heartbeat(() => true);
     const run = slow.run({ source: Array.from({ length: 30 }, (_, i) => ({ id: `r${i}` })), out: tempDir(), bus });
     await heartbeat((beat) => beat.runs.includes(run.runId));
     const summary = await run.done();
