@@ -311,6 +311,9 @@ export class Worker {
     // once is the expected load, not a leak (Node's default of 10 printed MaxListenersExceededWarning).
     setMaxListeners(0, served.abort.signal);
     this.runs.set(key, served);
+    // Heartbeats say which runs a worker serves (one with none of its roles too): say it now, not at
+    // the next beat (up to heartbeatMs).
+    void this.beat();
     if (mine.length === 0) return;
     const flow = compileFlow(effectiveFlow(definition), roleNames);
     const bus = this.countingView(this.options.bus.forRun(runId));
@@ -350,8 +353,6 @@ export class Worker {
       }),
     );
     logger.info({ roles: mine }, "serving run");
-    // Heartbeats say which runs a worker serves: say it now, not at the next beat (up to heartbeatMs).
-    void this.beat();
   }
 
   /** The run's model; this worker's own `--model` only when the run leaves the LLM to workers. */
