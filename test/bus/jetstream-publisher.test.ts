@@ -136,10 +136,15 @@ describeWithNats("JetStream hop publisher", () => {
       expect(await pending()).toBe(3);
 
       const publisher = publisherFor();
+      const sent = () => suite.nc.stats().outMsgs;
+      const before = sent();
       publisher.ack(first);
       publisher.ack(second);
       // The acks wait for the burst (the next turn of the event loop), which here carries a publish too.
+      expect(sent()).toBe(before);
       await publisher.publish(`pub.${tag}.with-acks`, bytes("with two acks"), `${tag}-acks`, 5000);
+      // Two acks and a publish, counted as the client counts what it sends (the buffer writer keeps count).
+      expect(sent() - before).toBe(3);
       await suite.nc.flush();
       expect(await pending()).toBe(1);
 
