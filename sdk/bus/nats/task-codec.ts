@@ -4,13 +4,17 @@
  *
  * Where you are: `bus/nats/`. A message that fails validation never crashes a consumer: decoding
  * returns the error as a value, and `failedTaskFor` turns what can be salvaged into a failed task
- * for the sink, so the driver is not left waiting for it.
+ * for the sink, so the driver is not left waiting for it. A task already in TaskSchema's output form (as
+ * every task our processes write is) is recognised by a compiled check and kept as parsed; zod builds
+ * the task, or names what is wrong, for anything else (schema/exact-check.ts).
  */
 import { TaskValidationError, serializeError } from "../../errors.js";
+import { exactCheck } from "../../schema/exact-check.js";
 import { formatIssuePath } from "../../schema/issue-path.js";
 import { SINK, TaskSchema, type Task } from "../../schema/task.js";
 
 const decoder = new TextDecoder();
+const isExactTask = exactCheck(TaskSchema);
 
 /**
  * Buffer.from, not TextEncoder.encode: the encoder allocates a fresh ArrayBuffer per call, which cost
@@ -34,6 +38,7 @@ export function decodeTask(data: Uint8Array): Decoded {
       raw: undefined,
     };
   }
+  if (isExactTask?.(raw)) return { ok: true, task: raw as Task };
   const result = TaskSchema.safeParse(raw);
   if (result.success) return { ok: true, task: result.data };
   const issue = result.error.issues[0]!;

@@ -1,0 +1,112 @@
+/**
+ * A fast yes/no: is this value already exactly what a zod schema outputs? One compiled ajv function
+ * over the schema's JSON Schema (output form: every default present, no key the schema does not name),
+ * which reads the value without building a copy of it.
+ *
+ * Where you are: `schema/`. Why it exists: `TaskSchema.safeParse` builds a new task on every NATS hop,
+ * 1.8 µs and a task's worth of garbage for a 250-byte no-op task, about a tenth of a worker's CPU per hop
+ * with the collection it causes (bench/nats-bus.ts). Tasks our own processes wrote are already in
+ * output form, so a boundary asks this check first and keeps the parsed value when it says yes;
+ * anything else (a missing default, an extra key, a wrong type) goes through zod as before, which
+ * fills, strips or names the error. A yes must therefore imply that zod accepts the value and returns
+ * it unchanged. That holds only for schemas made of plain JSON shapes and checks JSON Schema states
+ * exactly, so `exactCheck` walks the schema first and returns undefined (always use zod) when it holds
+ * anything else: a refinement, a transform or pipe, a regex or string format, a coercion.
+ */
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { z } from "zod";
+
+export type ExactCheck = (value: unknown) => boolean;
+
+/** zod types whose JSON Schema form accepts exactly what they accept, and which output their input. */
+const PLAIN_TYPES = new Set([
+  "object",
+  "array",
+  "record",
+  "nullable",
+  "optional",
+  "default",
+  "union",
+  "string",
+  "number",
+  "boolean",
+  "null",
+  "enum",
+  "literal",
+  "unknown",
+  "any",
+]);
+
+/** Checks that neither change a value nor test more than their JSON Schema keyword does. */
+const PLAIN_CHECKS = new Set([
+  "number_format", // int, safeint: JSON Schema integer with the safe bounds
+  "greater_than",
+  "less_than",
+  "min_length",
+  "max_length",
+  "length_equals",
+  "min_size",
+  "max_size",
+]);
+
+interface ZodInternals {
+  _zod: { def: Record<string, unknown> & { type: string; checks?: Array<{ _zod: { def: { check: string } } }> } };
+}
+
+function isPlain(schema: ZodInternals, seen: Set<unknown>): boolean {
+  if (seen.has(schema)) return true;
+  seen.add(schema);
+  const def = schema._zod.def;
+  if (!PLAIN_TYPES.has(def.type)) return false;
+  if (def.checks?.some((check) => !PLAIN_CHECKS.has(check._zod.def.check))) return false;
+  // A coercing type outputs what it converted; a string format (z.email(), z.uuid(), ...) is a pattern.
+  if (def.coerce === true || def.format !== undefined || def.pattern !== undefined) return false;
+  const children: unknown[] = [];
+  switch (def.type) {
+    case "object":
+      children.push(...Object.values(def.shape as Record<string, unknown>));
+      if (def.catchall !== undefined) children.push(def.catchall);
+      break;
+    case "array":
+      children.push(def.element);
+      break;
+    case "record":
+      children.push(def.keyType, def.valueType);
+      break;
+    case "nullable":
+    case "optional":
+    case "default":
+      children.push(def.innerType);
+      break;
+    case "union":
+      // A union's output is the first branch that accepts; two branches that both accept one value
+      // could give different outputs, which JSON Schema's anyOf cannot tell apart.
+      if ((def.options as ZodInternals[]).some((option) => option._zod.def.type === "object")) return false;
+      children.push(...(def.options as unknown[]));
+      break;
+  }
+  return children.every((child) => isPlain(child as ZodInternals, seen));
+}
+
+/**
+ * The check for `schema`, compiled on first use, or undefined when the schema is not plain (see the
+ * header): the caller then validates with zod every time.
+ */
+export function exactCheck(schema: z.ZodType): ExactCheck | undefined {
+  if (!isPlain(schema as unknown as ZodInternals, new Set())) return undefined;
+  let compiled: ExactCheck | undefined;
+  return (value) => {
+    if (compiled === undefined) {
+      const ajv = new Ajv2020({
+        allErrors: false,
+        // Strict about numbers (a JSON 1e400 parses to Infinity, which zod rejects); lenient about the
+        // schema, whose `default` beside `const` is fine for a check.
+        strict: false,
+        strictNumbers: true,
+        logger: false,
+      });
+      compiled = ajv.compile(z.toJSONSchema(schema, { io: "output" })) as ExactCheck;
+    }
+    return compiled(value);
+  };
+}
