@@ -7,6 +7,7 @@
 import type { AgentContext } from "../agent/agent-context.js";
 import type { Task } from "../schema/task.js";
 import { END, type Flow, type FlowStep } from "./flow.js";
+import { isThenable, thenMaybe } from "./maybe-async.js";
 
 export type EdgeCondition = (task: Task, ctx: AgentContext) => unknown;
 
@@ -27,11 +28,21 @@ export function graphFlow(entry: string, edges: readonly GraphEdge[]): Flow {
   return {
     entry,
     roles,
-    async next(task: Task, justRan: string, ctx: AgentContext): Promise<FlowStep> {
-      for (const edge of outgoing.get(justRan) ?? []) {
-        if (!edge.when || (await edge.when(task, ctx))) return { next: edge.to };
-      }
-      return { next: END, reason: "no-edge" };
+    next(task: Task, justRan: string, ctx: AgentContext): FlowStep | Promise<FlowStep> {
+      return firstEdge(outgoing.get(justRan) ?? [], 0, task, ctx);
     },
   };
+}
+
+/** The first edge from `from` on whose condition holds; a condition is awaited only when it returns a promise. */
+function firstEdge(edges: GraphEdge[], from: number, task: Task, ctx: AgentContext): FlowStep | Promise<FlowStep> {
+  for (let index = from; index < edges.length; index++) {
+    const edge = edges[index]!;
+    if (!edge.when) return { next: edge.to };
+    const holds = edge.when(task, ctx);
+    if (isThenable(holds))
+      return thenMaybe(holds, (yes) => (yes ? { next: edge.to } : firstEdge(edges, index + 1, task, ctx)));
+    if (holds) return { next: edge.to };
+  }
+  return { next: END, reason: "no-edge" };
 }

@@ -6,6 +6,7 @@
 import type { AgentContext } from "../agent/agent-context.js";
 import type { Task } from "../schema/task.js";
 import { END, type Flow, type FlowStep } from "./flow.js";
+import { thenMaybe } from "./maybe-async.js";
 
 export type Router = (
   task: Task,
@@ -17,9 +18,8 @@ export function routerFlow(entry: string, roles: readonly string[], route: Route
   return {
     entry,
     roles,
-    async next(task, justRan, ctx): Promise<FlowStep> {
-      const next = await route(task, justRan, ctx);
-      return next ? { next } : { next: END };
+    next(task, justRan, ctx) {
+      return thenMaybe(route(task, justRan, ctx), (next): FlowStep => (next ? { next } : { next: END }));
     },
   };
 }

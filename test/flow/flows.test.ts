@@ -88,4 +88,38 @@ describe("flows", () => {
     task.state.done = true;
     expect(await flow.next(task, "a", ctx)).toEqual({ next: END });
   });
+
+  it("graph and router answer at once when their functions do, and wait only for a condition that is a promise", async () => {
+    const graph = graphFlow("a", [
+      { from: "a", to: "b", when: () => false },
+      { from: "a", to: "c", when: (task) => task.state.go },
+      { from: "a", to: "_end" },
+    ]);
+    const task = newTask();
+    // A plain step, not a promise: runHop then continues without a turn of the microtask queue.
+    expect(graph.next(task, "a", ctx)).toEqual({ next: END });
+    task.state.go = true;
+    expect(graph.next(task, "a", ctx)).toEqual({ next: "c" });
+    // An async condition that fails moves on to the next edge; a thenable that is no Promise counts too.
+    const waiting = graphFlow("a", [
+      { from: "a", to: "b", when: async () => false },
+      { from: "a", to: "c", when: () => ({ then: (resolve: (value: boolean) => void) => resolve(true) }) },
+    ]);
+    const step = waiting.next(task, "a", ctx);
+    expect(step).toBeInstanceOf(Promise);
+    expect(await step).toEqual({ next: "c" });
+    expect(routerFlow("a", ["a", "b"], () => "b").next(task, "a", ctx)).toEqual({ next: "b" });
+    expect(await routerFlow("a", ["a", "b"], async () => null).next(task, "a", ctx)).toEqual({ next: END });
+  });
+
+  it("graph and router pass on their function's failure, thrown or rejected", async () => {
+    const boom = new Error("boom");
+    const thrown = () => {
+      throw boom;
+    };
+    expect(() => routerFlow("a", ["a"], thrown).next(newTask(), "a", ctx)).toThrow(boom);
+    await expect(routerFlow("a", ["a"], async () => thrown()).next(newTask(), "a", ctx)).rejects.toBe(boom);
+    const graph = graphFlow("a", [{ from: "a", to: "b", when: async () => thrown() }]);
+    await expect(graph.next(newTask(), "a", ctx)).rejects.toBe(boom);
+  });
 });

@@ -134,6 +134,26 @@ describe("running a pipeline on the local bus", () => {
     expect(calls).toBe(20);
   });
 
+  it("a router that throws, at once or by rejecting, fails its task only, naming the flow", async () => {
+    const out = tempDir();
+    const p = pipeline("routes")
+      .code("a", () => ({}))
+      .code("b", () => ({}))
+      .router("a", (task, justRan) => {
+        if (justRan !== "a") return null;
+        if (task.row!.id === "r3") throw new Error("no route for three");
+        if (task.row!.id === "r5") return Promise.reject(new Error("no route for five"));
+        return "b";
+      });
+    const summary = await p.run({ source: rows(8), out }).done();
+    expect(summary.counts).toEqual({ done: 6, failed: 2, filtered: 0 });
+    const dead = readJsonl<Task>(join(out, "dead-letters.jsonl")).sort((x, y) => x.id.localeCompare(y.id));
+    expect(dead.map((task) => [task.id, task.error?.role, task.error?.message])).toEqual([
+      ["r3", "a", expect.stringContaining("the flow failed: no route for three")],
+      ["r5", "a", expect.stringContaining("the flow failed: no route for five")],
+    ]);
+  });
+
   it("filters tasks with a reason and keeps them out of the output", async () => {
     const out = tempDir();
     const p = pipeline("filter")
