@@ -11,7 +11,9 @@ export type CodeFunction = (...args: Parameters<Handler>) => TaskUpdate | void |
 
 export function codeAgent(role: string, definition: CodeRoleDefinition): Handler {
   const fn = compileFunction<CodeFunction>(definition.fn, `roles.${role}.fn`);
-  return async (task, ctx) => fn(task, ctx);
+  // Not wrapped in an async function: a synchronous fn answers without a promise (runHop awaits only
+  // a thenable), and a throw is caught by runHop all the same.
+  return fn;
 }
 
 type Predicate = (...args: Parameters<Handler>) => unknown;

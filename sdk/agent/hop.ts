@@ -7,6 +7,7 @@
  */
 import { AgentError, MatrixError, serializeError } from "../errors.js";
 import { END, type Flow, type FlowStep } from "../flow/flow.js";
+import { isThenable } from "../flow/maybe-async.js";
 import { SINK, type Task } from "../schema/task.js";
 import type { AgentContext } from "./agent-context.js";
 import { replayStep } from "./replay.js";
@@ -71,7 +72,8 @@ export async function runHop(
   let update;
   try {
     // A fork replays its original's turns first (agent/replay.ts); every other task goes straight on.
-    update = task.replay === undefined ? await handler(task, ctx) : await replayStep(task, role, handler, ctx);
+    const answer = task.replay === undefined ? handler(task, ctx) : replayStep(task, role, handler, ctx);
+    update = isThenable(answer) ? await answer : answer;
   } catch (error) {
     if (retryable(error) && task.attempt < options.maxAttempts && !ctx.signal.aborted) return { kind: "retry", error };
     const wrapped = MatrixError.isInstance(error)
@@ -94,7 +96,7 @@ export async function runHop(
   try {
     // Most flows answer synchronously; awaiting a plain value would still cost a turn of the microtask queue.
     const next = update?.next !== undefined ? { next: update.next } : flow.next(task, role, ctx);
-    const step: FlowStep = next instanceof Promise ? await next : next;
+    const step: FlowStep = isThenable(next) ? await next : next;
     if (step.next === END || step.next === SINK) {
       endTask(task, "done", step.reason ?? "completed");
     } else if (!options.roles.has(step.next)) {

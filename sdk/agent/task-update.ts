@@ -33,7 +33,11 @@ export interface TaskUpdate {
   replayed?: Turn[];
 }
 
-export type Handler = (task: Task, ctx: import("./agent-context.js").AgentContext) => Promise<TaskUpdate | void>;
+/** A role's work on one task. May answer without a promise (a code role whose function is synchronous). */
+export type Handler = (
+  task: Task,
+  ctx: import("./agent-context.js").AgentContext,
+) => TaskUpdate | void | PromiseLike<TaskUpdate | void>;
 
 /** Appends the update's turns, merges state and usage. Returns whether anything was appended. */
 export function applyUpdate(
