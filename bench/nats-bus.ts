@@ -45,7 +45,10 @@ try {
   for (const [i, round] of hot.rounds.entries()) console.log(formatRound(round, i));
   console.log(`median round: ${Math.round(hot.median.hopsPerSecond)} hops/s, ${hot.median.ratio.toFixed(2)} of raw`);
   const two = await hopRate(server.url, 5000, 20, 2, server.pid);
-  console.log(`the same through 2 worker processes: ${formatHops(two.hops / two.seconds, two.cpuMicrosPerHop)}\n`);
+  console.log(
+    `the same through 2 worker processes: ${formatHops(two.figure.hopsPerSecond, two.figure.cpuMicrosPerHop)}` +
+      `${two.figure.steady ? " (steady 10–90%)" : " (whole run)"}\n`,
+  );
   console.log("offloaded content vs inline, per message (sequential, awaited):");
   for (const line of await objectLatency(server.url)) console.log(line);
   console.log("\nlong conversation (50 tasks × 20 turns, each turn N chars), bytes per hop:");

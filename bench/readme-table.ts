@@ -59,7 +59,7 @@ export function benchTables(summary: BenchSummary): string {
     "|---|---|",
     `| local bus, no-op agents | ${int(summary.localHopsPerSecond)} hops/s |`,
     summary.natsRounds
-      ? `| NATS, driver + 1 worker process + server on this machine, no-op agents (median of ${summary.natsRounds.length} rounds; all: ${summary.natsRounds.map((r) => `${int(r.hopsPerSecond)} at ${r.ratio.toFixed(2)} of raw`).join(", ")}) | ${int(summary.natsHopsPerSecond)} hops/s |`
+      ? `| NATS, driver + 1 worker process + server on this machine, no-op agents (median of ${summary.natsRounds.length} rounds${summary.natsRounds.every((r) => r.steady) ? ", between 10% and 90% of the hops" : ""}; all: ${summary.natsRounds.map((r) => `${int(r.hopsPerSecond)} at ${r.ratio.toFixed(2)} of raw${r.wholeRunHopsPerSecond ? ` (whole run, start included: ${int(r.wholeRunHopsPerSecond)} at ${(r.wholeRunHopsPerSecond / r.rawRate).toFixed(2)})` : ""}`).join(", ")}) | ${int(summary.natsHopsPerSecond)} hops/s |`
       : `| NATS, driver + 2 worker processes + server on this machine, no-op agents | ${int(summary.natsHopsPerSecond)} hops/s |`,
     `| raw JetStream publish + consume + ack, same server, through the bus's publisher | ${int(summary.natsRawRate)} msg/s (hops / raw ${summary.natsHopsPerSecond && summary.natsRawRate ? (summary.natsHopsPerSecond / summary.natsRawRate).toFixed(2) : "-"}) |`,
     ...(summary.natsTwoWorkers

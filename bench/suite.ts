@@ -55,7 +55,7 @@ export interface BenchSummary {
   /** Every round of raw then hops (the figures above are the median one); absent in older summaries. */
   natsRounds?: HotPathRound[];
   /** The same hops through two worker processes, for comparison (on two cores they compete with the server). */
-  natsTwoWorkers?: { hopsPerSecond: number; cpuMicrosPerHop: HopCpu };
+  natsTwoWorkers?: { hopsPerSecond: number; cpuMicrosPerHop: HopCpu; steady?: boolean };
   offload: {
     turnChars: number;
     threshold: number;
@@ -134,7 +134,7 @@ function sections(quick: boolean): { [K in keyof Sections]: () => Promise<Sectio
         for (const [i, round] of hot.rounds.entries()) say(formatRound(round, i));
         const natsRawRateClient = (await rawRate(server.url, rawMessages, "client")).rate;
         const two = await hopRate(server.url, tasks, 20, 2, server.pid);
-        const natsTwoWorkers = { hopsPerSecond: two.hops / two.seconds, cpuMicrosPerHop: two.cpuMicrosPerHop };
+        const natsTwoWorkers = two.figure;
         say(
           `median round: ${n(hot.median.hopsPerSecond)} hops/s, ${hot.median.ratio.toFixed(2)} of raw; client js.publish raw ${n(natsRawRateClient)} msg/s; ` +
             `2 worker processes: ${formatHops(natsTwoWorkers.hopsPerSecond, natsTwoWorkers.cpuMicrosPerHop)}`,
