@@ -11,7 +11,8 @@
  * fills, strips or names the error. A yes must therefore imply that zod accepts the value and returns
  * it unchanged. That holds only for schemas made of plain JSON shapes and checks JSON Schema states
  * exactly, so `exactCheck` walks the schema first and returns undefined (always use zod) when it holds
- * anything else: a refinement, a transform or pipe, a regex or string format, a coercion.
+ * anything else: a refinement, a transform or pipe, a regex or string format, a coercion, a record
+ * keyed by anything but a bare string, a union of objects or arrays.
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { z } from "zod";
@@ -37,9 +38,9 @@ const PLAIN_TYPES = new Set([
   "any",
 ]);
 
-/** Checks that neither change a value nor test more than their JSON Schema keyword does. */
+/** Checks that neither change a value nor test more than their JSON Schema keyword does (number_format: see below). */
 const PLAIN_CHECKS = new Set([
-  "number_format", // int, safeint: JSON Schema integer with the safe bounds
+  "number_format",
   "greater_than",
   "less_than",
   "min_length",
@@ -49,8 +50,28 @@ const PLAIN_CHECKS = new Set([
   "max_size",
 ]);
 
+/** Union options whose outputs cannot differ from their inputs, whichever branch takes them. */
+const SCALAR_TYPES = new Set(["string", "number", "boolean", "null", "enum", "literal"]);
+
+interface ZodCheckDef {
+  check: string;
+  format?: string;
+}
+
 interface ZodInternals {
-  _zod: { def: Record<string, unknown> & { type: string; checks?: Array<{ _zod: { def: { check: string } } }> } };
+  _zod: { def: Record<string, unknown> & { type: string; checks?: Array<{ _zod: { def: ZodCheckDef } }> } };
+}
+
+function isPlainCheck({ check, format }: ZodCheckDef): boolean {
+  // `.int()` is the safe-integer format, which JSON Schema states as an integer within the safe bounds;
+  // other formats (float32, int64 as bigint, ...) are left to zod.
+  return PLAIN_CHECKS.has(check) && (check !== "number_format" || format === "safeint");
+}
+
+/** A bare `z.string()`: no check, format or pattern. */
+function isBareString(schema: ZodInternals): boolean {
+  const def = schema._zod.def;
+  return def.type === "string" && (def.checks ?? []).length === 0 && def.format === undefined && !def.coerce;
 }
 
 function isPlain(schema: ZodInternals, seen: Set<unknown>): boolean {
@@ -58,7 +79,7 @@ function isPlain(schema: ZodInternals, seen: Set<unknown>): boolean {
   seen.add(schema);
   const def = schema._zod.def;
   if (!PLAIN_TYPES.has(def.type)) return false;
-  if (def.checks?.some((check) => !PLAIN_CHECKS.has(check._zod.def.check))) return false;
+  if (def.checks?.some((check) => !isPlainCheck(check._zod.def))) return false;
   // A coercing type outputs what it converted; a string format (z.email(), z.uuid(), ...) is a pattern.
   if (def.coerce === true || def.format !== undefined || def.pattern !== undefined) return false;
   const children: unknown[] = [];
@@ -71,7 +92,10 @@ function isPlain(schema: ZodInternals, seen: Set<unknown>): boolean {
       children.push(def.element);
       break;
     case "record":
-      children.push(def.keyType, def.valueType);
+      // Keyed by an enum or a literal, a record must hold every key (zod's rule, which `propertyNames`
+      // does not state); a key type with checks of its own is left to zod as well.
+      if (!isBareString(def.keyType as ZodInternals)) return false;
+      children.push(def.valueType);
       break;
     case "nullable":
     case "optional":
@@ -80,8 +104,9 @@ function isPlain(schema: ZodInternals, seen: Set<unknown>): boolean {
       break;
     case "union":
       // A union's output is the first branch that accepts; two branches that both accept one value
-      // could give different outputs, which JSON Schema's anyOf cannot tell apart.
-      if ((def.options as ZodInternals[]).some((option) => option._zod.def.type === "object")) return false;
+      // could give different outputs (each strips its own keys), which JSON Schema's anyOf cannot tell.
+      // Scalars come out as they went in, whichever branch takes them; objects and arrays may not.
+      if ((def.options as ZodInternals[]).some((option) => !SCALAR_TYPES.has(option._zod.def.type))) return false;
       children.push(...(def.options as unknown[]));
       break;
   }

@@ -180,6 +180,7 @@ describe("exactCheck", () => {
   it("gives no fast check for a schema holding what JSON Schema cannot state exactly", () => {
     const plain = z.object({ n: z.number().int().nonnegative(), s: z.string().min(1) });
     expect(exactCheck(plain)).toBeTypeOf("function");
+    expect(exactCheck(plain.extend({ u: z.union([z.string(), z.number()]).nullable() }))).toBeTypeOf("function");
     for (const schema of [
       plain.extend({ r: z.string().refine((text) => text.length > 2) }),
       plain.extend({ t: z.string().transform((text) => text.length) }),
@@ -190,6 +191,10 @@ describe("exactCheck", () => {
       plain.extend({ c: z.coerce.string() }),
       plain.extend({ trimmed: z.string().trim() }),
       plain.extend({ u: z.union([z.object({ a: z.string() }), z.object({ b: z.string() })]) }),
+      plain.extend({ u: z.union([z.array(z.object({ a: z.string() })), z.string()]) }),
+      plain.extend({ byEnum: z.record(z.enum(["a", "b"]), z.number()) }),
+      plain.extend({ byPattern: z.record(z.string().regex(/^k/), z.number()) }),
+      plain.extend({ f: z.number().check(z.float32()) }),
       z.array(plain).superRefine(() => undefined),
     ]) {
       expect(exactCheck(schema)).toBeUndefined();
