@@ -85,6 +85,9 @@ function isPlain(schema: ZodInternals, seen: Set<unknown>): boolean {
   const children: unknown[] = [];
   switch (def.type) {
     case "object":
+      // zod reads a shape's keys with `in`, so one named like an Object.prototype member (`constructor`)
+      // is "present" on `{}` and comes out as the inherited function.
+      if (Object.keys(def.shape as object).some((key) => key in Object.prototype)) return false;
       children.push(...Object.values(def.shape as Record<string, unknown>));
       if (def.catchall !== undefined) children.push(def.catchall);
       break;
@@ -119,19 +122,41 @@ function isPlain(schema: ZodInternals, seen: Set<unknown>): boolean {
  */
 export function exactCheck(schema: z.ZodType): ExactCheck | undefined {
   if (!isPlain(schema as unknown as ZodInternals, new Set())) return undefined;
+  let json: Record<string, unknown>;
+  try {
+    json = z.toJSONSchema(schema, { io: "output", override: forbidProtoKeys }) as Record<string, unknown>;
+  } catch {
+    return undefined; // a type with no JSON form (z.literal(undefined), a bigint): zod every time
+  }
   let compiled: ExactCheck | undefined;
   return (value) => {
     if (compiled === undefined) {
-      const ajv = new Ajv2020({
-        allErrors: false,
-        // Strict about numbers (a JSON 1e400 parses to Infinity, which zod rejects); lenient about the
-        // schema, whose `default` beside `const` is fine for a check.
-        strict: false,
-        strictNumbers: true,
-        logger: false,
-      });
-      compiled = ajv.compile(z.toJSONSchema(schema, { io: "output" })) as ExactCheck;
+      try {
+        const ajv = new Ajv2020({
+          allErrors: false,
+          // Strict about numbers (a JSON 1e400 parses to Infinity, which zod rejects); lenient about the
+          // schema, whose `default` beside `const` is fine for a check.
+          strict: false,
+          strictNumbers: true,
+          logger: false,
+        });
+        compiled = ajv.compile(json) as ExactCheck;
+      } catch {
+        compiled = () => false;
+      }
     }
     return compiled(value);
   };
+}
+
+/**
+ * An own `__proto__` key (JSON.parse makes one from `"__proto__":`) is dropped by zod's records and
+ * catch-alls, so a value holding one is not in output form: it goes to zod, which drops it. Kept, it
+ * would reach code that indexes by its keys (`usage[role] ??= ...`) and write to Object.prototype.
+ */
+function forbidProtoKeys({ zodSchema, jsonSchema }: { zodSchema: unknown; jsonSchema: Record<string, unknown> }) {
+  const def = (zodSchema as ZodInternals)._zod.def;
+  if (def.type === "record" || (def.type === "object" && def.catchall !== undefined)) {
+    jsonSchema.propertyNames = { ...(jsonSchema.propertyNames as object | undefined), not: { const: "__proto__" } };
+  }
 }

@@ -63,4 +63,19 @@ describe("decodeTask", () => {
     expect(garbage.ok).toBe(false);
     expect(!garbage.ok && garbage.error.message).toMatch(/not JSON/);
   });
+
+  it("drops an own __proto__ key from the task's records, as zod does, so it never reaches Object.prototype", () => {
+    const json = JSON.stringify(task).replace(
+      '"usage":{',
+      '"usage":{"__proto__":{"promptTokens":5,"completionTokens":7,"calls":1}',
+    );
+    const decoded = decodeTask(new TextEncoder().encode(json));
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    expect(Object.keys(decoded.task.usage)).toEqual([]);
+    expect(decoded.task).toEqual(task);
+    const byRole: Record<string, { prompt: number }> = {};
+    for (const role of Object.keys(decoded.task.usage)) (byRole[role] ??= { prompt: 0 }).prompt += 1;
+    expect(({} as { prompt?: number }).prompt).toBeUndefined();
+  });
 });

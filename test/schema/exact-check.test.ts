@@ -93,6 +93,8 @@ function mutations(value: Json, wrong: Json[]): Json[] {
       );
     } else if (node !== null && typeof node === "object") {
       out.push(rebuild({ ...node, unexpected: 1 }));
+      // An own `__proto__` key, as JSON.parse makes from `"__proto__":` on the wire.
+      out.push(rebuild(Object.defineProperty({ ...node }, "__proto__", { value: { a: 1 }, enumerable: true })));
       for (const key of Object.keys(node)) {
         visit(node[key]!, (replacement) => {
           const copy = { ...node };
@@ -195,9 +197,23 @@ describe("exactCheck", () => {
       plain.extend({ byEnum: z.record(z.enum(["a", "b"]), z.number()) }),
       plain.extend({ byPattern: z.record(z.string().regex(/^k/), z.number()) }),
       plain.extend({ f: z.number().check(z.float32()) }),
+      plain.extend({ constructor: z.unknown() }),
+      plain.extend({ nothing: z.literal(undefined) }),
       z.array(plain).superRefine(() => undefined),
     ]) {
       expect(exactCheck(schema)).toBeUndefined();
     }
+  });
+
+  it("says no to an own __proto__ key in a record or catch-all, which zod drops", () => {
+    for (const field of ["row", "state", "usage"]) {
+      const value = parsed(JSON.stringify(base).replace(`"${field}":{`, `"${field}":{"__proto__":{"a":1},`));
+      expect(Object.keys((value as Record<string, object>)[field]!)).toContain("__proto__");
+      expect(check(value), field).toBe(false);
+    }
+    const loose = z.looseObject({ a: z.string() });
+    const fast = exactCheck(loose)!;
+    expect(fast({ a: "x", b: 1 })).toBe(true);
+    expect(fast(parsed('{"a":"x","__proto__":{"polluted":true}}'))).toBe(false);
   });
 });
