@@ -203,6 +203,8 @@ export async function hopRate(
   const start = cpu();
   const run = noop.run({ source: rows, bus, maxInFlight, keepResults: false });
   const roleHops = tasks * hopsPerTask;
+  const lowMark = Math.ceil(roleHops * 0.1);
+  const highMark = Math.ceil(roleHops * 0.9);
   let ended = 0;
   let firstHopMs: number | undefined;
   let low: ReturnType<typeof cpu> | undefined;
@@ -211,23 +213,18 @@ export async function hopRate(
     if (event.type !== "hop-end") return;
     firstHopMs ??= performance.now() - start.at;
     ended++;
-    if (ended === Math.ceil(roleHops * 0.1)) low = cpu();
-    if (ended === Math.ceil(roleHops * 0.9)) high = cpu();
+    if (ended === lowMark) low = cpu();
+    if (ended === highMark) high = cpu();
   });
   const summary = await run.done();
   const end = cpu();
   const seconds = (end.at - start.at) / 1000;
   const hops = summary.hops + tasks; /* the driver's feed publishes and the sink hop */
   // Events are advisory (a batch may be lost); without both marks the whole run is the figure.
+  const windowHops = (highMark - lowMark) * messagesPerHopEvent;
   const steady =
     low && high
-      ? (() => {
-          const windowHops = (Math.ceil(roleHops * 0.9) - Math.ceil(roleHops * 0.1)) * messagesPerHopEvent;
-          return {
-            hopsPerSecond: windowHops / ((high.at - low.at) / 1000),
-            cpuMicrosPerHop: perHop(low, high, windowHops),
-          };
-        })()
+      ? { hopsPerSecond: windowHops / ((high.at - low.at) / 1000), cpuMicrosPerHop: perHop(low, high, windowHops) }
       : undefined;
   await bus.close();
   for (const child of children) child.kill("SIGTERM");

@@ -9,6 +9,7 @@
 import { createReadStream, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { ConfigError, SourceError, SourceRowError } from "../errors.js";
+import { isThenable } from "../flow/maybe-async.js";
 import type { SourceDefinition } from "../schema/pipeline-definition.js";
 import { parseCsvRecords } from "./csv.js";
 import { parquetRows } from "./parquet-rows.js";
@@ -126,7 +127,7 @@ async function* iterableRows(rows: Iterable<Row> | AsyncIterable<Row>): AsyncGen
   }
   // An array or other sync iterable: `for await` would wrap every row in a promise and a turn of its own
   // (one more per LLM call of a run; bench/llm-cpu-profile.ts). A promise in it is still awaited.
-  for (const row of rows as Iterable<Row>) yield rowItem(isThenable(row) ? await row : row, index++);
+  for (const row of rows as Iterable<Row>) yield rowItem(isThenable<Row>(row) ? await row : row, index++);
 }
 
 function rowItem(row: Row, index: number): SourceItem {
@@ -134,10 +135,6 @@ function rowItem(row: Row, index: number): SourceItem {
     return { kind: "error", error: new SourceRowError(`row ${index} is not an object`, { rowId: String(index) }) };
   }
   return { kind: "row", row, index };
-}
-
-function isThenable(value: unknown): value is PromiseLike<Row> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 function* tableRows(table: TableLike): Generator<Row> {

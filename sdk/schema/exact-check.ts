@@ -12,7 +12,9 @@
  * it unchanged. That holds only for schemas made of plain JSON shapes and checks JSON Schema states
  * exactly, so `exactCheck` walks the schema first and returns undefined (always use zod) when it holds
  * anything else: a refinement, a transform or pipe, a regex or string format, a coercion, a record
- * keyed by anything but a bare string, a union of objects or arrays.
+ * keyed by anything but a bare string, a union of objects or arrays, a key named like an
+ * Object.prototype member, a type with no JSON form. A value with an own `__proto__` key in a record
+ * is not in output form either (forbidProtoKeys below).
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { z } from "zod";
